@@ -1,0 +1,37 @@
+"""Where things live. Every path the warehouse uses is resolved here, from the environment.
+
+`WAREHOUSE_DB_PATH` and `WAREHOUSE_LANDING_DIR` are honoured by `make run`, Dagster and dbt alike
+(dbt reads `WAREHOUSE_DB_PATH` in `dbt_project/profiles.yml`; `dbt_env()` hands it over absolute).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+REFERENCE_DIR = SEEDS_DIR / "reference"
+SURVEY_SEEDS_DIR = SEEDS_DIR / "survey"
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+DEFAULT_DB_PATH = PROJECT_ROOT / "warehouse" / "warehouse.duckdb"
+DEFAULT_LANDING_DIR = PROJECT_ROOT / "warehouse" / "landing"
+
+
+def _absolute(value: str | os.PathLike[str]) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (Path.cwd() / path).resolve()
+
+
+def warehouse_db_path() -> Path:
+    return _absolute(os.environ.get("WAREHOUSE_DB_PATH") or DEFAULT_DB_PATH)
+
+
+def landing_dir() -> Path:
+    return _absolute(os.environ.get("WAREHOUSE_LANDING_DIR") or DEFAULT_LANDING_DIR)
+
+
+def dbt_env(db_path: Path) -> dict[str, str]:
+    """Environment for a dbt subprocess: dbt runs inside dbt_project/, so the path must be absolute."""
+    return {"WAREHOUSE_DB_PATH": str(_absolute(db_path))}

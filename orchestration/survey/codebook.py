@@ -1,0 +1,399 @@
+"""Typed, validated wave codebook (the questionnaire a Qualtrics export is read against).
+
+A codebook is YAML in the format of `seeds/survey/w1_2023_codebook.yaml`. `load_codebook` returns
+an immutable `Codebook` or raises one `CodebookError` that lists every problem with the file name and
+the question it concerns, so an analyst can fix a new wave's codebook in one pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+QUESTION_TYPES = ("single", "multi", "matrix_multi", "likert5", "text", "number")
+CHOICE_TYPES = ("single", "multi", "likert5")
+UNITS = ("municipality", "respondent")
+MUNICIPALITY_MAPS = ("2019-2024", "2025")
+DISPLAY_OPERATORS = {"equals": ("single", "likert5"), "includes": ("multi",), "includes_any": ("multi",)}
+
+_WAVE_KEYS = {"id", "title", "fieldwork_start", "fieldwork_end", "municipality_map", "taskforce_reference_date"}
+_QUESTION_KEYS = {
+    "id", "section", "type", "label", "required", "role", "unit", "choices", "rows", "columns",
+    "exclusive", "exclusive_columns", "other_text", "shown_if", "report_count", "any_of_report", "note",
+}
+_CHOICE_KEYS = {"label", "report", "report_prefix", "report_suffix"}
+_ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+_WAVE_ID_PATTERN = re.compile(r"^[a-z0-9_]+$")
+
+
+class CodebookError(ValueError):
+    """A codebook that cannot be used; `problems` holds one line per defect."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        listing = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"invalid codebook {source}: {len(problems)} problem(s)\n{listing}")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An answer option; for matrix questions a column. `code` is the Qualtrics recode value."""
+
+    code: int
+    label: str
+    report: str | None = None
+    report_suffix: str | None = None
+    exclusive: bool = False
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    code: int
+    label: str
+    report_prefix: str | None = None
+
+
+@dataclass(frozen=True)
+class DisplayCondition:
+    """`shown_if`: the question is shown when an earlier answer of the same respondent matches."""
+
+    question: str
+    operator: str
+    codes: tuple[int, ...]
+
+    def holds(self, answer: int | Iterable[int] | None) -> bool:
+        if answer is None:
+            return False
+        selected = {answer} if isinstance(answer, int) else set(answer)
+        return bool(selected & set(self.codes))
+
+
+@dataclass(frozen=True)
+class AnyOfReport:
+    """A published figure counting units that chose any of `codes`."""
+
+    codes: tuple[int, ...]
+    report: str
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    position: int
+    section: str | None
+    type: str
+    label: str
+    unit: str = "municipality"
+    required: bool = False
+    role: str | None = None
+    choices: tuple[Choice, ...] = ()
+    rows: tuple[MatrixRow, ...] = ()
+    other_text: int | None = None
+    shown_if: DisplayCondition | None = None
+    report_count: str | None = None
+    any_of_report: AnyOfReport | None = None
+    note: str | None = None
+
+    @property
+    def has_choices(self) -> bool:
+        return self.type in CHOICE_TYPES or self.type == "matrix_multi"
+
+    @property
+    def choice_codes(self) -> tuple[int, ...]:
+        return tuple(choice.code for choice in self.choices)
+
+    @property
+    def exclusive_codes(self) -> frozenset[int]:
+        return frozenset(choice.code for choice in self.choices if choice.exclusive)
+
+    def choice(self, code: int) -> Choice:
+        for choice in self.choices:
+            if choice.code == code:
+                return choice
+        raise KeyError(f"{self.id} has no choice {code}")
+
+
+@dataclass(frozen=True)
+class Wave:
+    id: str
+    title: str
+    fieldwork_start: dt.date
+    fieldwork_end: dt.date
+    municipality_map: str
+    taskforce_reference_date: dt.date | None
+
+
+@dataclass(frozen=True)
+class Codebook:
+    wave: Wave
+    questions: tuple[Question, ...]
+    source: str = ""
+    _by_id: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_id.update({question.id: question for question in self.questions})
+
+    def question(self, question_id: str) -> Question:
+        return self._by_id[question_id]
+
+    def __contains__(self, question_id: object) -> bool:
+        return question_id in self._by_id
+
+    @property
+    def municipality_question(self) -> Question:
+        return next(question for question in self.questions if question.role == "municipality")
+
+
+def load_codebook(path: str | Path) -> Codebook:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise CodebookError(str(path), [f"cannot read YAML: {error}"]) from error
+    return parse_codebook(data, source=str(path))
+
+
+def parse_codebook(data: Any, source: str = "<codebook>") -> Codebook:
+    problems: list[str] = []
+    if not isinstance(data, dict):
+        raise CodebookError(source, ["top level must be a mapping with `wave` and `questions`"])
+    wave = _parse_wave(data.get("wave"), problems)
+    raw_questions = data.get("questions")
+    if not isinstance(raw_questions, list) or not raw_questions:
+        problems.append("`questions` must be a non-empty list")
+        raw_questions = []
+    questions: list[Question] = []
+    seen: dict[str, int] = {}
+    for position, raw in enumerate(raw_questions, start=1):
+        question = _parse_question(raw, position, seen, problems)
+        if question is not None:
+            questions.append(question)
+            seen[question.id] = position
+    _check_cross_references(questions, problems)
+    if problems or wave is None:
+        raise CodebookError(source, problems or ["`wave` is missing"])
+    return Codebook(wave=wave, questions=tuple(questions), source=source)
+
+
+def _parse_date(value: Any, what: str, problems: list[str]) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        problems.append(f"wave.{what}: {value!r} is not a date (YYYY-MM-DD)")
+        return None
+
+
+def _parse_wave(raw: Any, problems: list[str]) -> Wave | None:
+    if not isinstance(raw, dict):
+        problems.append("`wave` must be a mapping")
+        return None
+    for key in sorted(set(raw) - _WAVE_KEYS):
+        problems.append(f"wave: unknown key `{key}`")
+    wave_id = str(raw.get("id", ""))
+    if not _WAVE_ID_PATTERN.match(wave_id):
+        problems.append(f"wave.id {wave_id!r} must be lower-case letters, digits and underscores")
+    municipality_map = str(raw.get("municipality_map", ""))
+    if municipality_map not in MUNICIPALITY_MAPS:
+        problems.append(f"wave.municipality_map {municipality_map!r} is not one of {', '.join(MUNICIPALITY_MAPS)}")
+    start = _parse_date(raw.get("fieldwork_start"), "fieldwork_start", problems)
+    end = _parse_date(raw.get("fieldwork_end"), "fieldwork_end", problems)
+    if start and end and end < start:
+        problems.append("wave.fieldwork_end lies before wave.fieldwork_start")
+    reference = raw.get("taskforce_reference_date")
+    reference_date = _parse_date(reference, "taskforce_reference_date", problems) if reference else None
+    if start is None or end is None:
+        return None
+    return Wave(
+        id=wave_id,
+        title=str(raw.get("title", wave_id)),
+        fieldwork_start=start,
+        fieldwork_end=end,
+        municipality_map=municipality_map,
+        taskforce_reference_date=reference_date,
+    )
+
+
+def _parse_options(raw: Any, where: str, problems: list[str], what: str) -> list[tuple[int, dict]]:
+    if not isinstance(raw, dict) or not raw:
+        problems.append(f"{where}: `{what}` must be a non-empty mapping of code to {{label: ...}}")
+        return []
+    options = []
+    for code, spec in raw.items():
+        if isinstance(code, bool) or not isinstance(code, int):
+            problems.append(f"{where}: {what} code {code!r} is not an integer")
+            continue
+        if not isinstance(spec, dict) or not str(spec.get("label", "")).strip():
+            problems.append(f"{where}: {what} {code} has no label")
+            continue
+        for key in sorted(set(spec) - _CHOICE_KEYS):
+            problems.append(f"{where}: {what} {code} has unknown key `{key}`")
+        options.append((code, spec))
+    labels = [str(spec["label"]).strip().casefold() for _, spec in options]
+    for label in sorted({label for label in labels if labels.count(label) > 1}):
+        problems.append(f"{where}: {what} label {label!r} is used twice (choice-text exports could not be read)")
+    return options
+
+
+def _code_list(raw: Any, where: str, key: str, valid: set[int], problems: list[str]) -> tuple[int, ...]:
+    values = raw if isinstance(raw, list) else [raw]
+    codes = []
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int):
+            problems.append(f"{where}: `{key}` value {value!r} is not an integer code")
+        elif value not in valid:
+            problems.append(f"{where}: `{key}` names code {value}, which is not a choice")
+        else:
+            codes.append(value)
+    return tuple(codes)
+
+
+def _parse_question(raw: Any, position: int, seen: dict[str, int], problems: list[str]) -> Question | None:
+    if not isinstance(raw, dict):
+        problems.append(f"question #{position}: must be a mapping")
+        return None
+    question_id = str(raw.get("id", ""))
+    where = f"question {question_id or '#' + str(position)}"
+    if not _ID_PATTERN.match(question_id):
+        problems.append(f"{where}: id {question_id!r} must be a letter followed by letters or digits")
+        return None
+    if question_id in seen:
+        problems.append(f"{where}: id is used twice (questions #{seen[question_id]} and #{position})")
+        return None
+    for key in sorted(set(raw) - _QUESTION_KEYS):
+        problems.append(f"{where}: unknown key `{key}`")
+    question_type = raw.get("type")
+    if question_type not in QUESTION_TYPES:
+        problems.append(f"{where}: type {question_type!r} is not one of {', '.join(QUESTION_TYPES)}")
+        return None
+    label = str(raw.get("label", "")).strip()
+    if not label:
+        problems.append(f"{where}: label is missing")
+    unit = raw.get("unit", "municipality")
+    if unit not in UNITS:
+        problems.append(f"{where}: unit {unit!r} is not one of {', '.join(UNITS)}")
+
+    choices: list[Choice] = []
+    rows: list[MatrixRow] = []
+    if question_type in CHOICE_TYPES:
+        options = _parse_options(raw.get("choices"), where, problems, "choice")
+        exclusive = set(_code_list(raw.get("exclusive", []), where, "exclusive",
+                                   {code for code, _ in options}, problems))
+        if exclusive and question_type != "multi":
+            problems.append(f"{where}: `exclusive` only applies to multi questions")
+        for code, spec in options:
+            choices.append(Choice(code, str(spec["label"]).strip(), spec.get("report"), None, code in exclusive))
+        if question_type == "likert5" and sorted(c.code for c in choices) != [1, 2, 3, 4, 5]:
+            problems.append(f"{where}: likert5 needs exactly the codes 1 to 5")
+    elif question_type == "matrix_multi":
+        for code, spec in _parse_options(raw.get("rows"), where, problems, "row"):
+            rows.append(MatrixRow(code, str(spec["label"]).strip(), spec.get("report_prefix")))
+        columns = _parse_options(raw.get("columns"), where, problems, "column")
+        exclusive = set(_code_list(raw.get("exclusive_columns", []), where, "exclusive_columns",
+                                   {code for code, _ in columns}, problems))
+        for code, spec in columns:
+            choices.append(Choice(code, str(spec["label"]).strip(), None, spec.get("report_suffix"), code in exclusive))
+    else:
+        for key in ("choices", "rows", "columns", "exclusive", "exclusive_columns", "other_text"):
+            if key in raw:
+                problems.append(f"{where}: `{key}` makes no sense on a {question_type} question")
+
+    other_text = raw.get("other_text")
+    if other_text is not None and question_type in CHOICE_TYPES:
+        if other_text not in {choice.code for choice in choices}:
+            problems.append(f"{where}: other_text names code {other_text!r}, which is not a choice")
+
+    any_of_report = None
+    if "any_of_report" in raw:
+        spec = raw["any_of_report"]
+        if not isinstance(spec, dict) or not spec.get("report"):
+            problems.append(f"{where}: any_of_report needs `codes` and `report`")
+        else:
+            codes = _code_list(spec.get("codes", []), where, "any_of_report.codes",
+                               {choice.code for choice in choices}, problems)
+            any_of_report = AnyOfReport(codes, str(spec["report"]))
+
+    role = raw.get("role")
+    if role is not None and role != "municipality":
+        problems.append(f"{where}: role {role!r} is unknown (only `municipality`)")
+    if role == "municipality" and question_type != "text":
+        problems.append(f"{where}: the municipality question must be of type text")
+
+    return Question(
+        id=question_id,
+        position=position,
+        section=raw.get("section"),
+        type=question_type,
+        label=label,
+        unit=unit if unit in UNITS else "municipality",
+        required=bool(raw.get("required", False)),
+        role=role,
+        choices=tuple(choices),
+        rows=tuple(rows),
+        other_text=other_text if question_type in CHOICE_TYPES else None,
+        shown_if=_parse_display_condition(raw.get("shown_if"), where, problems),
+        report_count=raw.get("report_count"),
+        any_of_report=any_of_report,
+        note=raw.get("note"),
+    )
+
+
+def _parse_display_condition(raw: Any, where: str, problems: list[str]) -> DisplayCondition | None:
+    if raw is None:
+        return None
+    operators = [key for key in DISPLAY_OPERATORS if isinstance(raw, dict) and key in raw]
+    if not isinstance(raw, dict) or not raw.get("question") or len(operators) != 1 or len(raw) != 2:
+        problems.append(f"{where}: shown_if needs `question` and exactly one of {', '.join(DISPLAY_OPERATORS)}")
+        return None
+    operator = operators[0]
+    values = raw[operator] if isinstance(raw[operator], list) else [raw[operator]]
+    if not values or any(isinstance(v, bool) or not isinstance(v, int) for v in values):
+        problems.append(f"{where}: shown_if.{operator} must hold integer codes")
+        return None
+    return DisplayCondition(str(raw["question"]), operator, tuple(values))
+
+
+def _check_cross_references(questions: list[Question], problems: list[str]) -> None:
+    by_id = {question.id: question for question in questions}
+    municipality = [question.id for question in questions if question.role == "municipality"]
+    if len(municipality) != 1:
+        problems.append(f"exactly one question needs role: municipality (found {len(municipality)})")
+    figure_owner: dict[str, str] = {}
+
+    def claim(figure: str | None, owner: str) -> None:
+        if figure is None:
+            return
+        if figure in figure_owner:
+            problems.append(f"report figure {figure!r} is claimed by {figure_owner[figure]} and {owner}")
+        figure_owner[figure] = owner
+
+    for question in questions:
+        condition = question.shown_if
+        if condition is not None:
+            target = by_id.get(condition.question)
+            where = f"question {question.id}: shown_if"
+            if target is None:
+                problems.append(f"{where} refers to unknown question {condition.question}")
+            elif target.position >= question.position:
+                problems.append(f"{where} refers to {target.id}, which does not come earlier")
+            elif target.type not in DISPLAY_OPERATORS[condition.operator]:
+                problems.append(f"{where}.{condition.operator} cannot be used on {target.type} question {target.id}")
+            else:
+                for code in condition.codes:
+                    if code not in target.choice_codes:
+                        problems.append(f"{where} names code {code}, which {target.id} does not have")
+        for choice in question.choices:
+            claim(choice.report, f"{question.id} choice {choice.code}")
+            for row in question.rows:
+                if row.report_prefix and choice.report_suffix:
+                    claim(f"{row.report_prefix}_{choice.report_suffix}", f"{question.id} row {row.code}")
+        claim(question.report_count, f"{question.id} (report_count)")
+        if question.any_of_report:
+            claim(question.any_of_report.report, f"{question.id} (any_of_report)")
