@@ -1,0 +1,7 @@
+-- Latest available register population per municipality (the report used 2023; we ship 2019 and 2020).
+select
+    nis_code,
+    population,
+    reference_date as population_reference_date
+from {{ ref('stg_reference__population') }}
+qualify row_number() over (partition by nis_code order by reference_date desc) = 1

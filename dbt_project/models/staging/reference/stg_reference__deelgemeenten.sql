@@ -1,0 +1,5 @@
+select
+    deelgemeente_code,
+    name_nl,
+    nis_code
+from {{ source('reference', 'deelgemeenten') }}

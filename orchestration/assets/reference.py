@@ -1,0 +1,47 @@
+"""Reference seeds (municipalities, population, Belfius typology, …) and published figures into DuckDB."""
+
+
+from dagster import AssetCheckResult, AssetCheckSpec, AssetKey, AssetSpec, Failure, MaterializeResult, multi_asset
+
+from orchestration.reference import FIGURE_TABLES, REFERENCE_TABLES, load_reference_frames, reference_problems
+from orchestration.resources import WarehouseResource
+from orchestration.warehouse_io import replace_tables
+
+REFERENCE_SCHEMA = "reference"
+_TABLES = [table.name for table in REFERENCE_TABLES + FIGURE_TABLES]
+# Checks that concern several tables hang on the municipality table they are about.
+_CROSS_CHECKS = {
+    "nis_codes_known": "municipalities_2019_2024",
+    "mergers_point_at_existing_municipalities": "municipality_mergers",
+}
+
+
+def _check_table(check_name: str) -> str:
+    return _CROSS_CHECKS.get(check_name, check_name.removesuffix("_rows_and_keys"))
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(AssetKey([REFERENCE_SCHEMA, name]), group_name="reference", kinds={"duckdb", "csv"},
+                  description=f"`seeds/` file `{name}` loaded verbatim into {REFERENCE_SCHEMA}.{name}.")
+        for name in _TABLES
+    ],
+    check_specs=[
+        AssetCheckSpec(check, asset=AssetKey([REFERENCE_SCHEMA, _check_table(check)]))
+        for check in [f"{name}_rows_and_keys" for name in _TABLES] + list(_CROSS_CHECKS)
+    ],
+)
+def reference_tables(warehouse: WarehouseResource):
+    """Loads every reference CSV; refuses to replace the tables when a check finds a defect."""
+    frames = load_reference_frames()
+    problems = reference_problems(frames)
+    failing = {check: found for check, found in problems.items() if found}
+    if failing:
+        listing = "\n".join(f"- {line}" for found in failing.values() for line in found[:20])
+        raise Failure(description=f"reference data failed its checks; nothing was replaced:\n{listing}")
+    with warehouse.connect() as connection:
+        row_counts = replace_tables(connection, REFERENCE_SCHEMA, frames)
+    for name, rows in row_counts.items():
+        yield MaterializeResult(asset_key=AssetKey([REFERENCE_SCHEMA, name]), metadata={"dagster/row_count": rows})
+    for check in problems:
+        yield AssetCheckResult(check_name=check, asset_key=AssetKey([REFERENCE_SCHEMA, _check_table(check)]), passed=True)

@@ -1,0 +1,49 @@
+"""`python -m orchestration.cli run`: what `make run` does — the main job, in-process, then a summary."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from dagster import DagsterInstance
+
+from orchestration import settings
+from orchestration.warehouse_io import connect
+
+EXAMPLE_QUERY = (
+    "select figure_id, count, base_n, pct, pct_printed, matches_report\n"
+    "from marts.mart_report_figures order by figure_id limit 10;"
+)
+
+
+def run() -> int:
+    from orchestration.definitions import defs
+
+    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+    result = defs.get_job_def("refresh_warehouse").execute_in_process(instance=instance, raise_on_error=False)
+    db_path = settings.warehouse_db_path()
+    if not result.success:
+        print(f"refresh_warehouse failed; the previous warehouse at {db_path} is left as it was.", file=sys.stderr)
+        return 1
+    print(f"\nWarehouse: {db_path}")
+    print(f"Landing directory: {settings.landing_dir()}")
+    with connect(db_path, read_only=True) as connection:
+        tables = connection.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+        ).fetchall()
+        print("Marts: " + ", ".join(f"marts.{name}" for (name,) in tables))
+    print(f"\nOpen it read-only:  duckdb -readonly {db_path}")
+    print(f"Example query:\n{EXAMPLE_QUERY}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orchestration.cli", description=__doc__)
+    parser.add_argument("command", choices=["run"])
+    parser.parse_args(argv)
+    return run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""The landing directory (contract §1): which files are there, and whether anything changed.
+
+```
+waves/<wave_id>/codebook.yaml     the wave's questionnaire
+waves/<wave_id>/*.csv             Qualtrics response exports
+taskforce/*.csv                   Taskforce Oekraïne snapshots
+overrides/municipality_names.csv  optional analyst fixes
+```
+
+Only these files count: anything else (a README, an Excel lock file `~$x.csv`, LibreOffice's
+`.~lock.x.csv#`, sub-folders of a wave) is ignored, so it neither loads nor wakes the sensor. Paths are
+returned sorted, so loads and fingerprints do not depend on the file system's listing order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CODEBOOK_NAME = "codebook.yaml"
+OVERRIDE_FILE = Path("overrides") / "municipality_names.csv"
+
+
+@dataclass(frozen=True)
+class WaveFiles:
+    codebook_path: Path | None  # None: the wave cannot be read yet (downstream reports it)
+    export_paths: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class LandingInventory:
+    landing_dir: Path
+    waves: dict[str, WaveFiles] = field(default_factory=dict)
+    taskforce_paths: tuple[Path, ...] = ()
+    override_path: Path | None = None
+
+    def all_paths(self) -> list[Path]:
+        paths = [
+            path
+            for wave in self.waves.values()
+            for path in ((wave.codebook_path,) if wave.codebook_path else ()) + wave.export_paths
+        ]
+        paths += self.taskforce_paths
+        if self.override_path:
+            paths.append(self.override_path)
+        return paths
+
+
+def discover_landing(landing_dir: str | Path) -> LandingInventory:
+    """List the landing files per the contract layout; a missing landing directory is an error."""
+    root = Path(landing_dir)
+    if not root.is_dir():
+        raise FileNotFoundError(f"landing directory {root} does not exist (set WAREHOUSE_LANDING_DIR)")
+    waves = {}
+    for wave_dir in _visible(root / "waves"):
+        if wave_dir.is_dir():
+            codebook = wave_dir / CODEBOOK_NAME
+            waves[wave_dir.name] = WaveFiles(codebook if codebook.is_file() else None, _csv_files(wave_dir))
+    override = root / OVERRIDE_FILE
+    return LandingInventory(
+        landing_dir=root,
+        waves=waves,
+        taskforce_paths=_csv_files(root / "taskforce"),
+        override_path=override if override.is_file() else None,
+    )
+
+
+def landing_fingerprint(landing_dir: str | Path) -> str:
+    """A stable hash of the landing files' relative paths, sizes and modification times (a sensor cursor)."""
+    inventory = discover_landing(landing_dir)
+    entries = []
+    for path in inventory.all_paths():
+        stat = path.stat()
+        entries.append((relative_name(path, inventory.landing_dir), stat.st_size, stat.st_mtime_ns))
+    return hashlib.sha256(json.dumps(sorted(entries)).encode("utf-8")).hexdigest()
+
+
+def relative_name(path: str | Path, landing_dir: str | Path) -> str:
+    """`path` relative to the landing directory, with `/`: the `source_file` recorded everywhere."""
+    path, root = Path(path), Path(landing_dir)
+    try:
+        return path.absolute().relative_to(root.absolute()).as_posix()
+    except ValueError:
+        pass
+    try:  # one of the two reached through a symbolic link
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        raise ValueError(f"{path} is not inside the landing directory {root}") from None
+
+
+def _visible(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(entry for entry in folder.iterdir() if not entry.name.startswith((".", "~")))
+
+
+def _csv_files(folder: Path) -> tuple[Path, ...]:
+    return tuple(entry for entry in _visible(folder) if entry.is_file() and entry.suffix.lower() == ".csv")

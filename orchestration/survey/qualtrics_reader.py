@@ -1,0 +1,378 @@
+"""Read any Qualtrics response export the contract accepts (§1) into raw, verbatim tables.
+
+Nothing is interpreted here: no codebook, no recodes, no date parsing. The reader only finds out how the
+file is written (encoding, separator, header layout), names the columns, and hands every non-blank cell
+over exactly as it stands, with the file and row it came from, so dbt can type and audit it later.
+
+Accepted layouts:
+- `qualtrics`: three header rows (export tags, labels, `{"ImportId": ...}` JSON per column);
+- `legacy`: two header rows, row 1 `V1..V10` + tags, row 2 starting `ResponseID, ResponseSet, ...`.
+  The `V<n>` columns take their name from row 2, renamed to today's Qualtrics names (`LEGACY_RENAMES`).
+Encodings: UTF-8 with or without BOM, else Windows-1252 (what Excel writes); a UTF-16 file with BOM is
+also read (Qualtrics' own TSV download). Separators: `,`, `;` or tab, sniffed from the first line.
+
+Choices made here (documented because downstream relies on them):
+- duplicate column names are an error, not silently suffixed: two `Q3` columns make the answers ambiguous
+  and the reader must not pick one;
+- an empty line between records is not a record (it carries no cell); a record whose fields are all
+  blank is a row (it gets a `source_row`, but no cells);
+- a row with more fields than the header keeps the extra cells as `_extra_<n>` (n = 1 for the first
+  field past the header, at `column_position` = header width + n); shorter or longer rows get a
+  `row_issue`. Nothing is dropped.
+
+The encoding/separator sniffing and the record iterator are shared with `flat_files` (Taskforce
+snapshots, overrides): `decode_csv_file` and `iter_csv_records`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+# Legacy row-2 names that differ from today's export tags (contract §1). `Name` keeps its name.
+LEGACY_RENAMES = {
+    "ResponseID": "ResponseId",
+    "ExternalDataReference": "ExternalReference",
+    "EmailAddress": "RecipientEmail",
+}
+_LEGACY_V_TAGS = frozenset(f"V{n}" for n in range(1, 11))
+DELIMITERS = (",", ";", "\t")  # preference order when a first line has as many of several
+_SNIFF_LIMIT = 1_000_000  # characters scanned for the first line (an unclosed quote must not scan 100 MB)
+_FIELD_SIZE_LIMIT = 1 << 24  # csv's default (128 KiB per cell) is too small for long free-text answers
+
+
+class CsvFileError(ValueError):
+    """A file that cannot be read as the CSV it should be; the message names the file and the line."""
+
+    def __init__(self, source: str, line: int | None, problem: str):
+        self.source = source
+        self.line = line
+        self.problem = problem
+        where = f"{source}: line {line}" if line is not None else source
+        super().__init__(f"{where}: {problem}")
+
+
+class ExportFormatError(CsvFileError):
+    """Not a Qualtrics export in any layout the contract accepts."""
+
+
+@dataclass(frozen=True)
+class DecodedCsv:
+    """A CSV file's text with how it was written: what every raw-table row records about its file."""
+
+    source: str
+    text: str
+    encoding: str  # 'utf-8', 'utf-8-sig', 'cp1252' (or 'utf-16' for a Qualtrics TSV download)
+    delimiter: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class HeaderColumn:
+    position: int  # 1-based
+    name: str
+    label: str
+    import_id: str | None = None
+    time_zone: str | None = None
+    choice_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DataRow:
+    source_row: int  # 1-based data row after the header rows
+    source_line: int  # physical line where the record starts
+    fields: list[str]
+
+
+@dataclass(frozen=True)
+class ParsedExport:
+    file: DecodedCsv
+    header_format: str  # 'qualtrics' or 'legacy'
+    columns: tuple[HeaderColumn, ...]
+    rows: list[DataRow]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --- shared with flat_files: decoding, sniffing, records ------------------------------------------------
+
+def decode_csv_file(path: str | Path, error: type[CsvFileError] = CsvFileError) -> DecodedCsv:
+    """Read a file, decide its encoding and separator; raise `error` for an empty or undecodable file."""
+    source = str(path)
+    raw = Path(path).read_bytes()
+    sha256 = hashlib.sha256(raw).hexdigest()
+    text, encoding = _decode(raw, source, error)
+    if not text.strip():
+        raise error(source, None, "file is empty")
+    return DecodedCsv(source, text, encoding, _sniff_delimiter(text, source, error), sha256)
+
+
+def _decode(raw: bytes, source: str, error: type[CsvFileError]) -> tuple[str, str]:
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ("utf-16",)
+    elif raw.startswith(codecs.BOM_UTF8):
+        candidates = ("utf-8-sig",)  # a BOM promises UTF-8: no cp1252 fallback
+    else:
+        candidates = ("utf-8", "cp1252")  # Excel's "CSV (;)" on a Belgian Windows writes cp1252
+    for encoding in candidates:
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError as failure:
+            last = failure
+    line = raw.count(b"\n", 0, last.start) + 1
+    tried = " nor ".join(candidates)
+    raise error(source, line, f"byte 0x{raw[last.start]:02x} is neither {tried}: not a text export")
+
+
+def _sniff_delimiter(text: str, source: str, error: type[CsvFileError]) -> str:
+    """The separator occurring most often on the first line, counting only outside quotes."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for char in text[:_SNIFF_LIMIT]:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted:
+            if char in "\r\n":
+                break
+            if char in counts:
+                counts[char] += 1
+    best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])  # ties: earlier in DELIMITERS wins
+    if counts[best] == 0:
+        raise error(source, 1, "no ',' ';' or tab separator on the first line: not a CSV table")
+    return best
+
+
+def iter_csv_records(decoded: DecodedCsv, error: type[CsvFileError] = CsvFileError) -> Iterator[tuple[int, list[str]]]:
+    """Yield (physical start line, fields) per record; quoted line breaks stay inside their cell.
+
+    Empty lines are skipped; a trailing `\\r` left on the last field (files with `\\r\\r\\n` endings or a
+    stray carriage return) is stripped.
+    """
+    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_SIZE_LIMIT))
+    reader = csv.reader(io.StringIO(decoded.text, newline=""), delimiter=decoded.delimiter, strict=False)
+    while True:
+        start = reader.line_num + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as failure:  # e.g. a quote opened and never closed
+            raise error(decoded.source, start, f"cannot parse the record starting here: {failure}") from failure
+        if not fields or (len(fields) == 1 and fields[0].strip() == ""):
+            continue
+        if fields[-1].endswith("\r"):
+            fields[-1] = fields[-1][:-1]
+        yield start, fields
+
+
+# --- exports --------------------------------------------------------------------------------------------
+
+def read_export(path: str | Path) -> ParsedExport:
+    """Parse one export file (any accepted layout); raise `ExportFormatError` if it is none of them."""
+    decoded = decode_csv_file(path, ExportFormatError)
+    records = iter_csv_records(decoded, ExportFormatError)
+    header: list[tuple[int, list[str]]] = []
+    for record in records:
+        header.append(record)
+        if len(header) == 3:
+            break
+    if len(header) < 2:
+        line = header[0][0] if header else None
+        raise ExportFormatError(decoded.source, line, "fewer than 2 records: an export has 2 or 3 header rows")
+
+    if len(header) == 3 and _looks_like_import_ids(header[2][1]):
+        header_format, columns = "qualtrics", _qualtrics_columns(decoded.source, header)
+        pending: list[tuple[int, list[str]]] = []
+    elif header[1][1][0].strip() == "ResponseID":
+        header_format, columns = "legacy", _legacy_columns(decoded.source, header[:2])
+        pending = header[2:]  # the third record is already the first response
+    else:
+        line = header[2][0] if len(header) == 3 else header[1][0]
+        raise ExportFormatError(
+            decoded.source,
+            line,
+            "not a Qualtrics export: expected row 3 to hold {\"ImportId\": ...} per column, "
+            "or (legacy export) row 2 to start with ResponseID",
+        )
+    _check_names(decoded.source, header[0][0], columns)
+
+    rows = [DataRow(number, line, fields) for number, (line, fields) in enumerate([*pending, *records], start=1)]
+    return ParsedExport(decoded, header_format, tuple(columns), rows)
+
+
+def _looks_like_import_ids(cells: list[str]) -> bool:
+    first = next((cell.strip() for cell in cells if cell.strip()), "")
+    return first.startswith("{") and '"ImportId"' in first
+
+
+def _header_cells(source: str, line: int, cells: list[str], width: int, what: str) -> list[str]:
+    """A header row padded to the width of row 1; non-blank cells past that width are an error."""
+    if any(cell.strip() for cell in cells[width:]):
+        raise ExportFormatError(source, line, f"{what} has {len(cells)} cells but row 1 names {width} columns")
+    return cells[:width] + [""] * (width - len(cells))
+
+
+def _qualtrics_columns(source: str, header: list[tuple[int, list[str]]]) -> list[HeaderColumn]:
+    (_, names), (label_line, labels), (json_line, import_cells) = header
+    width = len(names)
+    labels = _header_cells(source, label_line, labels, width, "row 2 (labels)")
+    import_cells = _header_cells(source, json_line, import_cells, width, "row 3 (import ids)")
+    columns = []
+    for position, (name, label, cell) in enumerate(zip(names, labels, import_cells), start=1):
+        spec: dict = {}
+        if cell.strip():
+            try:
+                spec = json.loads(cell)
+            except json.JSONDecodeError:
+                spec = None
+            if not isinstance(spec, dict):
+                raise ExportFormatError(
+                    source, json_line, f"column {position} ({name.strip()}): {cell!r} is not a JSON object"
+                )
+        columns.append(
+            HeaderColumn(
+                position, name.strip(), label,
+                _optional_text(spec.get("ImportId")), _optional_text(spec.get("timeZone")),
+                _optional_text(spec.get("choiceId")),
+            )
+        )
+    return columns
+
+
+def _legacy_columns(source: str, header: list[tuple[int, list[str]]]) -> list[HeaderColumn]:
+    (_, tags), (label_line, labels) = header
+    labels = _header_cells(source, label_line, labels, len(tags), "row 2")
+    columns = []
+    for position, (tag, label) in enumerate(zip(tags, labels), start=1):
+        tag = tag.strip()
+        # V1..V10 are positional placeholders; their real name is in row 2.
+        name = LEGACY_RENAMES.get(label.strip(), label.strip()) if _is_v_tag(tag) else tag
+        columns.append(HeaderColumn(position, name, label))
+    return columns
+
+
+def _is_v_tag(tag: str) -> bool:
+    return tag in _LEGACY_V_TAGS
+
+
+def _optional_text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _check_names(source: str, line: int, columns: list[HeaderColumn]) -> None:
+    problems = [f"column {column.position} has no name" for column in columns if not column.name]
+    positions: dict[str, list[int]] = {}
+    for column in columns:
+        if column.name:
+            positions.setdefault(column.name, []).append(column.position)
+    problems += [
+        f"column name {name!r} is used {len(where)} times (columns {', '.join(map(str, where))})"
+        for name, where in positions.items()
+        if len(where) > 1
+    ]
+    if problems:
+        raise ExportFormatError(source, line, "; ".join(problems))
+
+
+# --- raw tables -----------------------------------------------------------------------------------------
+
+def export_frames(
+    parsed: ParsedExport, *, wave_id: str, source_file: str, loaded_at: dt.datetime
+) -> dict[str, pd.DataFrame]:
+    """The four raw tables of one export: files, columns, rows and (non-blank) cells."""
+    decoded, columns, rows = parsed.file, parsed.columns, parsed.rows
+    width = len(columns)
+
+    export_files = typed_frame(
+        wave_id=[wave_id], source_file=[source_file], file_sha256=[decoded.sha256],
+        header_format=[parsed.header_format], delimiter=[decoded.delimiter], encoding=[decoded.encoding],
+        n_columns=([width], "int64"), n_rows=([len(rows)], "int64"), loaded_at=loaded_at_column(loaded_at, 1),
+    )
+    export_columns = typed_frame(
+        wave_id=[wave_id] * width, source_file=[source_file] * width,
+        column_position=([column.position for column in columns], "int64"),
+        column_name=[column.name for column in columns], column_label=[column.label for column in columns],
+        import_id=[column.import_id for column in columns], time_zone=[column.time_zone for column in columns],
+        choice_id=[column.choice_id for column in columns],
+    )
+    n_fields = [len(row.fields) for row in rows]
+    export_rows = typed_frame(
+        wave_id=[wave_id] * len(rows), source_file=[source_file] * len(rows),
+        file_sha256=[decoded.sha256] * len(rows),
+        source_row=([row.source_row for row in rows], "int64"),
+        source_line=([row.source_line for row in rows], "int64"),
+        n_fields=(n_fields, "int64"),
+        row_issue=[None if count == width else f"row has {count} fields, header has {width}" for count in n_fields],
+        loaded_at=loaded_at_column(loaded_at, len(rows)),
+    )
+    return {
+        "export_files": export_files,
+        "export_columns": export_columns,
+        "export_rows": export_rows,
+        "export_cells": _cells_frame(parsed, wave_id, source_file),
+    }
+
+
+def _cells_frame(parsed: ParsedExport, wave_id: str, source_file: str) -> pd.DataFrame:
+    """One row per non-blank cell. A plain loop: 100k rows x 150 columns takes a few seconds."""
+    width = len(parsed.columns)
+    names = parsed.column_names  # grows by `_extra_<n>` for the widest ragged row
+    row_numbers: list[int] = []
+    positions: list[int] = []
+    values: list[str] = []
+    for row in parsed.rows:
+        fields = row.fields
+        if len(fields) > len(names):
+            names += [f"_extra_{index + 1 - width}" for index in range(len(names), len(fields))]
+        for index, value in enumerate(fields):
+            if value and not value.isspace():
+                row_numbers.append(row.source_row)
+                positions.append(index + 1)
+                values.append(value)
+    count = len(values)
+    return typed_frame(
+        wave_id=[wave_id] * count, source_file=[source_file] * count,
+        source_row=(row_numbers, "int64"), column_position=(positions, "int64"),
+        column_name=[names[position - 1] for position in positions], cell_value=values,
+    )
+
+
+def typed_frame(**columns: list | tuple[list, str] | pd.Series) -> pd.DataFrame:
+    """A frame with explicit dtypes, so an empty file still yields the right column types.
+
+    Each column is a list of strings (dtype `str`, None = missing), `(values, dtype)`, or a ready Series.
+    """
+    data = {}
+    for name, spec in columns.items():
+        if isinstance(spec, pd.Series):
+            data[name] = spec
+        else:
+            values, dtype = spec if isinstance(spec, tuple) else (spec, "str")
+            data[name] = pd.Series(values, dtype=dtype)
+    return pd.DataFrame(data)
+
+
+def loaded_at_column(loaded_at: dt.datetime, count: int) -> pd.Series:
+    """`loaded_at` repeated `count` times as a UTC timestamp column (a naive datetime is taken as UTC)."""
+    stamp = pd.Timestamp(loaded_at)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return pd.Series([stamp] * count, dtype="datetime64[us, UTC]")

@@ -1,0 +1,88 @@
+"""Reference seeds in DuckDB and marts.dim_municipality (issue: foundation)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from orchestration.reference import load_reference_frames, reference_problems
+
+
+def counts(warehouse, column: str) -> dict[str, int]:
+    rows = warehouse.execute(f"select {column}, count(*) from marts.dim_municipality group by 1").fetchall()
+    return dict(rows)
+
+
+def test_dim_municipality_has_the_300_municipalities_of_the_2019_2024_map(warehouse):
+    assert warehouse.execute("select count(*), count(distinct nis_code) from marts.dim_municipality").fetchone() == (300, 300)
+
+
+def test_provinces_match_table_3_1(warehouse):
+    assert counts(warehouse, "province_name_nl") == {
+        "Antwerpen": 69, "Limburg": 42, "Oost-Vlaanderen": 60, "Vlaams-Brabant": 65, "West-Vlaanderen": 64,
+    }
+
+
+def test_belfius_types_match_the_flemish_column_of_table_3_3(warehouse):
+    assert counts(warehouse, "belfius_type_code") == {
+        "woongemeenten": 116, "landelijke_gemeenten": 64, "economische_activiteit": 74,
+        "verstedelijkte_gemeenten": 25, "grote_en_regionale_steden": 13, "kustgemeenten": 8,
+    }
+
+
+def test_size_classes_from_the_2020_population(warehouse):
+    assert counts(warehouse, "size_class") == {
+        "< 10.000": 69, "10.000 - 20.000": 129, "20.000 - 30.000": 51, "30.000 - 50.000": 38, "> 50.000": 13,
+    }
+    reference_dates = warehouse.execute("select distinct population_reference_date from marts.dim_municipality").fetchall()
+    assert [str(date) for (date,) in reference_dates] == ["2020-01-01"]
+
+
+def test_the_13_centrumsteden_form_the_top_class(warehouse):
+    top = warehouse.execute(
+        "select count(*) filter (where is_centrumstad), count(*) from marts.dim_municipality where size_class = '> 50.000'"
+    ).fetchone()
+    assert top == (13, 13)
+
+
+def test_every_municipality_has_a_2025_successor_on_the_2025_map(warehouse):
+    orphans = warehouse.execute(
+        """
+        select count(*) from marts.dim_municipality as m
+        left join reference.municipalities_2025 as n on m.nis_code_2025 = n.nis_code
+        where n.nis_code is null
+        """
+    ).fetchone()[0]
+    assert orphans == 0
+    assert warehouse.execute("select count(distinct nis_code_2025) from marts.dim_municipality").fetchone()[0] == 285
+    merged = dict(warehouse.execute("select nis_code, nis_code_2025 from marts.dim_municipality").fetchall())
+    assert merged["11007"] == "11002"  # Borsbeek joined Antwerpen
+    assert merged["73040"] == "71072"  # Kortessem joined Hasselt, which got a new code
+
+
+def test_schemas_are_named_exactly(warehouse):
+    schemas = {name for (name,) in warehouse.execute("select schema_name from information_schema.schemata").fetchall()}
+    assert {"reference", "staging", "intermediate", "marts"} <= schemas
+    assert not any(name.startswith("main_") for name in schemas)
+
+
+def test_shipped_reference_data_passes_every_check():
+    assert all(found == [] for found in reference_problems(load_reference_frames()).values())
+
+
+@pytest.mark.parametrize(
+    "table, mutate, check, expected",
+    [
+        ("municipalities_2019_2024", lambda f: pd.concat([f, f.head(1)]), "municipalities_2019_2024_rows_and_keys",
+         "occurs more than once"),
+        ("population", lambda f: f.assign(nis_code=f["nis_code"].where(f.index > 0, "99999")), "nis_codes_known",
+         "unknown NIS code 99999"),
+        ("municipality_mergers", lambda f: f.assign(new_nis_code=f["new_nis_code"].where(f.index > 0, "12345")),
+         "mergers_point_at_existing_municipalities", "new code 12345"),
+    ],
+)
+def test_reference_checks_name_the_defect(table, mutate, check, expected):
+    frames = load_reference_frames()
+    frames[table] = mutate(frames[table]).reset_index(drop=True)
+    found = reference_problems(frames)[check]
+    assert any(expected in line for line in found), found
