@@ -3,11 +3,22 @@
 from dagster import Definitions
 
 from orchestration.assets.dbt import warehouse_dbt_models
+from orchestration.assets.landing import landing_directory
 from orchestration.assets.reference import reference_tables
+from orchestration.assets.survey import qualtrics_exports, wave_codebooks
+from orchestration.assets.taskforce import municipality_name_overrides, taskforce_snapshots
 from orchestration.jobs import refresh_warehouse_job
 from orchestration.resources import default_resources
 
-ALL_ASSETS = [reference_tables, warehouse_dbt_models]
+ALL_ASSETS = [
+    landing_directory,
+    reference_tables,
+    wave_codebooks,
+    qualtrics_exports,
+    municipality_name_overrides,
+    taskforce_snapshots,
+    warehouse_dbt_models,
+]
 
 defs = Definitions(
     assets=ALL_ASSETS,

@@ -397,3 +397,43 @@ def _check_cross_references(questions: list[Question], problems: list[str]) -> N
         claim(question.report_count, f"{question.id} (report_count)")
         if question.any_of_report:
             claim(question.any_of_report.report, f"{question.id} (any_of_report)")
+
+
+def codebook_frames(codebook: Codebook, *, source_file: str, file_sha256: str, loaded_at) -> dict[str, "pd.DataFrame"]:
+    """The codebook as the four raw tables dbt reads: waves, questions, choices (matrix columns too), rows."""
+    import pandas as pd
+
+    wave = codebook.wave
+    waves = pd.DataFrame([{
+        "wave_id": wave.id, "title": wave.title, "fieldwork_start": wave.fieldwork_start,
+        "fieldwork_end": wave.fieldwork_end, "municipality_map": wave.municipality_map,
+        "taskforce_reference_date": wave.taskforce_reference_date, "source_file": source_file,
+        "file_sha256": file_sha256, "loaded_at": loaded_at,
+    }])
+    questions = pd.DataFrame([{
+        "wave_id": wave.id, "question_id": q.id, "position": q.position, "section": q.section,
+        "question_type": q.type, "label": q.label, "unit": q.unit, "is_required": q.required, "role": q.role,
+        "other_text_code": q.other_text,
+        "shown_if_question_id": q.shown_if.question if q.shown_if else None,
+        "shown_if_operator": q.shown_if.operator if q.shown_if else None,
+        "shown_if_codes": list(q.shown_if.codes) if q.shown_if else None,
+        "report_count_figure_id": q.report_count,
+        "any_of_report_codes": list(q.any_of_report.codes) if q.any_of_report else None,
+        "any_of_report_figure_id": q.any_of_report.report if q.any_of_report else None,
+        "note": q.note,
+    } for q in codebook.questions])
+    choices = pd.DataFrame([{
+        "wave_id": wave.id, "question_id": q.id, "choice_code": c.code, "label": c.label,
+        "report_figure_id": c.report, "report_suffix": c.report_suffix, "is_exclusive": c.exclusive,
+        "position": position,
+    } for q in codebook.questions for position, c in enumerate(q.choices, start=1)],
+        columns=["wave_id", "question_id", "choice_code", "label", "report_figure_id", "report_suffix",
+                 "is_exclusive", "position"])
+    rows = pd.DataFrame([{
+        "wave_id": wave.id, "question_id": q.id, "row_code": r.code, "label": r.label,
+        "report_prefix": r.report_prefix,
+    } for q in codebook.questions for r in q.rows],
+        columns=["wave_id", "question_id", "row_code", "label", "report_prefix"])
+    questions["other_text_code"] = questions["other_text_code"].astype("Int64")
+    return {"codebook_waves": waves, "codebook_questions": questions, "codebook_choices": choices,
+            "codebook_rows": rows}

@@ -165,18 +165,22 @@ def iter_csv_records(decoded: DecodedCsv, error: type[CsvFileError] = CsvFileErr
     """Yield (physical start line, fields) per record; quoted line breaks stay inside their cell.
 
     Empty lines are skipped; a trailing `\\r` left on the last field (files with `\\r\\r\\n` endings or a
-    stray carriage return) is stripped.
+    stray carriage return) is stripped. Parsing is strict: a quote opened and never closed would otherwise
+    swallow the rest of the file into one cell, so it raises `error` at the line where that record starts
+    (a bare quote inside an unquoted cell, `5" scherm`, is fine).
     """
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_SIZE_LIMIT))
-    reader = csv.reader(io.StringIO(decoded.text, newline=""), delimiter=decoded.delimiter, strict=False)
+    reader = csv.reader(io.StringIO(decoded.text, newline=""), delimiter=decoded.delimiter, strict=True)
     while True:
         start = reader.line_num + 1
         try:
             fields = next(reader)
         except StopIteration:
             return
-        except csv.Error as failure:  # e.g. a quote opened and never closed
-            raise error(decoded.source, start, f"cannot parse the record starting here: {failure}") from failure
+        except csv.Error as failure:
+            raise error(
+                decoded.source, start, f"cannot parse the record starting here ({failure}): check its quotes"
+            ) from failure
         if not fields or (len(fields) == 1 and fields[0].strip() == ""):
             continue
         if fields[-1].endswith("\r"):

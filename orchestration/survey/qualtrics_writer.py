@@ -57,7 +57,6 @@ _METADATA = {
     "UserLanguage": ("User Language", "userLanguage"),
 }
 _DATE_COLUMNS = frozenset({"StartDate", "EndDate", "RecordedDate"})
-assert set(_METADATA) == set(METADATA_COLUMNS)
 
 # The legacy exporter's V1..V10: (row-2 name, today's column it holds). Name = "Last, First".
 _LEGACY_NAMES = {today: legacy for legacy, today in LEGACY_RENAMES.items()}
@@ -265,8 +264,8 @@ def write_export(table: ExportTable, path: str | Path, *, dialect: str = "qualtr
     if dialect == "excel":
         rows = _excel_dates(table, rows)
     path = Path(path)
-    # Excel turns characters outside Windows-1252 into '?': so does this writer.
-    with path.open("w", encoding=encoding, errors="replace" if encoding == "cp1252" else "strict", newline="") as handle:
+    errors = "replace" if encoding == "cp1252" else "strict"  # Excel writes '?' for what cp1252 lacks
+    with path.open("w", encoding=encoding, errors=errors, newline="") as handle:
         writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
         writer.writerows(header)
         writer.writerows(rows)

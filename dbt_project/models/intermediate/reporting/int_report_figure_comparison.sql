@@ -1,0 +1,101 @@
+-- Every published figure of every wave against the warehouse's value, with why it does not match.
+-- Printed values are compared at their printed precision; claims in words by their bounds.
+with
+
+figures as (
+    select * from {{ ref('stg_reference__report_figures') }}
+),
+
+values_by_part as (
+    select * from {{ ref('int_report_figure_values') }}
+),
+
+headline as (
+    select * from values_by_part
+    where part = 1
+),
+
+claims as (
+    select
+        wave_id,
+        figure_id,
+        bool_and(meets_claim) as meets_claims,
+        string_agg(
+            case when not meets_claim then statement || ' (' || coalesce(round(exact_pct, 1)::varchar, 'n/a') || ' %)' end,
+            '; '
+            order by part
+        ) as failed_claims
+    from values_by_part
+    group by wave_id, figure_id
+),
+
+compared as (
+    select
+        figures.wave_id,
+        figures.figure_id,
+        figures.kind,
+        figures.unit,
+        figures.category,
+        figures.note,
+        headline.value as count,
+        headline.base_n,
+        figures.count_printed,
+        figures.base_n_printed,
+        figures.pct_printed,
+        claims.failed_claims,
+        case
+            when headline.base_n is not null and headline.value = floor(headline.value)
+                then {{ pct_half_up('headline.value', 'headline.base_n') }}
+            else round(headline.exact_pct, 1)
+        end as pct,
+        headline.figure_id is not null as is_defined,
+        figures.count_printed is null
+        or round(headline.value, figures.count_printed_decimals) = figures.count_printed as count_matches,
+        figures.base_n_printed is null or headline.base_n = figures.base_n_printed as base_matches,
+        figures.pct_printed is null
+        or case figures.pct_printed_decimals
+            when 0 then {{ pct_half_up('headline.value', 'headline.base_n', 0) }}
+            else {{ pct_half_up('headline.value', 'headline.base_n', 1) }}
+        end = figures.pct_printed as pct_matches,
+        coalesce(claims.meets_claims, true) as claims_hold
+    from figures
+    left join headline
+        on
+            figures.wave_id = headline.wave_id
+            and figures.figure_id = headline.figure_id
+    left join claims
+        on
+            figures.wave_id = claims.wave_id
+            and figures.figure_id = claims.figure_id
+)
+
+select
+    wave_id,
+    figure_id,
+    kind,
+    unit,
+    category,
+    count,
+    base_n,
+    pct,
+    count_printed,
+    base_n_printed,
+    pct_printed,
+    coalesce(is_defined and count_matches and base_matches and pct_matches and claims_hold, false) as matches_report,
+    nullif(
+        concat_ws(
+            '; ',
+            case when not is_defined then 'no definition: neither the codebook nor the rules file computes it' end,
+            case when is_defined and not coalesce(count_matches, false) then 'count differs' end,
+            case when is_defined and not coalesce(base_matches, false) then 'base differs' end,
+            case when is_defined and not coalesce(pct_matches, false) then 'percentage differs' end,
+            case when is_defined and not claims_hold then 'claim does not hold: ' || failed_claims end,
+            case when kind = 'inconsistency' then 'the report is inconsistent here: ' || note end,
+            case
+                when kind = 'population_dependent'
+                    then 'depends on the population reference date (report: 2023, warehouse: latest shipped)'
+            end
+        ),
+        ''
+    ) as explanation
+from compared

@@ -1,0 +1,39 @@
+-- Answers of valid respondents to questions their own earlier answers hid: discarded, logged here.
+with
+
+decoded as (
+    select * from {{ ref('stg_qualtrics__decoded_cells') }}
+    where decode_issue is null
+),
+
+hidden as (
+    select * from {{ ref('int_respondent_question_visibility') }}
+    where not is_shown
+),
+
+questions as (
+    select * from {{ ref('stg_codebook__questions') }}
+)
+
+select
+    decoded.wave_id,
+    decoded.source_file,
+    decoded.source_row,
+    decoded.question_id,
+    decoded.column_name,
+    decoded.cell_value,
+    questions.shown_if_question_id,
+    'answered ' || decoded.question_id || ' although it is shown only if ' || questions.shown_if_question_id
+    || ' ' || questions.shown_if_operator || ' ' || array_to_string(questions.shown_if_codes, ', ')
+    as finding
+from decoded
+inner join hidden
+    on
+        decoded.wave_id = hidden.wave_id
+        and decoded.source_file = hidden.source_file
+        and decoded.source_row = hidden.source_row
+        and decoded.question_id = hidden.question_id
+inner join questions
+    on
+        decoded.wave_id = questions.wave_id
+        and decoded.question_id = questions.question_id

@@ -1,0 +1,55 @@
+-- Consolidated closed answers per municipality (contract §2): single / likert5 from the first answering
+-- respondent in primary-first order; multi and each matrix row the union of all answering respondents,
+-- exclusive codes dropped when the union holds a non-exclusive code, else the first answerer's codes.
+with
+
+answers as (
+    select
+        answers.wave_id,
+        answers.nis_code,
+        answers.question_id,
+        answers.question_type,
+        answers.row_code,
+        answers.choice_code,
+        answers.response_id,
+        priority.respondent_rank,
+        choices.is_exclusive
+    from {{ ref('int_respondent_answers') }} as answers
+    inner join {{ ref('int_respondent_priority') }} as priority
+        on
+            answers.wave_id = priority.wave_id
+            and answers.source_file = priority.source_file
+            and answers.source_row = priority.source_row
+    inner join {{ ref('stg_codebook__choices') }} as choices
+        on
+            answers.wave_id = choices.wave_id
+            and answers.question_id = choices.question_id
+            and answers.choice_code = choices.choice_code
+    where answers.answer_kind = 'choice'
+),
+
+per_item as (
+    select
+        *,
+        min(respondent_rank) over item as first_answering_rank,
+        bool_or(not is_exclusive) over item as union_has_non_exclusive
+    from answers
+    window item as (partition by wave_id, nis_code, question_id, row_code)
+)
+
+select
+    wave_id,
+    nis_code,
+    question_id,
+    question_type,
+    row_code,
+    choice_code,
+    count(distinct response_id) as n_respondents_choosing
+from per_item
+where
+    case
+        when question_type in ('single', 'likert5') then respondent_rank = first_answering_rank
+        when union_has_non_exclusive then not is_exclusive
+        else respondent_rank = first_answering_rank
+    end
+group by wave_id, nis_code, question_id, question_type, row_code, choice_code

@@ -1,0 +1,44 @@
+-- The answers of valid respondents that count: decoded without issue and shown by the display logic.
+-- One row per respondent × question × (matrix row) × choice, or per text / number answer.
+with
+
+decoded as (
+    select * from {{ ref('stg_qualtrics__decoded_cells') }}
+    where decode_issue is null
+),
+
+visibility as (
+    select * from {{ ref('int_respondent_question_visibility') }}
+),
+
+respondents as (
+    select * from {{ ref('int_response_status') }}
+    where status = 'valid'
+)
+
+select
+    decoded.wave_id,
+    respondents.response_id,
+    decoded.source_file,
+    decoded.source_row,
+    respondents.nis_code,
+    decoded.question_id,
+    decoded.question_type,
+    decoded.answer_kind,
+    decoded.row_code,
+    decoded.choice_code,
+    decoded.value_text,
+    decoded.value_number
+from decoded
+inner join respondents
+    on
+        decoded.wave_id = respondents.wave_id
+        and decoded.source_file = respondents.source_file
+        and decoded.source_row = respondents.source_row
+inner join visibility
+    on
+        decoded.wave_id = visibility.wave_id
+        and decoded.source_file = visibility.source_file
+        and decoded.source_row = visibility.source_row
+        and decoded.question_id = visibility.question_id
+where visibility.is_shown

@@ -1,0 +1,56 @@
+-- Per export row: how many questions it answers that count for validity (anything but the municipality
+-- and respondent-profile questions, i.e. besides Q1/Q2 in wave 1) and a fingerprint of its content, so an
+-- identical repeat is recognised whatever export format it came in.
+with
+
+decoded as (
+    select * from {{ ref('stg_qualtrics__decoded_cells') }}
+    where decode_issue is null
+),
+
+questions as (
+    select * from {{ ref('stg_codebook__questions') }}
+),
+
+answer_summary as (
+    select
+        decoded.wave_id,
+        decoded.source_file,
+        decoded.source_row,
+        count(distinct decoded.question_id) filter (
+            where questions.unit != 'respondent' and questions.role is distinct from 'municipality'
+        ) as n_substantive_questions,
+        string_agg(
+            concat_ws(
+                '|', decoded.question_id, decoded.row_code, decoded.choice_code,
+                decoded.answer_kind, decoded.value_text, decoded.value_number
+            ),
+            ';'
+            order by decoded.question_id, decoded.row_code, decoded.choice_code, decoded.answer_kind,
+            decoded.value_text
+        ) as answers_text
+    from decoded
+    inner join questions
+        on
+            decoded.wave_id = questions.wave_id
+            and decoded.question_id = questions.question_id
+    group by decoded.wave_id, decoded.source_file, decoded.source_row
+)
+
+select
+    responses.wave_id,
+    responses.source_file,
+    responses.source_row,
+    coalesce(answer_summary.n_substantive_questions, 0) as n_substantive_questions,
+    md5(
+        concat_ws(
+            '|', responses.status_code, responses.progress, responses.is_finished, responses.ended_at_utc,
+            responses.municipality_text, coalesce(answer_summary.answers_text, '')
+        )
+    ) as content_fingerprint
+from {{ ref('stg_qualtrics__responses') }} as responses
+left join answer_summary
+    on
+        responses.wave_id = answer_summary.wave_id
+        and responses.source_file = answer_summary.source_file
+        and responses.source_row = answer_summary.source_row

@@ -1,0 +1,90 @@
+-- The verdict on every export row (contract §2): `valid`, `excluded` (not a real response, an identical
+-- repeat, nothing answered) or `quarantined` (cannot be trusted or placed), with the reason.
+with
+
+responses as (
+    select * from {{ ref('stg_qualtrics__responses') }}
+),
+
+content as (
+    select * from {{ ref('int_response_content') }}
+),
+
+resolution as (
+    select * from {{ ref('int_response_municipality_resolution') }}
+),
+
+-- Rows sharing a ResponseId: identical content makes them repeats of the first, different content
+-- makes all of them suspect.
+response_ids as (
+    select
+        responses.wave_id,
+        responses.source_file,
+        responses.source_row,
+        count(*) over same_id as n_rows_with_id,
+        count(distinct content.content_fingerprint) over same_id as n_versions_with_id,
+        row_number() over (same_id order by responses.source_file, responses.source_row) as occurrence,
+        first_value(responses.source_file || ' row ' || responses.source_row) over (
+            same_id order by responses.source_file, responses.source_row
+        ) as first_occurrence
+    from responses
+    inner join content
+        on
+            responses.wave_id = content.wave_id
+            and responses.source_file = content.source_file
+            and responses.source_row = content.source_row
+    where responses.response_id is not null
+    window same_id as (partition by responses.wave_id, responses.response_id)
+),
+
+judged as (
+    select
+        responses.wave_id,
+        responses.response_id,
+        responses.source_file,
+        responses.source_row,
+        responses.municipality_text,
+        resolution.nis_code,
+        resolution.method,
+        case
+            when responses.row_issue is not null then 'quarantined'
+            when responses.response_id is null then 'quarantined'
+            when responses.status_code is null or responses.status_code not in (0, 4, 16) then 'excluded'
+            when response_ids.n_versions_with_id > 1 then 'quarantined'
+            when response_ids.occurrence > 1 then 'excluded'
+            when content.n_substantive_questions = 0 then 'excluded'
+            when resolution.nis_code is null then 'quarantined'
+            else 'valid'
+        end as status,
+        case
+            when responses.row_issue is not null then 'malformed row: ' || responses.row_issue
+            when responses.response_id is null then 'no ResponseId'
+            when responses.status_code is null
+                then 'unknown Status ' || coalesce('"' || responses.status_text || '"', '(empty)')
+            when responses.status_code not in (0, 4, 16)
+                then 'not a real response: Status ' || responses.status_code
+            when response_ids.n_versions_with_id > 1
+                then 'ResponseId occurs in ' || response_ids.n_rows_with_id || ' rows with different content'
+            when response_ids.occurrence > 1 then 'identical repeat of ' || response_ids.first_occurrence
+            when content.n_substantive_questions = 0 then 'no answer besides the municipality and profile questions'
+            when resolution.nis_code is null then 'municipality unresolved: ' || resolution.unresolved_reason
+        end as reason
+    from responses
+    inner join content
+        on
+            responses.wave_id = content.wave_id
+            and responses.source_file = content.source_file
+            and responses.source_row = content.source_row
+    inner join resolution
+        on
+            responses.wave_id = resolution.wave_id
+            and responses.source_file = resolution.source_file
+            and responses.source_row = resolution.source_row
+    left join response_ids
+        on
+            responses.wave_id = response_ids.wave_id
+            and responses.source_file = response_ids.source_file
+            and responses.source_row = response_ids.source_row
+)
+
+select * from judged

@@ -1,0 +1,43 @@
+-- What an analyst exports: one row per wave × responding municipality with its reference attributes,
+-- Taskforce reception and every consolidated answer as a column (names in int_municipality_indicators).
+-- Pivoted dynamically, so a new wave's codebook brings its own columns.
+with
+
+indicators as (
+    select * from {{ ref('int_municipality_indicators') }}
+),
+
+answers_wide as (
+    select * from (
+        pivot indicators on indicator using first(indicator_value) group by wave_id, nis_code -- noqa: PRS
+    )
+),
+
+responding as (
+    select * from {{ ref('int_responding_municipalities') }}
+)
+
+select
+    responding.wave_id,
+    responding.nis_code,
+    municipalities.name_nl,
+    municipalities.province_name_nl,
+    municipalities.size_class,
+    municipalities.belfius_type_code,
+    municipalities.is_centrumstad,
+    municipalities.population,
+    responding.n_questionnaires,
+    reception.persons as taskforce_persons,
+    reception.minors as taskforce_minors,
+    round(reception.persons_per_1000, 2) as taskforce_persons_per_1000,
+    answers_wide.* exclude (wave_id, nis_code)
+from responding
+left join {{ ref('dim_municipality') }} as municipalities on responding.nis_code = municipalities.nis_code
+left join {{ ref('mart_taskforce_reception') }} as reception
+    on
+        responding.wave_id = reception.wave_id
+        and responding.nis_code = reception.nis_code
+left join answers_wide
+    on
+        responding.wave_id = answers_wide.wave_id
+        and responding.nis_code = answers_wide.nis_code

@@ -1,0 +1,21 @@
+-- Numbers respondents reported (Q14 in wave 1: people received) beside the Taskforce count of their
+-- municipality. Survey numbers are not consolidated: each respondent keeps their own.
+select
+    answers.wave_id,
+    answers.nis_code,
+    answers.response_id,
+    answers.question_id,
+    answers.value_number as reported,
+    reception.persons as taskforce_persons,
+    reception.snapshot_date as taskforce_snapshot_date,
+    answers.value_number - reception.persons as difference,
+    round(answers.value_number / nullif(reception.persons, 0), 2) as ratio_to_taskforce,
+    count(distinct answers.value_number) over (
+        partition by answers.wave_id, answers.nis_code, answers.question_id
+    ) > 1 as colleagues_disagree
+from {{ ref('int_respondent_answers') }} as answers
+left join {{ ref('mart_taskforce_reception') }} as reception
+    on
+        answers.wave_id = reception.wave_id
+        and answers.nis_code = reception.nis_code
+where answers.answer_kind = 'number'

@@ -1,0 +1,7 @@
+select
+    wave_id,
+    question_id,
+    label,
+    report_prefix,
+    cast(row_code as integer) as row_code
+from {{ source('raw', 'codebook_rows') }}

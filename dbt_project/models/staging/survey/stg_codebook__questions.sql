@@ -1,0 +1,20 @@
+select
+    wave_id,
+    question_id,
+    section,
+    question_type,
+    label,
+    unit,
+    role,
+    shown_if_question_id,
+    shown_if_operator,
+    report_count_figure_id,
+    any_of_report_figure_id,
+    note,
+    cast(position as integer) as position,
+    cast(is_required as boolean) as is_required,
+    cast(other_text_code as integer) as other_text_code,
+    cast(shown_if_codes as integer []) as shown_if_codes,
+    cast(any_of_report_codes as integer []) as any_of_report_codes,
+    question_type in ('single', 'likert5', 'multi', 'matrix_multi') as is_closed
+from {{ source('raw', 'codebook_questions') }}

@@ -1,0 +1,68 @@
+-- Every non-blank export cell that belongs to a codebook question, with what kind of cell it is.
+-- Export tags are `<question>`, `<question>_<code>` (split multi, or matrix row),
+-- `<question>_<row>_<column>` (split matrix) and `<question>_<code>_TEXT` (other text). Question ids
+-- hold no underscore (the codebook loader enforces it), so the part before the first `_` is the question.
+with
+
+cells as (
+    select
+        *,
+        string_split(column_name, '_') as tag_parts
+    from {{ source('raw', 'export_cells') }}
+),
+
+questions as (
+    select * from {{ ref('stg_codebook__questions') }}
+    where role is distinct from 'municipality'
+),
+
+classified as (
+    select
+        cells.wave_id,
+        cells.source_file,
+        cells.source_row,
+        cells.column_position,
+        cells.column_name,
+        cells.cell_value,
+        questions.question_id,
+        questions.question_type,
+        len(cells.tag_parts) as n_parts,
+        upper(cells.tag_parts[-1]) = 'TEXT' as is_text_column,
+        try_cast(cells.tag_parts[2] as integer) as second_code,
+        try_cast(cells.tag_parts[3] as integer) as third_code
+    from cells
+    inner join questions
+        on
+            cells.wave_id = questions.wave_id
+            and cells.tag_parts[1] = questions.question_id
+)
+
+select
+    wave_id,
+    source_file,
+    source_row,
+    column_position,
+    column_name,
+    cell_value,
+    question_id,
+    question_type,
+    case
+        when n_parts = 1 and question_type in ('single', 'likert5', 'text', 'number') then 'value'
+        when n_parts = 2 and is_text_column and question_type = 'text' then 'value'
+        when n_parts = 1 and question_type = 'multi' then 'combined'
+        when n_parts = 2 and second_code is not null and question_type = 'multi' then 'split'
+        when
+            n_parts = 3 and is_text_column and second_code is not null and question_type in ('single', 'multi')
+            then 'other_text'
+        when n_parts = 2 and second_code is not null and question_type = 'matrix_multi' then 'matrix_combined'
+        when
+            n_parts = 3 and second_code is not null and third_code is not null and question_type = 'matrix_multi'
+            then 'matrix_split'
+        else 'unmapped'
+    end as cell_kind,
+    case when question_type = 'matrix_multi' then second_code end as row_code,
+    case
+        when question_type = 'matrix_multi' then third_code
+        when n_parts >= 2 then second_code
+    end as tag_choice_code
+from classified

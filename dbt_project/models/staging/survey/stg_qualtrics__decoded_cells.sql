@@ -1,0 +1,209 @@
+-- Answer cells decoded against the codebook: one row per cell × selected code (or per text/number cell),
+-- with `decode_issue` saying why a cell could not be read. Numeric and choice-text exports, combined and
+-- split multi-selects decode to the same codes; `-99` (and `0` in split columns) means not answered.
+with
+
+cells as (
+    select * from {{ ref('stg_qualtrics__answer_cells') }}
+    where cell_kind != 'unmapped' and not {{ is_unanswered_recode('cell_value') }}
+),
+
+choices as (
+    select * from {{ ref('stg_codebook__choices') }}
+),
+
+rows_of_matrix as (
+    select * from {{ ref('stg_codebook__matrix_rows') }}
+),
+
+-- A single cell holds one recode value, or its choice text.
+single_cells as (
+    select
+        cells.*,
+        coalesce(try_cast(trim(cells.cell_value) as integer), by_label.choice_code) as choice_code
+    from cells
+    left join choices as by_label
+        on
+            cells.wave_id = by_label.wave_id
+            and cells.question_id = by_label.question_id
+            and lower(trim(cells.cell_value)) = lower(by_label.label)
+    where cells.cell_kind = 'value' and cells.question_type in ('single', 'likert5')
+),
+
+-- A combined multi cell (or matrix row) holds recode values `1,4,7` ...
+listed_codes as (
+    select
+        cells.*,
+        try_cast(trim(listed.code_text) as integer) as choice_code
+    from cells
+    cross join unnest(string_split(cells.cell_value, ',')) as listed (code_text)
+    where
+        cells.cell_kind in ('combined', 'matrix_combined')
+        and regexp_full_match(trim(cells.cell_value), '-?[0-9]+(\s*,\s*-?[0-9]+)*')
+),
+
+-- ... or choice texts joined by commas that labels may contain too: a label is selected when it
+-- stands between commas (or the cell's ends); the matched labels must then cover the whole cell.
+labelled_codes as (
+    select
+        cells.*,
+        choices.choice_code,
+        choices.label
+    from cells
+    inner join choices
+        on
+            cells.wave_id = choices.wave_id
+            and cells.question_id = choices.question_id
+            and contains(',' || lower(trim(cells.cell_value)) || ',', ',' || lower(choices.label) || ',')
+    where
+        cells.cell_kind in ('combined', 'matrix_combined')
+        and not regexp_full_match(trim(cells.cell_value), '-?[0-9]+(\s*,\s*-?[0-9]+)*')
+),
+
+label_coverage as (
+    select
+        cells.wave_id,
+        cells.source_file,
+        cells.source_row,
+        cells.column_position,
+        coalesce(sum(length(labelled_codes.label)) + count(labelled_codes.label) - 1, 0)
+        = length(trim(cells.cell_value)) as is_fully_matched
+    from cells
+    left join labelled_codes
+        on
+            cells.wave_id = labelled_codes.wave_id
+            and cells.source_file = labelled_codes.source_file
+            and cells.source_row = labelled_codes.source_row
+            and cells.column_position = labelled_codes.column_position
+    where
+        cells.cell_kind in ('combined', 'matrix_combined')
+        and not regexp_full_match(trim(cells.cell_value), '-?[0-9]+(\s*,\s*-?[0-9]+)*')
+    group by cells.wave_id, cells.source_file, cells.source_row, cells.column_position, cells.cell_value
+),
+
+-- Split columns hold `1` when selected (`0` and `-99`: not selected).
+split_codes as (
+    select
+        cells.*,
+        cells.tag_choice_code as choice_code
+    from cells
+    where cells.cell_kind in ('split', 'matrix_split') and trim(cells.cell_value) not in ('0')
+),
+
+choice_cells as (
+    select
+        wave_id, source_file, source_row, column_position, column_name, cell_value, question_id,
+        question_type, cell_kind, row_code, choice_code
+    from single_cells
+    union all
+    select
+        wave_id, source_file, source_row, column_position, column_name, cell_value, question_id,
+        question_type, cell_kind, row_code, choice_code
+    from listed_codes
+    where choice_code != -99
+    union all
+    select
+        wave_id, source_file, source_row, column_position, column_name, cell_value, question_id,
+        question_type, cell_kind, row_code, choice_code
+    from labelled_codes
+    union all
+    select
+        wave_id, source_file, source_row, column_position, column_name, cell_value, question_id,
+        question_type, cell_kind, row_code, choice_code
+    from split_codes
+),
+
+decoded_choices as (
+    select
+        choice_cells.wave_id,
+        choice_cells.source_file,
+        choice_cells.source_row,
+        choice_cells.column_position,
+        choice_cells.column_name,
+        choice_cells.cell_value,
+        choice_cells.question_id,
+        choice_cells.question_type,
+        choice_cells.row_code,
+        choice_cells.choice_code,
+        'choice' as answer_kind,
+        cast(null as varchar) as value_text,
+        cast(null as bigint) as value_number,
+        case
+            when choice_cells.choice_code is null then 'not a recode value or choice text of this question'
+            when choices.choice_code is null then 'code ' || choice_cells.choice_code || ' is not a choice'
+            when choice_cells.question_type = 'matrix_multi' and rows_of_matrix.row_code is null
+                then 'row ' || choice_cells.row_code || ' is not a row of this matrix'
+            when
+                choice_cells.cell_kind in ('split', 'matrix_split') and trim(choice_cells.cell_value) != '1'
+                then 'split column holds ' || choice_cells.cell_value || ', expected 1 or 0'
+        end as decode_issue
+    from choice_cells
+    left join choices
+        on
+            choice_cells.wave_id = choices.wave_id
+            and choice_cells.question_id = choices.question_id
+            and choice_cells.choice_code = choices.choice_code
+    left join rows_of_matrix
+        on
+            choice_cells.wave_id = rows_of_matrix.wave_id
+            and choice_cells.question_id = rows_of_matrix.question_id
+            and choice_cells.row_code = rows_of_matrix.row_code
+),
+
+unmatched_labels as (
+    select
+        cells.wave_id,
+        cells.source_file,
+        cells.source_row,
+        cells.column_position,
+        cells.column_name,
+        cells.cell_value,
+        cells.question_id,
+        cells.question_type,
+        cells.row_code,
+        cast(null as integer) as choice_code,
+        'choice' as answer_kind,
+        cast(null as varchar) as value_text,
+        cast(null as bigint) as value_number,
+        'choice text not fully recognised against the codebook labels' as decode_issue
+    from cells
+    inner join label_coverage
+        on
+            cells.wave_id = label_coverage.wave_id
+            and cells.source_file = label_coverage.source_file
+            and cells.source_row = label_coverage.source_row
+            and cells.column_position = label_coverage.column_position
+    where not label_coverage.is_fully_matched
+),
+
+free_values as (
+    select
+        wave_id,
+        source_file,
+        source_row,
+        column_position,
+        column_name,
+        cell_value,
+        question_id,
+        question_type,
+        row_code,
+        case when cell_kind = 'other_text' then tag_choice_code end as choice_code,
+        case when cell_kind = 'other_text' then 'other_text' else question_type end as answer_kind,
+        case when question_type != 'number' or cell_kind = 'other_text' then cell_value end as value_text,
+        case
+            when question_type = 'number' and cell_kind = 'value' then try_cast(trim(cell_value) as bigint)
+        end as value_number,
+        case
+            when
+                question_type = 'number' and cell_kind = 'value' and try_cast(trim(cell_value) as bigint) is null
+                then 'not a whole number'
+        end as decode_issue
+    from cells
+    where cell_kind = 'other_text' or question_type in ('text', 'number')
+)
+
+select * from decoded_choices
+union all
+select * from unmatched_labels
+union all
+select * from free_values

@@ -1,0 +1,43 @@
+-- Every Taskforce snapshot row, typed, with `row_issue` naming what is wrong (NULL when usable).
+with
+
+source_rows as (
+    select
+        source_file,
+        file_sha256,
+        peildatum,
+        nis_code,
+        gemeente,
+        personen,
+        minderjarigen,
+        cast(source_row as integer) as source_row,
+        coalesce(
+            try_strptime(trim(peildatum), '%Y-%m-%d'),
+            try_strptime(trim(peildatum), '%d/%m/%Y'),
+            try_strptime(trim(peildatum), '%d-%m-%Y')
+        )::date as reference_date,
+        try_cast(trim(personen) as integer) as persons,
+        try_cast(trim(minderjarigen) as integer) as minors
+    from {{ source('raw', 'taskforce_counts') }}
+)
+
+select
+    source_file,
+    file_sha256,
+    source_row,
+    reference_date,
+    trim(nis_code) as nis_code,
+    gemeente as municipality_name,
+    persons,
+    minors,
+    case
+        when reference_date is null then 'peildatum "' || coalesce(peildatum, '') || '" is not a date'
+        when not regexp_full_match(coalesce(trim(nis_code), ''), '[0-9]{5}')
+            then 'nis_code "' || coalesce(nis_code, '') || '" is not a 5-digit NIS code'
+        when persons is null or persons < 0
+            then 'personen "' || coalesce(personen, '') || '" is not a count'
+        when minderjarigen is not null and (minors is null or minors < 0)
+            then 'minderjarigen "' || minderjarigen || '" is not a count'
+        when minors > persons then 'more minors than persons'
+    end as row_issue
+from source_rows

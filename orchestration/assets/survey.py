@@ -1,0 +1,93 @@
+"""Wave codebooks and Qualtrics exports from the landing directory into the `raw` schema, verbatim."""
+
+import datetime as dt
+
+import pandas as pd
+from dagster import AssetKey, AssetSpec, Failure, MaterializeResult, MetadataValue, multi_asset
+
+from orchestration.assets.landing import landing_directory
+from orchestration.resources import WarehouseResource
+from orchestration.survey.codebook import CodebookError, codebook_frames, load_codebook
+from orchestration.survey.landing import discover_landing, relative_name
+from orchestration.survey.qualtrics_reader import CsvFileError, export_frames, file_sha256, read_export
+from orchestration.survey.raw_tables import stack_frames
+from orchestration.warehouse_io import replace_tables
+
+RAW_SCHEMA = "raw"
+CODEBOOK_TABLES = ("codebook_waves", "codebook_questions", "codebook_choices", "codebook_rows")
+EXPORT_TABLES = ("export_files", "export_columns", "export_rows", "export_cells")
+
+
+def raw_specs(tables: tuple[str, ...], description: str) -> list[AssetSpec]:
+    return [
+        AssetSpec(AssetKey([RAW_SCHEMA, name]), group_name="survey", deps=[landing_directory],
+                  kinds={"duckdb"}, description=f"{description} (`{RAW_SCHEMA}.{name}`).")
+        for name in tables
+    ]
+
+
+def stack(frames: list[dict[str, pd.DataFrame]], tables: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """One frame per table over all files (created empty when there are no files)."""
+    return {name: stack_frames([f[name] for f in frames], name) for name in tables}
+
+
+def write_raw(warehouse: WarehouseResource, frames: dict[str, pd.DataFrame], metadata: dict | None = None):
+    """Replaces the raw tables in one transaction and reports a materialization per table."""
+    with warehouse.connect() as connection:
+        counts = replace_tables(connection, RAW_SCHEMA, frames)
+    for name, rows in counts.items():
+        extra = (metadata or {}).get(name, {})
+        yield MaterializeResult(asset_key=AssetKey([RAW_SCHEMA, name]), metadata={"dagster/row_count": rows, **extra})
+
+
+@multi_asset(specs=raw_specs(CODEBOOK_TABLES, "Questionnaires of every wave in the landing directory"))
+def wave_codebooks(warehouse: WarehouseResource):
+    """Validates each `waves/<wave_id>/codebook.yaml`; any defect stops the load with every problem listed."""
+    landing = warehouse.landing_path
+    inventory = discover_landing(landing)
+    loaded_at = dt.datetime.now(dt.UTC)
+    frames, problems = [], []
+    for wave_id, files in sorted(inventory.waves.items()):
+        if files.codebook_path is None:
+            problems.append(f"waves/{wave_id}/: no codebook.yaml, so its exports cannot be read")
+            continue
+        try:
+            codebook = load_codebook(files.codebook_path)
+        except CodebookError as error:
+            problems.append(str(error))
+            continue
+        if codebook.wave.id != wave_id:
+            problems.append(f"waves/{wave_id}/codebook.yaml declares wave.id {codebook.wave.id!r}")
+            continue
+        frames.append(codebook_frames(
+            codebook, source_file=relative_name(files.codebook_path, landing),
+            file_sha256=file_sha256(files.codebook_path), loaded_at=loaded_at,
+        ))
+    if problems:
+        raise Failure(description="codebooks not loaded; the warehouse is unchanged:\n" + "\n".join(problems))
+    yield from write_raw(warehouse, stack(frames, CODEBOOK_TABLES))
+
+
+@multi_asset(specs=raw_specs(EXPORT_TABLES, "Every Qualtrics export row and non-blank cell, verbatim"))
+def qualtrics_exports(warehouse: WarehouseResource):
+    """Lands every export of every wave with file name, row number, sha256 and load time, whatever its quality.
+    Rows are judged later, in dbt; only a file that is not a readable export stops the load."""
+    landing = warehouse.landing_path
+    inventory = discover_landing(landing)
+    loaded_at = dt.datetime.now(dt.UTC)
+    frames, problems = [], []
+    for wave_id, files in sorted(inventory.waves.items()):
+        for path in files.export_paths:
+            try:
+                parsed = read_export(path)
+            except CsvFileError as error:
+                problems.append(str(error))
+                continue
+            frames.append(export_frames(parsed, wave_id=wave_id, source_file=relative_name(path, landing),
+                                        loaded_at=loaded_at))
+    if problems:
+        raise Failure(description="exports not loaded; the warehouse is unchanged:\n" + "\n".join(problems))
+    tables = stack(frames, EXPORT_TABLES)
+    summary = tables["export_files"][["source_file", "header_format", "delimiter", "encoding", "n_rows"]]
+    files = MetadataValue.md(summary.to_markdown(index=False) if len(summary) else "(no exports)")
+    yield from write_raw(warehouse, tables, {"export_files": {"files": files}})

@@ -1,0 +1,109 @@
+"""A small hand-made wave: each respondent exists to exercise one rule of the contract.
+
+`write_scenario_landing` writes it as a landing directory (real codebook, real export format) so the
+tests run the whole pipeline on it and check each rule's outcome by ResponseId or municipality.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from orchestration.settings import SURVEY_SEEDS_DIR
+from orchestration.survey.codebook import load_codebook
+from orchestration.survey.qualtrics_writer import build_export, write_export
+from orchestration.survey.responses import SEEN_UNANSWERED, SurveyResponse
+
+CODEBOOK_PATH = SURVEY_SEEDS_DIR / "w1_2023_codebook.yaml"
+GENT, KORTRIJK, PELT, ANTWERPEN, AARTSELAAR, LEUVEN = "44021", "34022", "72043", "11002", "11001", "24062"
+
+BASE_ANSWERS = {"Q2": 1, "Q3": frozenset({1}), "Q6": 2, "Q11": 1, "Q12": frozenset({1}), "Q18": 2, "Q25": 2}
+
+
+def response(response_id: str, municipality: str, *, progress: int = 100, end: str = "2023-03-20 10:00:00",
+             status: str = "0", answers: dict | None = None) -> SurveyResponse:
+    return SurveyResponse(
+        response_id=response_id,
+        metadata={
+            "StartDate": "2023-03-20 09:30:00", "EndDate": end, "RecordedDate": end, "Status": status,
+            "Progress": str(progress), "Finished": "1" if progress == 100 else "0",
+            "Duration (in seconds)": "1800", "IPAddress": "192.0.2.10", "RecipientEmail": "iemand@example.org",
+            "DistributionChannel": "anonymous", "UserLanguage": "NL",
+        },
+        answers={"Q1": municipality, **BASE_ANSWERS, **(answers or {})},
+    )
+
+
+def scenario_responses() -> list[SurveyResponse]:
+    return [
+        # Gent, three colleagues: primary by Progress; union with an exclusive code; a conflict; a complement.
+        response("R_gent_primary", "Stad Gent", answers={
+            "Q3": frozenset({1, 2}), "Q5": frozenset({4}), "Q6": 1, "Q9": SEEN_UNANSWERED,
+            "Q31": {1: frozenset({7}), 2: frozenset({8})}, "Q14": 120,
+        }),
+        response("R_gent_second", "gent", progress=80, answers={
+            "Q3": frozenset({3}), "Q5": frozenset({1}), "Q6": 2, "Q9": 1, "Q10": "De visie, werd ruimer.",
+            "Q31": {1: frozenset({1, 2}), 2: frozenset({7})}, "Q14": 150,
+        }),
+        response("R_gent_postal", "9000", progress=80, end="2023-03-19 10:00:00", answers={"Q6": 3}),
+        # Kortrijk: a typo and the French name; tie on Progress and answers, the later EndDate is primary.
+        response("R_kortrijk_typo", "Kortrjik", end="2023-03-21 10:00:00", answers={"Q6": 1}),
+        response("R_kortrijk_french", "Courtrai", end="2023-03-22 10:00:00", answers={"Q6": 2}),
+        # Pelt by its former name; Antwerpen by a deelgemeente; Aartselaar only through the override file.
+        response("R_neerpelt", "Neerpelt"),
+        # Display logic: Q13 needs Q12 to include 3, which this respondent did not choose.
+        response("R_ekeren", "Ekeren", answers={"Q12": frozenset({1}), "Q13": frozenset({1})}),
+        response("R_override", "Gem. A'laar", answers={"Q6": 1}),
+        # Leuven: identical repeat (one is excluded), Status preview, only Q1/Q2, a partial respondent.
+        response("R_leuven", "Leuven"),
+        response("R_leuven", "Leuven"),
+        response("R_preview", "Leuven", status="1"),
+        SurveyResponse("R_only_profile", {"Status": "0", "Progress": "10", "Finished": "0",
+                                          "EndDate": "2023-03-20 10:00:00"}, {"Q1": "Leuven", "Q2": 2}),
+        # Unresolvable: nothing matches; an ambiguous deelgemeente; a postal code of a 2025 merger.
+        response("R_vlaanderen", "Vlaanderen"),
+        response("R_deurne", "Deurne"),
+        response("R_postal_merged", "1570"),
+        # One ResponseId, two different rows: both quarantined.
+        response("R_clash", "Leuven", answers={"Q6": 1}),
+        response("R_clash", "Leuven", answers={"Q6": 2}),
+    ]
+
+
+EXPECTED_RESOLUTION = {
+    # response_id: (status, nis_code, method)
+    "R_gent_primary": ("valid", GENT, "exact_name"),
+    "R_gent_second": ("valid", GENT, "exact_name"),
+    "R_gent_postal": ("valid", GENT, "postal_code"),
+    "R_kortrijk_typo": ("valid", KORTRIJK, "closest_name"),
+    "R_kortrijk_french": ("valid", KORTRIJK, "exact_name"),
+    "R_neerpelt": ("valid", PELT, "merged_name"),
+    "R_ekeren": ("valid", ANTWERPEN, "deelgemeente"),
+    "R_override": ("valid", AARTSELAAR, "override"),
+    "R_preview": ("excluded", LEUVEN, "exact_name"),
+    "R_only_profile": ("excluded", LEUVEN, "exact_name"),
+    "R_vlaanderen": ("quarantined", None, "unresolved"),
+    "R_deurne": ("quarantined", None, "unresolved"),
+    "R_postal_merged": ("quarantined", None, "unresolved"),
+}
+
+
+def write_scenario_landing(landing: Path, *, multi_layout: str = "combined", values: str = "numeric",
+                           dialect: str = "qualtrics") -> Path:
+    codebook = load_codebook(CODEBOOK_PATH)
+    wave_dir = landing / "waves" / codebook.wave.id
+    wave_dir.mkdir(parents=True, exist_ok=True)
+    (wave_dir / "codebook.yaml").write_text(CODEBOOK_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    table = build_export(codebook, scenario_responses(), multi_layout=multi_layout, values=values)
+    write_export(table, wave_dir / "scenario_export.csv", dialect=dialect)
+    (landing / "overrides").mkdir(exist_ok=True)
+    (landing / "overrides" / "municipality_names.csv").write_text(
+        f"raw_text,nis_code\nGem. A'laar,{AARTSELAAR}\n", encoding="utf-8"
+    )
+    (landing / "taskforce").mkdir(exist_ok=True)
+    (landing / "taskforce" / "snapshot.csv").write_text(
+        "peildatum,nis_code,gemeente,personen,minderjarigen\n"
+        f"2023-03-15,{GENT},Gent,1000,300\n2023-04-15,{GENT},Gent,1100,350\n"
+        f"2023-05-15,{GENT},Gent,1300,400\nnot-a-date,{GENT},Gent,5,1\n",
+        encoding="utf-8",
+    )
+    return landing
