@@ -107,3 +107,31 @@ def write_scenario_landing(landing: Path, *, multi_layout: str = "combined", val
         encoding="utf-8",
     )
     return landing
+
+
+# Every export variant the contract accepts, each as its own wave of the same questionnaire, so one
+# warehouse build shows whether they all read to the same answers.
+VARIANTS = {
+    "v_numeric_combined": {"multi_layout": "combined", "values": "numeric", "dialect": "qualtrics"},
+    "v_numeric_split": {"multi_layout": "split", "values": "numeric", "dialect": "qualtrics"},
+    "v_text_combined": {"multi_layout": "combined", "values": "choice_text", "dialect": "qualtrics"},
+    "v_text_split": {"multi_layout": "split", "values": "choice_text", "dialect": "qualtrics"},
+    "v_excel": {"multi_layout": "combined", "values": "numeric", "dialect": "excel"},
+    "v_tab": {"multi_layout": "split", "values": "numeric", "dialect": "tab"},
+    "v_legacy": {"multi_layout": "combined", "values": "numeric", "dialect": "legacy"},
+}
+
+
+def write_variant_landing(landing: Path) -> Path:
+    codebook = load_codebook(CODEBOOK_PATH)
+    codebook_text = CODEBOOK_PATH.read_text(encoding="utf-8")
+    for wave_id, variant in VARIANTS.items():
+        wave_dir = landing / "waves" / wave_id
+        wave_dir.mkdir(parents=True, exist_ok=True)
+        (wave_dir / "codebook.yaml").write_text(
+            codebook_text.replace(f"id: {codebook.wave.id}", f"id: {wave_id}", 1), encoding="utf-8"
+        )
+        table = build_export(codebook, scenario_responses(), multi_layout=variant["multi_layout"],
+                             values=variant["values"])
+        write_export(table, wave_dir / f"export_{wave_id}.csv", dialect=variant["dialect"])
+    return landing
