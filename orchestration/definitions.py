@@ -9,6 +9,8 @@ from orchestration.assets.survey import qualtrics_exports, wave_codebooks
 from orchestration.assets.taskforce import municipality_name_overrides, taskforce_snapshots
 from orchestration.jobs import refresh_warehouse_job
 from orchestration.resources import default_resources
+from orchestration.schedules import nightly_refresh_schedule
+from orchestration.sensors import landing_files_sensor
 
 ALL_ASSETS = [
     landing_directory,
@@ -23,5 +25,7 @@ ALL_ASSETS = [
 defs = Definitions(
     assets=ALL_ASSETS,
     jobs=[refresh_warehouse_job],
+    schedules=[nightly_refresh_schedule],
+    sensors=[landing_files_sensor],
     resources=default_resources(),
 )

@@ -1,18 +1,26 @@
 """The dbt project as Dagster assets; dbt tests become asset checks."""
 
-
 import json
 from typing import Any, Mapping
 
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, AssetKey, MetadataValue, Output
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import dbt_project
+from orchestration.reporting import mismatches_markdown, report_figure_mismatches
 from orchestration.resources import WarehouseResource
+
+REPORT_FIGURES = AssetKey(["marts", "mart_report_figures"])
 
 
 class WarehouseDbtTranslator(DagsterDbtTranslator):
-    """Groups models by domain folder (reference, survey, taskforce) and puts every mart in `marts`."""
+    """Keys models by schema (`marts/mart_report_figures`), groups them by domain folder."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        schema = dbt_resource_props.get("config", {}).get("schema")
+        if dbt_resource_props["resource_type"] == "model" and schema:
+            return AssetKey([schema, dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
@@ -34,4 +42,24 @@ def dbt_build_args(db_path: str) -> list[str]:
     dagster_dbt_translator=WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
 )
 def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    yield from dbt.cli(dbt_build_args(warehouse.db_path), context=context).stream()
+    """Builds and tests every model, then adds row counts and, on mart_report_figures, the figures that
+    do not match. Outputs wait until dbt has finished: DuckDB lets one process write at a time."""
+    outputs = []
+    for event in dbt.cli(dbt_build_args(warehouse.db_path), context=context).stream():
+        if isinstance(event, Output):
+            outputs.append(event)
+        else:
+            yield event
+    with warehouse.connect(read_only=True) as connection:
+        for output in outputs:
+            asset_key = context.asset_key_for_output(output.output_name)
+            metadata = {"dagster/row_count": row_count(connection, asset_key)}
+            if asset_key == REPORT_FIGURES:
+                rows = report_figure_mismatches(connection)
+                metadata |= {"figures_not_matching": len(rows), "not_matching": MetadataValue.md(mismatches_markdown(rows))}
+            yield output.with_metadata({**output.metadata, **metadata})
+
+
+def row_count(connection, asset_key: AssetKey) -> int:
+    schema, table = asset_key.path
+    return connection.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]

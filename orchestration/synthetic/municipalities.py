@@ -81,6 +81,9 @@ UNRESOLVABLE_TEXTS = ("Vlaanderen", "xxx", "Zandvoorde", "3500", "")
 """`Zandvoorde` is a deelgemeente of both Oostende and Zonnebeke; 3500 is Hasselt's postal code, which
 points to the 2025 merger of Hasselt and Kortessem (two 2019-2024 municipalities)."""
 
+# Texts the brief asks for by name: the old municipality name and a French name.
+FIXED_TEXTS = {PELT: ("Neerpelt", "merged"), "34022": ("Courtrai", "french")}
+
 OVERRIDE_TEMPLATE = "Sociaal Huis {name} (dienst welzijn)"
 
 
@@ -177,8 +180,8 @@ def assign_municipality_texts(reference: Reference, rng: random.Random, responde
                               ) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """Q1 text per valid respondent ((response_id, nis) pairs) plus the override rows it needs.
 
-    A fixed quota of hard cases is spread first (French names, deelgemeenten, postal codes, typos,
-    `Neerpelt`, one override); everyone else types a plain or prefixed name. Every text is checked
+    A fixed quota of hard cases is spread first (`Neerpelt`, `Courtrai`, French names, deelgemeenten,
+    postal codes, typos, one override); everyone else types a plain or prefixed name. Every text is checked
     with `resolves_robustly` so the generator never relies on a lucky reading of the rule.
     """
     munis = reference.municipalities
@@ -188,12 +191,15 @@ def assign_municipality_texts(reference: Reference, rng: random.Random, responde
     rng.shuffle(order)
     quotas = {"french": 5, "deelgemeente": 6, "postal": 5, "typo": 7, "override": 1}
     used_codes: Counter = Counter()
-    pelt_done = False
+    fixed_left = dict(FIXED_TEXTS)
+    for _, kind in FIXED_TEXTS.values():
+        if kind in quotas:
+            quotas[kind] -= 1
     for response_id, code in order:
         m = munis[code]
         text = None
-        if code == PELT and not pelt_done:
-            text, pelt_done = "Neerpelt", True
+        if code in fixed_left:
+            text = fixed_left.pop(code)[0]
         for kind in [k for k, left in quotas.items() if left > 0 and not used_codes[(k, code)]]:
             if text is not None:
                 break
@@ -222,6 +228,6 @@ def assign_municipality_texts(reference: Reference, rng: random.Random, responde
         if not reference.resolves_robustly(text, code, override_map):
             text = m.name_nl
         texts[response_id] = text
-    if any(quotas.values()):
+    if any(quotas.values()) or fixed_left:
         raise RuntimeError(f"could not place every hard municipality text: {quotas}")
     return texts, overrides

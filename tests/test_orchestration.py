@@ -1,0 +1,47 @@
+"""The Dagster code location: loads, holds one job, and the sensor reacts to landing changes only."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context
+
+from orchestration.assets.dbt import dbt_build_args
+from orchestration.definitions import defs
+from orchestration.resources import WarehouseResource
+from orchestration.sensors import landing_files_sensor
+from orchestration.settings import PROJECT_ROOT
+
+
+def test_definitions_validate_through_workspace_yaml():
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_main_job_selects_every_asset():
+    job = defs.resolve_job_def("refresh_warehouse")
+    keys = {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
+    assert {"raw/export_cells", "reference/municipalities_2019_2024", "marts/mart_report_figures",
+            "marts/dim_municipality", "raw/taskforce_counts"} <= keys
+
+
+def test_dbt_gets_the_warehouse_path_of_the_run():
+    assert dbt_build_args("/data/w.duckdb") == ["build", "--vars", '{"warehouse_db_path": "/data/w.duckdb"}']
+
+
+def test_sensor_runs_once_per_landing_state(tmp_path):
+    landing = tmp_path / "landing"
+    (landing / "taskforce").mkdir(parents=True)
+    warehouse = WarehouseResource(db_path=str(tmp_path / "w.duckdb"), landing_dir=str(landing))
+    with DagsterInstance.ephemeral() as instance:
+        first = landing_files_sensor(build_sensor_context(instance=instance), warehouse=warehouse)
+        assert isinstance(first, RunRequest)
+        context = build_sensor_context(instance=instance, cursor=first.run_key)
+        assert isinstance(landing_files_sensor(context, warehouse=warehouse), SkipReason)
+        (landing / "taskforce" / "new.csv").write_text("peildatum,nis_code,gemeente,personen,minderjarigen\n")
+        again = landing_files_sensor(build_sensor_context(instance=instance, cursor=first.run_key), warehouse=warehouse)
+        assert isinstance(again, RunRequest) and again.run_key != first.run_key
