@@ -21,7 +21,10 @@ claims as (
         figure_id,
         bool_and(meets_claim) as meets_claims,
         string_agg(
-            case when not meets_claim then statement || ' (' || coalesce(round(exact_pct, 1)::varchar, 'n/a') || ' %)' end,
+            case
+                when not meets_claim
+                    then statement || ' (' || coalesce(cast(round(exact_pct, 1) as varchar), 'n/a') || ' %)'
+            end,
             '; '
             order by part
         ) as failed_claims

@@ -30,14 +30,14 @@ codebook_definitions as (
     union all
     select
         choices.wave_id,
-        matrix_rows.report_prefix || '_' || choices.report_suffix,
-        1,
-        'question',
+        matrix_rows.report_prefix || '_' || choices.report_suffix as figure_id,
+        1 as part,
+        'question' as rule_source,
         choices.question_id,
         matrix_rows.row_code,
-        [choices.choice_code],
-        1,
-        'units_choosing'
+        [choices.choice_code] as codes,
+        1 as min_codes,
+        'units_choosing' as statistic
     from choices
     inner join matrix_rows
         on
@@ -47,27 +47,27 @@ codebook_definitions as (
     union all
     select
         wave_id,
-        any_of_report_figure_id,
-        1,
-        'question',
+        any_of_report_figure_id as figure_id,
+        1 as part,
+        'question' as rule_source,
         question_id,
-        null,
-        any_of_report_codes,
-        1,
-        'units_choosing'
+        null as row_code,
+        any_of_report_codes as codes,
+        1 as min_codes,
+        'units_choosing' as statistic
     from questions
     where any_of_report_figure_id is not null
     union all
     select
         wave_id,
-        report_count_figure_id,
-        1,
-        'question',
+        report_count_figure_id as figure_id,
+        1 as part,
+        'question' as rule_source,
         question_id,
-        null,
-        null,
-        null,
-        'units_answering'
+        null as row_code,
+        null as codes,
+        null as min_codes,
+        'units_answering' as statistic
     from questions
     where report_count_figure_id is not null
 ),

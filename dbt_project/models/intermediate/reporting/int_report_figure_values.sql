@@ -114,7 +114,8 @@ question_values as (
         on
             question_definitions.wave_id = responding_units.wave_id
             and question_definitions.unit = responding_units.unit
-    group by question_definitions.wave_id, question_definitions.figure_id, question_definitions.part,
+    group by
+        question_definitions.wave_id, question_definitions.figure_id, question_definitions.part,
         question_definitions.statistic
 ),
 
@@ -183,11 +184,8 @@ select
     definitions.statement,
     100.0 * all_values.value / nullif(all_values.base_n, 0) as exact_pct,
     coalesce(
-        (definitions.pct_above is null or 100.0 * all_values.value / nullif(all_values.base_n, 0) > definitions.pct_above)
-        and (
-            definitions.pct_at_most is null
-            or 100.0 * all_values.value / nullif(all_values.base_n, 0) <= definitions.pct_at_most
-        ),
+        (definitions.pct_above is null or exact_pct > definitions.pct_above)
+        and (definitions.pct_at_most is null or exact_pct <= definitions.pct_at_most),
         false
     ) as meets_claim
 from all_values

@@ -25,7 +25,7 @@ select
     questions.shown_if_question_id,
     'answered ' || decoded.question_id || ' although it is shown only if ' || questions.shown_if_question_id
     || ' ' || questions.shown_if_operator || ' ' || array_to_string(questions.shown_if_codes, ', ')
-    as finding
+        as finding
 from decoded
 inner join hidden
     on

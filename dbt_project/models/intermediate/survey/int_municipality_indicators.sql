@@ -7,10 +7,6 @@ answers as (
     select * from {{ ref('fct_municipality_answers') }}
 ),
 
-questions as (
-    select * from {{ ref('stg_codebook__questions') }}
-),
-
 answered_items as (
     select distinct
         wave_id,

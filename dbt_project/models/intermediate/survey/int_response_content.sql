@@ -26,8 +26,9 @@ answer_summary as (
                 decoded.answer_kind, decoded.value_text, decoded.value_number
             ),
             ';'
-            order by decoded.question_id, decoded.row_code, decoded.choice_code, decoded.answer_kind,
-            decoded.value_text
+            order by
+                decoded.question_id, decoded.row_code, decoded.choice_code, decoded.answer_kind,
+                decoded.value_text
         ) as answers_text
     from decoded
     inner join questions

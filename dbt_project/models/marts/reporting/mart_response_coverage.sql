@@ -24,7 +24,7 @@ by_dimension as (
         breakdown.dimension,
         breakdown.dimension_value
     from municipalities
-    cross join lateral (
+    cross join lateral ( -- noqa: ST05
         select
             unnest(['all', 'province', 'size_class', 'belfius_type']) as dimension,
             unnest(['all', province_name_nl, size_class, belfius_type_code]) as dimension_value

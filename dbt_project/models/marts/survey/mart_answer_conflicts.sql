@@ -60,7 +60,8 @@ dropped_exclusive as (
         row_code,
         'exclusive code dropped by the union' as conflict_type,
         string_agg(
-            response_id || ' (rank ' || respondent_rank || '): ' || choice_code, '; ' order by respondent_rank, choice_code
+            response_id || ' (rank ' || respondent_rank || '): ' || choice_code, '; '
+            order by respondent_rank, choice_code
         ) as answers_given,
         'non-exclusive codes of all respondents' as kept
     from answers

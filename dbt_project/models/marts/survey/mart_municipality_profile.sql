@@ -9,7 +9,8 @@ indicators as (
 
 answers_wide as (
     select * from (
-        pivot indicators on indicator using first(indicator_value) group by wave_id, nis_code -- noqa: PRS
+        pivot indicators on indicator using first(indicator_value) -- noqa: PRS
+        group by wave_id, nis_code
     )
 ),
 
@@ -30,7 +31,7 @@ select
     reception.persons as taskforce_persons,
     reception.minors as taskforce_minors,
     round(reception.persons_per_1000, 2) as taskforce_persons_per_1000,
-    answers_wide.* exclude (wave_id, nis_code)
+    answers_wide.* exclude (wave_id, nis_code) -- noqa: RF02
 from responding
 left join {{ ref('dim_municipality') }} as municipalities on responding.nis_code = municipalities.nis_code
 left join {{ ref('mart_taskforce_reception') }} as reception

@@ -13,7 +13,7 @@ select
     cast(part as integer) as part,
     case
         when nullif(trim(codes), '') is not null
-            then cast(string_split(trim(codes), ' ') as integer [])
+            then cast(string_split(trim(codes), ' ') as integer[])
     end as codes,
     coalesce(try_cast(min_codes as integer), 1) as min_codes,
     try_cast(pct_above as double) as pct_above,

@@ -14,7 +14,7 @@ select
     cast(position as integer) as position,
     cast(is_required as boolean) as is_required,
     cast(other_text_code as integer) as other_text_code,
-    cast(shown_if_codes as integer []) as shown_if_codes,
-    cast(any_of_report_codes as integer []) as any_of_report_codes,
+    cast(shown_if_codes as integer[]) as shown_if_codes,
+    cast(any_of_report_codes as integer[]) as any_of_report_codes,
     question_type in ('single', 'likert5', 'multi', 'matrix_multi') as is_closed
 from {{ source('raw', 'codebook_questions') }}

@@ -92,24 +92,60 @@ split_codes as (
 
 choice_cells as (
     select
-        wave_id, source_file, source_row, column_position, column_name, cell_value, question_id,
-        question_type, cell_kind, row_code, choice_code
+        wave_id,
+        source_file,
+        source_row,
+        column_position,
+        column_name,
+        cell_value,
+        question_id,
+        question_type,
+        cell_kind,
+        row_code,
+        choice_code
     from single_cells
     union all
     select
-        wave_id, source_file, source_row, column_position, column_name, cell_value, question_id,
-        question_type, cell_kind, row_code, choice_code
+        wave_id,
+        source_file,
+        source_row,
+        column_position,
+        column_name,
+        cell_value,
+        question_id,
+        question_type,
+        cell_kind,
+        row_code,
+        choice_code
     from listed_codes
     where choice_code != -99
     union all
     select
-        wave_id, source_file, source_row, column_position, column_name, cell_value, question_id,
-        question_type, cell_kind, row_code, choice_code
+        wave_id,
+        source_file,
+        source_row,
+        column_position,
+        column_name,
+        cell_value,
+        question_id,
+        question_type,
+        cell_kind,
+        row_code,
+        choice_code
     from labelled_codes
     union all
     select
-        wave_id, source_file, source_row, column_position, column_name, cell_value, question_id,
-        question_type, cell_kind, row_code, choice_code
+        wave_id,
+        source_file,
+        source_row,
+        column_position,
+        column_name,
+        cell_value,
+        question_id,
+        question_type,
+        cell_kind,
+        row_code,
+        choice_code
     from split_codes
 ),
 

@@ -11,11 +11,13 @@ source_rows as (
         personen,
         minderjarigen,
         cast(source_row as integer) as source_row,
-        coalesce(
-            try_strptime(trim(peildatum), '%Y-%m-%d'),
-            try_strptime(trim(peildatum), '%d/%m/%Y'),
-            try_strptime(trim(peildatum), '%d-%m-%Y')
-        )::date as reference_date,
+        cast(
+            coalesce(
+                try_strptime(trim(peildatum), '%Y-%m-%d'),
+                try_strptime(trim(peildatum), '%d/%m/%Y'),
+                try_strptime(trim(peildatum), '%d-%m-%Y')
+            ) as date
+        ) as reference_date,
         try_cast(trim(personen) as integer) as persons,
         try_cast(trim(minderjarigen) as integer) as minors
     from {{ source('raw', 'taskforce_counts') }}
