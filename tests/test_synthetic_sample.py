@@ -510,7 +510,7 @@ def test_metadata_looks_like_qualtrics(sample, outcome):
     start, end = dt.datetime(2023, 3, 15), dt.datetime(2023, 4, 12)
     docs = [ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")]
     extra_keys = {tuple(sorted(r.extra_columns)) for r in sample.responses}
-    assert extra_keys == {("Q_RecaptchaScore", "Q_TotalDuration")}
+    assert extra_keys == {("Q_RecaptchaScore", "Q_TotalDuration", "SyntheticSample")}
     for r in sample.responses:
         m = r.metadata
         for column in ("StartDate", "EndDate", "RecordedDate"):

@@ -101,5 +101,6 @@ def metadata_row(rng: random.Random, *, recorded: dt.datetime, progress: int, pr
     extra = {
         "Q_RecaptchaScore": f"{rng.choice((0.9, 1.0, 1.0, 0.8, 0.7)):.1f}" if real else "",
         "Q_TotalDuration": str(duration + rng.randint(0, 40)),
+        "SyntheticSample": "SYNTHETIC - not survey data",
     }
     return metadata, extra

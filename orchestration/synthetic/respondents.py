@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass, field
 
 from orchestration.survey.codebook import Codebook, Question
-from orchestration.survey.responses import SEEN_UNANSWERED
+from orchestration.survey.responses import SEEN_UNANSWERED, SurveyResponse
 from orchestration.synthetic import texts
 from orchestration.synthetic.consolidate import consolidate, effective_answers, is_answered
 
@@ -40,12 +40,10 @@ class Respondent:
     stop_position: int | None = None   # last question position reached (partial responses)
     scenario: str | None = None
 
-    @property
-    def finished(self) -> bool:
-        return self.progress == 100
 
+class Context:
+    """What every drafting step needs: the codebook, its gates and positions, and one random stream."""
 
-class _Context:
     def __init__(self, codebook: Codebook, respondent_texts: frozenset[str], rng: random.Random):
         self.codebook = codebook
         self.rng = rng
@@ -62,7 +60,7 @@ def progress_at(codebook: Codebook, position: int) -> int:
     return max(1, min(99, round(100 * position / len(codebook.questions))))
 
 
-def _add_other_texts(ctx: _Context, respondent: Respondent, question: Question, value: object) -> None:
+def _add_other_texts(ctx: Context, respondent: Respondent, question: Question, value: object) -> None:
     if question.other_text is None or not isinstance(value, (int, frozenset)):
         return
     codes = {value} if isinstance(value, int) else value
@@ -72,7 +70,7 @@ def _add_other_texts(ctx: _Context, respondent: Respondent, question: Question, 
                 question.id, question.other_text, ctx.rng)
 
 
-def _skip(ctx: _Context, respondent: Respondent, question: Question) -> None:
+def _skip(ctx: Context, respondent: Respondent, question: Question) -> None:
     """Seen but not answered: Qualtrics' -99 for some, an empty cell for others."""
     if ctx.rng.random() < 0.4:
         respondent.answers[question.id] = SEEN_UNANSWERED
@@ -80,7 +78,7 @@ def _skip(ctx: _Context, respondent: Respondent, question: Question) -> None:
         respondent.answers.pop(question.id, None)
 
 
-def _draft_primary(ctx: _Context, nis: str, design: dict[str, object], kind: str) -> Respondent:
+def _draft_primary(ctx: Context, nis: str, design: dict[str, object], kind: str) -> Respondent:
     respondent = Respondent(key=f"{nis}-p", nis_code=nis, kind=kind)
     stop = ctx.positions[LATE_STOP_QUESTION] if kind == "partial_primary" else None
     if stop is not None:
@@ -100,7 +98,7 @@ def _draft_primary(ctx: _Context, nis: str, design: dict[str, object], kind: str
     return respondent
 
 
-def _shown_to(ctx: _Context, respondent: Respondent, question: Question) -> bool:
+def _shown_to(ctx: Context, respondent: Respondent, question: Question) -> bool:
     condition = question.shown_if
     if condition is None:
         return True
@@ -108,18 +106,18 @@ def _shown_to(ctx: _Context, respondent: Respondent, question: Question) -> bool
     return condition.holds(gate if isinstance(gate, (int, frozenset)) else None)
 
 
-def _contradicting_code(ctx: _Context, question: Question, value: int) -> int:
+def _contradicting_code(ctx: Context, question: Question, value: int) -> int:
     options = [c for c in question.choice_codes if c != value]
     return ctx.rng.choice(options)
 
 
-def _subset(ctx: _Context, codes: frozenset[int]) -> frozenset[int]:
+def _subset(ctx: Context, codes: frozenset[int]) -> frozenset[int]:
     pool = sorted(codes)
     size = ctx.rng.randint(1, len(pool))
     return frozenset(ctx.rng.sample(pool, size))
 
 
-def _draft_extra(ctx: _Context, nis: str, index: int, design: dict[str, object], kind: str,
+def _draft_extra(ctx: Context, nis: str, index: int, design: dict[str, object], kind: str,
                  scenario: str | None) -> Respondent:
     rng = ctx.rng
     respondent = Respondent(key=f"{nis}-x{index}", nis_code=nis, kind=kind, scenario=scenario)
@@ -153,7 +151,7 @@ def _draft_extra(ctx: _Context, nis: str, index: int, design: dict[str, object],
     return respondent
 
 
-def _extra_answer(ctx: _Context, question: Question, value: object, scenario: str | None) -> object | None:
+def _extra_answer(ctx: Context, question: Question, value: object, scenario: str | None) -> object | None:
     rng = ctx.rng
     if question.type == "text":
         return texts.open_text(question.id, rng) if rng.random() < 0.4 else None
@@ -183,7 +181,7 @@ def _extra_answer(ctx: _Context, question: Question, value: object, scenario: st
     return rows or None
 
 
-def _apply_moves(ctx: _Context, primary: Respondent, extras: list[Respondent], design: dict[str, object]) -> None:
+def _apply_moves(ctx: Context, primary: Respondent, extras: list[Respondent], design: dict[str, object]) -> None:
     """Hand parts of the primary's answers to the colleagues who also gave them (complement/union)."""
     rng = ctx.rng
     for extra in extras:
@@ -217,7 +215,7 @@ def _apply_moves(ctx: _Context, primary: Respondent, extras: list[Respondent], d
                 primary.answers[qid] = SEEN_UNANSWERED
 
 
-def _clean(ctx: _Context, respondent: Respondent) -> None:
+def _clean(ctx: Context, respondent: Respondent) -> None:
     """Drop answers this respondent's own earlier answers do not show (no accidental violations)."""
     kept = effective_answers(ctx.codebook, respondent.answers)
     for qid, value in list(respondent.answers.items()):
@@ -233,7 +231,7 @@ def _clean(ctx: _Context, respondent: Respondent) -> None:
             del respondent.other_texts[key]
 
 
-def _repair(ctx: _Context, ordered: list[Respondent], design: dict[str, object]) -> bool:
+def _repair(ctx: Context, ordered: list[Respondent], design: dict[str, object]) -> bool:
     """Make the consolidation equal the design; returns True when something had to change."""
     changed = False
     result = consolidate(ctx.codebook, [_as_response(r) for r in ordered])
@@ -264,14 +262,12 @@ def _repair(ctx: _Context, ordered: list[Respondent], design: dict[str, object])
     return changed
 
 
-def _as_response(respondent: Respondent):
-    from orchestration.survey.responses import SurveyResponse
-
+def _as_response(respondent: Respondent) -> SurveyResponse:
     return SurveyResponse(response_id=respondent.key, metadata={"Progress": str(respondent.progress)},
                           answers=respondent.answers)
 
 
-def build_municipality(ctx: _Context, nis: str, design: dict[str, object], n_extras: int,
+def build_municipality(ctx: Context, nis: str, design: dict[str, object], n_extras: int,
                        primary_kind: str, extra_kinds: list[str], scenarios: list[str | None]) -> list[Respondent]:
     """Primary plus `n_extras` colleagues whose consolidation equals `design` (primary first)."""
     primary = _draft_primary(ctx, nis, design, primary_kind)
@@ -285,18 +281,72 @@ def build_municipality(ctx: _Context, nis: str, design: dict[str, object], n_ext
             break
     else:
         raise RuntimeError(f"{nis}: respondents could not be made to consolidate to the design")
+    for extra in ordered[1:]:
+        if extra.progress == primary.progress:
+            _trim(ctx, ordered, extra, design)
     return ordered
+
+
+PRIMARY_MARGIN = 12
+"""Questions a complete colleague must answer fewer than the primary before the respondent-level parts
+(Q2, Q14, Q32-Q35, Q41) are added, so the primary still wins on answer count whatever is counted."""
+
+
+SCENARIO_QUESTIONS = {"q5_exclusive": ("Q5",), "contradict_single": ("Q6",), "complement_single": ("Q38",),
+                      "union_multi": ("Q3",), "complement_question": ("Q7",), "gate_split": ("Q12", "Q13")}
+
+
+def _trim(ctx: Context, ordered: list[Respondent], extra: Respondent, design: dict[str, object]) -> None:
+    """Drop a colleague's redundant answers (consolidation unchanged) until the primary leads clearly.
+
+    First pass: answers that merely repeat what others say. Second pass: answers the primary skipped
+    are handed back to the primary (when shown to it) so the colleague's copy becomes redundant.
+    """
+    primary = ordered[0]
+    protected = set(SCENARIO_QUESTIONS.get(extra.scenario or "", ()))
+
+    def lead() -> int:
+        return (len(effective_answers(ctx.codebook, primary.answers))
+                - len(effective_answers(ctx.codebook, extra.answers)) - len(extra.other_texts))
+
+    for give_back in (False, True):
+        candidates = [qid for qid in extra.answers if qid not in protected]
+        ctx.rng.shuffle(candidates)
+        for qid in candidates:
+            if lead() >= PRIMARY_MARGIN:
+                return
+            if extra.answers.get(qid, SEEN_UNANSWERED) is SEEN_UNANSWERED:
+                continue
+            saved = [(r, dict(r.answers), dict(r.other_texts)) for r in (primary, extra)]
+            question = ctx.codebook.question(qid)
+            if give_back and qid in design and qid not in effective_answers(ctx.codebook, primary.answers) \
+                    and reached(ctx, primary, qid) and _shown_to(ctx, primary, question):
+                value = design[qid]
+                primary.answers[qid] = texts.open_text(qid, ctx.rng) if value is True else value
+                _add_other_texts(ctx, primary, question, value)
+            del extra.answers[qid]
+            _clean(ctx, extra)
+            if not _matches(ctx, ordered, design):
+                for respondent, answers, other in saved:
+                    respondent.answers, respondent.other_texts = answers, other
+    if lead() < PRIMARY_MARGIN:
+        raise RuntimeError(f"{extra.nis_code}: a colleague answers nearly as much as the primary")
+
+
+def _matches(ctx: Context, ordered: list[Respondent], design: dict[str, object]) -> bool:
+    result = consolidate(ctx.codebook, [_as_response(r) for r in ordered])
+    return all(result.get(q.id) == design.get(q.id) for q in ctx.codebook.questions if ctx.designed(q))
 
 
 # ---------------------------------------------------------------------------------------------------
 # Respondent-level parts: function (Q2), open answers counted per respondent, Q14, display violations
 # ---------------------------------------------------------------------------------------------------
 
-def reached(ctx: _Context, respondent: Respondent, qid: str) -> bool:
+def reached(ctx: Context, respondent: Respondent, qid: str) -> bool:
     return respondent.stop_position is None or ctx.positions[qid] <= respondent.stop_position
 
 
-def assign_functions(ctx: _Context, valid: list[Respondent], counts: dict[int, int], no_profile: set[str],
+def assign_functions(ctx: Context, valid: list[Respondent], counts: dict[int, int], no_profile: set[str],
                      n_extra_skips: int) -> None:
     """Q2 per respondent: exact printed counts for codes 1-5, `Andere` for the rest, some skip it.
 
@@ -323,7 +373,7 @@ def assign_functions(ctx: _Context, valid: list[Respondent], counts: dict[int, i
             respondent.answers["Q2"] = SEEN_UNANSWERED
 
 
-def assign_respondent_texts(ctx: _Context, valid: list[Respondent], counts: dict[str, int],
+def assign_respondent_texts(ctx: Context, valid: list[Respondent], counts: dict[str, int],
                             covid_mentions: int) -> None:
     """Open questions the report counts per respondent (Q32-Q35, Q41): exactly `counts[q]` writers."""
     rng = ctx.rng
@@ -340,7 +390,7 @@ def assign_respondent_texts(ctx: _Context, valid: list[Respondent], counts: dict
                 respondent.answers[qid] = SEEN_UNANSWERED
 
 
-def assign_reception_counts(ctx: _Context, valid: list[Respondent], taskforce_final: dict[str, int]) -> None:
+def assign_reception_counts(ctx: Context, valid: list[Respondent], taskforce_final: dict[str, int]) -> None:
     """Q14 near the Taskforce count: mostly close, sometimes rounded or far off, colleagues disagree."""
     rng = ctx.rng
     question = ctx.codebook.question("Q14")
@@ -376,7 +426,7 @@ VIOLATIONS = (
 )
 
 
-def add_display_violations(ctx: _Context, by_municipality: dict[str, list[Respondent]],
+def add_display_violations(ctx: Context, by_municipality: dict[str, list[Respondent]],
                            design: dict[str, dict[str, object]]) -> list[tuple[str, str]]:
     """Answers to questions the respondent was never shown; the rules must discard them.
 

@@ -26,7 +26,7 @@ from orchestration.synthetic.refdata import Reference, load_reference
 from orchestration.synthetic.respondents import (
     FORCED_SCENARIOS,
     Respondent,
-    _Context,
+    Context,
     add_display_violations,
     assign_functions,
     assign_reception_counts,
@@ -43,6 +43,7 @@ N_PARTIAL_EXTRAS = 3
 N_Q2_SKIPPING_EXTRAS = 5
 N_LATER_ONLY = 18
 N_CROSS_FILE_REPEATS = 3
+MIN_ANSWER_LEAD = 5  # equal Progress: the primary answers at least this many questions more, however counted
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,18 @@ class RowExpectation:
 
 @dataclass
 class SyntheticWave:
+    """The sample and what the warehouse must make of it.
+
+    - `responses`: every export row, junk included, main export first then the later one (a row repeated
+      in both files appears twice); `exports` says which rows go to which file and how it is written.
+    - `intended_answers`: nis -> question -> consolidated answer for the 172 responding municipalities:
+      int (single/likert5), frozenset (multi), dict row -> frozenset (matrix), True for an answered text
+      question (Q1 included). Q2 (unit respondent) holds the first-answering respondent's code; its
+      published counts are per respondent. Q14 (number) is never consolidated.
+    - `intended_respondents`: ResponseId -> (valid/excluded/quarantined, resolved nis or None); for an
+      identically repeated row the kept copy's status. `intended_rows` has the status per file row.
+    - `display_violations`: (ResponseId, question) answers given although not shown; the rules drop them.
+    """
     seed: int
     codebook: Codebook
     responses: list[SurveyResponse]
@@ -129,7 +142,7 @@ def build_wave1_sample(seed: int = 2023) -> SyntheticWave:
     kinds = {slot: ("partial_extra" if slot in partial_slots else "extra") for slot in extra_slots}
     scenarios = _place_scenarios(srng, design, [s for s in extra_slots if kinds[s] == "extra"])
 
-    ctx = _Context(codebook, frozenset(_respondent_text_counts(codebook, figures)), _stream(seed, "respondents"))
+    ctx = Context(codebook, frozenset(_respondent_text_counts(codebook, figures)), _stream(seed, "respondents"))
     by_muni: dict[str, list[Respondent]] = {}
     for nis in responding:
         n = extras_per.get(nis, 0)
@@ -376,9 +389,12 @@ def _self_check(wave: SyntheticWave, design: dict[str, dict[str, object]], by_mu
         if order is None:
             raise RuntimeError(f"{nis}: primary-first order depends on how answers are counted")
         for first, second in zip(order, order[1:]):
-            for variant in rules.COUNT_VARIANTS:
-                if rules.order_key(codebook, first, **variant)[:2] == rules.order_key(codebook, second, **variant)[:2]:
-                    raise RuntimeError(f"{nis}: respondents tie on Progress and answer count")
+            if first.metadata["Progress"] != second.metadata["Progress"]:
+                continue
+            lead = min(rules.answer_count(codebook, first.answers, **v) for v in rules.COUNT_VARIANTS) - max(
+                rules.answer_count(codebook, second.answers, **v) + len(second.other_texts) for v in rules.COUNT_VARIANTS)
+            if lead < MIN_ANSWER_LEAD:
+                raise RuntimeError(f"{nis}: {first.response_id} leads {second.response_id} by only {lead} answers")
         if len(order) != len(by_muni[nis]) or order[0].metadata["Progress"] != str(by_muni[nis][0].progress):
             raise RuntimeError(f"{nis}: the designed primary does not come first")
         result = rules.consolidate(codebook, order)

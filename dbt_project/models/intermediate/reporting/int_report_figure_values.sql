@@ -178,7 +178,7 @@ select
     all_values.figure_id,
     all_values.part,
     all_values.value,
-    all_values.base_n,
+    cast(all_values.base_n as integer) as base_n,
     definitions.pct_above,
     definitions.pct_at_most,
     definitions.statement,
