@@ -47,7 +47,7 @@ compared as (
         figures.pct_printed,
         claims.failed_claims,
         case
-            when headline.base_n is not null and headline.value = floor(headline.value)
+            when headline.exact_pct is not null and headline.value = floor(headline.value)
                 then {{ pct_half_up('headline.value', 'headline.base_n') }}
             else round(headline.exact_pct, 1)
         end as pct,

@@ -158,7 +158,7 @@ taskforce_values as (
         end as value,
         case definitions.statistic
             when 'persons_total' then summary.n_municipalities_with_count
-            when 'minors_share' then summary.persons_total
+            when 'minors_share' then summary.persons_with_minors_total
         end as base_n
     from definitions
     inner join {{ ref('mart_taskforce_summary') }} as summary on definitions.wave_id = summary.wave_id
@@ -182,7 +182,11 @@ select
     definitions.pct_above,
     definitions.pct_at_most,
     definitions.statement,
-    100.0 * all_values.value / nullif(all_values.base_n, 0) as exact_pct,
+    -- A percentage only where the base is the denominator of a share (not for a total over a base).
+    case
+        when definitions.statistic in ('units_choosing', 'units_answering', 'responding_municipalities', 'minors_share')
+            then 100.0 * all_values.value / nullif(all_values.base_n, 0)
+    end as exact_pct,
     coalesce(
         (definitions.pct_above is null or exact_pct > definitions.pct_above)
         and (definitions.pct_at_most is null or exact_pct <= definitions.pct_at_most),

@@ -15,14 +15,15 @@ questions as (
     select * from {{ ref('stg_codebook__questions') }}
 )
 
+-- One row per respondent × hidden question (a multi-select answer holds several decoded codes).
 select
     decoded.wave_id,
     decoded.source_file,
     decoded.source_row,
     decoded.question_id,
-    decoded.column_name,
-    decoded.cell_value,
     questions.shown_if_question_id,
+    string_agg(distinct decoded.column_name, ', ' order by decoded.column_name) as column_name,
+    string_agg(decoded.cell_value, ', ' order by decoded.column_position) as cell_value,
     'answered ' || decoded.question_id || ' although it is shown only if ' || questions.shown_if_question_id
     || ' ' || questions.shown_if_operator || ' ' || array_to_string(questions.shown_if_codes, ', ')
         as finding
@@ -37,3 +38,11 @@ inner join questions
     on
         decoded.wave_id = questions.wave_id
         and decoded.question_id = questions.question_id
+group by
+    decoded.wave_id,
+    decoded.source_file,
+    decoded.source_row,
+    decoded.question_id,
+    questions.shown_if_question_id,
+    questions.shown_if_operator,
+    questions.shown_if_codes

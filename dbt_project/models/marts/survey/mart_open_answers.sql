@@ -15,5 +15,8 @@ inner join {{ ref('stg_codebook__questions') }} as questions
         answers.wave_id = questions.wave_id
         and answers.question_id = questions.question_id
 left join {{ ref('dim_municipality') }} as municipalities on answers.nis_code = municipalities.nis_code
-where answers.answer_kind in ('text', 'other_text') and nullif(trim(answers.value_text), '') is not null
+where
+    answers.answer_kind in ('text', 'other_text')
+    and nullif(trim(answers.value_text), '') is not null
+    and questions.role is distinct from 'municipality'
 order by answers.wave_id, answers.nis_code, questions.position, answers.response_id

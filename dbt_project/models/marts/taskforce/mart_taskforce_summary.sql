@@ -6,6 +6,7 @@ select
     count(*) filter (where persons is null) as n_municipalities_without_count,
     sum(persons) as persons_total,
     sum(minors) as minors_total,
+    sum(persons) filter (where minors is not null) as persons_with_minors_total,
     100.0 * sum(minors) / nullif(sum(persons) filter (where minors is not null), 0) as minors_share_pct,
     min(persons) as persons_min,
     max(persons) as persons_max,

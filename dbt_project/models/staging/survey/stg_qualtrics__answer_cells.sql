@@ -13,7 +13,6 @@ cells as (
 
 questions as (
     select * from {{ ref('stg_codebook__questions') }}
-    where role is distinct from 'municipality'
 ),
 
 classified as (
