@@ -1,0 +1,71 @@
+"""Bad input fails loudly and names the problem; the published warehouse stays as it was."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+
+from conftest import build_warehouse
+from orchestration.synthetic import build_wave1_sample, write_landing
+
+SNAPSHOT_QUERIES = (
+    "select count(*), sum(count) from marts.mart_report_figures",
+    "select count(*) from raw.export_cells",
+    "select count(*) from marts.mart_respondent_resolution",
+)
+
+
+def snapshot(db_path) -> list:
+    with duckdb.connect(str(db_path), read_only=True) as connection:
+        return [connection.execute(query).fetchall() for query in SNAPSHOT_QUERIES]
+
+
+@pytest.fixture
+def published_copy(warehouse_db, tmp_path):
+    """A copy of the session's warehouse, and a landing directory with the same sample to spoil."""
+    db_path = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse_db, db_path)
+    landing = tmp_path / "landing"
+    write_landing(build_wave1_sample(), landing)
+    return db_path, landing
+
+
+def failure_text(result) -> str:
+    return "\n".join(
+        str(event.event_specific_data.error) for event in result.all_events if event.is_step_failure
+    )
+
+
+def test_invalid_codebook_stops_the_run_and_keeps_the_marts(published_copy):
+    db_path, landing = published_copy
+    before = snapshot(db_path)
+    codebook = landing / "waves" / "w1_2023" / "codebook.yaml"
+    codebook.write_text(codebook.read_text(encoding="utf-8").replace("type: multi", "type: multiple", 1),
+                        encoding="utf-8")
+    result = build_warehouse(db_path, landing)
+    assert not result.success
+    assert "type 'multiple' is not one of" in failure_text(result)
+    assert snapshot(db_path) == before
+
+
+def test_unreadable_export_names_file_and_line_and_keeps_the_marts(published_copy):
+    db_path, landing = published_copy
+    before = snapshot(db_path)
+    (landing / "waves" / "w1_2023" / "broken.csv").write_text('a,b\n"unclosed,2\n', encoding="utf-8")
+    result = build_warehouse(db_path, landing)
+    assert not result.success
+    message = failure_text(result)
+    assert "broken.csv" in message and "line" in message
+    assert snapshot(db_path) == before
+
+
+def test_taskforce_file_without_its_columns_is_refused(published_copy):
+    db_path, landing = published_copy
+    before = snapshot(db_path)
+    (landing / "taskforce" / "wrong.csv").write_text("datum,gemeente\n2023-04-15,Gent\n", encoding="utf-8")
+    result = build_warehouse(db_path, landing)
+    assert not result.success
+    assert "wrong.csv" in failure_text(result) and "personen" in failure_text(result)
+    assert snapshot(db_path) == before
