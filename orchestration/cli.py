@@ -9,6 +9,7 @@ import sys
 from dagster import DagsterInstance
 
 from orchestration import settings
+from orchestration.reporting import report_figure_mismatches
 from orchestration.warehouse_io import connect
 
 EXAMPLE_QUERY = (
@@ -33,6 +34,15 @@ def run() -> int:
             "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
         ).fetchall()
         print("Marts: " + ", ".join(f"marts.{name}" for (name,) in tables))
+        statuses = dict(connection.execute(
+            "select status, count(*) from marts.mart_respondent_resolution group by status"
+        ).fetchall())
+        print("Export rows: " + ", ".join(f"{count} {status}" for status, count in sorted(statuses.items())))
+        mismatches = report_figure_mismatches(connection)
+        total = connection.execute("select count(*) from intermediate.int_report_figure_comparison").fetchone()[0]
+        print(f"Published figures reproduced: {total - len(mismatches)} of {total}")
+        for wave_id, figure_id, kind, *_, explanation in mismatches:
+            print(f"  not matching: {wave_id} {figure_id} ({kind}): {explanation}")
     print(f"\nOpen it read-only:  duckdb -readonly {db_path}")
     print(f"Example query:\n{EXAMPLE_QUERY}")
     return 0

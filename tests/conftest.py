@@ -27,12 +27,18 @@ def build_warehouse(db_path: Path, landing_dir: Path, selection: str | None = No
 
 
 @pytest.fixture(scope="session")
-def warehouse_db(tmp_path_factory) -> Path:
+def warehouse_build(tmp_path_factory):
+    """The run that built the session's warehouse from an empty landing directory."""
     root = tmp_path_factory.mktemp("warehouse")
     db_path = root / "warehouse.duckdb"
     result = build_warehouse(db_path, root / "landing")
     assert result.success, "building the warehouse from the synthetic sample failed"
-    return db_path
+    return db_path, result
+
+
+@pytest.fixture(scope="session")
+def warehouse_db(warehouse_build) -> Path:
+    return warehouse_build[0]
 
 
 @pytest.fixture(scope="session")

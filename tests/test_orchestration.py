@@ -45,3 +45,32 @@ def test_sensor_runs_once_per_landing_state(tmp_path):
         (landing / "taskforce" / "new.csv").write_text("peildatum,nis_code,gemeente,personen,minderjarigen\n")
         again = landing_files_sensor(build_sensor_context(instance=instance, cursor=first.run_key), warehouse=warehouse)
         assert isinstance(again, RunRequest) and again.run_key != first.run_key
+
+
+def materialization_metadata(result, *path: str) -> dict:
+    from dagster import AssetKey
+
+    (event,) = [e for e in result.get_asset_materialization_events()
+                if e.event_specific_data.materialization.asset_key == AssetKey(list(path))]
+    return event.event_specific_data.materialization.metadata
+
+
+def test_marts_report_their_row_counts(warehouse_build):
+    _, result = warehouse_build
+    assert materialization_metadata(result, "marts", "dim_municipality")["dagster/row_count"].value == 300
+    assert materialization_metadata(result, "raw", "export_rows")["dagster/row_count"].value == 211
+
+
+def test_report_figures_carry_a_table_of_what_does_not_match(warehouse_build):
+    _, result = warehouse_build
+    metadata = materialization_metadata(result, "marts", "mart_report_figures")
+    table = metadata["not_matching"].value
+    assert metadata["figures_not_matching"].value == table.count("\n| w1_2023 |")
+    assert "t4_3_vrije_tijd" in table and "s5_1_meerdere_vormen" in table
+    assert "t4_1_college" not in table
+
+
+def test_the_empty_landing_directory_got_the_synthetic_sample(warehouse_build):
+    _, result = warehouse_build
+    files = materialization_metadata(result, "landing_directory")["files"].value
+    assert "SYNTHETIC_w1_2023_export" in files and "codebook.yaml" in files
