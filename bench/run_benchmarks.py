@@ -284,8 +284,9 @@ def run_stage(stage: str, size: int, work: Path, keep_dbt_target: bool) -> dict:
     started = time.perf_counter()
     completed = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - started
+    (work / f"{stage}.log").write_text(completed.stdout + completed.stderr, encoding="utf-8")
     if completed.returncode != 0:
-        sys.stderr.write(completed.stdout[-5000:] + completed.stderr[-5000:])
+        sys.stderr.write(completed.stderr[-8000:])
         raise RuntimeError(f"stage {stage} for size {size} failed (exit {completed.returncode})")
     result = json.loads((work / f"{stage}.json").read_text(encoding="utf-8"))
     result[f"{stage}_process_seconds"] = wall
