@@ -30,9 +30,7 @@ select
 from decoded
 inner join hidden
     on
-        decoded.wave_id = hidden.wave_id
-        and decoded.source_file = hidden.source_file
-        and decoded.source_row = hidden.source_row
+        {{ same_response('decoded', 'hidden') }}
         and decoded.question_id = hidden.question_id
 inner join questions
     on

@@ -4,28 +4,8 @@
 with
 
 answers as (
-    select
-        answers.wave_id,
-        answers.nis_code,
-        answers.question_id,
-        answers.question_type,
-        answers.row_code,
-        answers.choice_code,
-        answers.response_id,
-        priority.respondent_rank,
-        choices.is_exclusive
-    from {{ ref('int_respondent_answers') }} as answers
-    inner join {{ ref('int_respondent_priority') }} as priority
-        on
-            answers.wave_id = priority.wave_id
-            and answers.source_file = priority.source_file
-            and answers.source_row = priority.source_row
-    inner join {{ ref('stg_codebook__choices') }} as choices
-        on
-            answers.wave_id = choices.wave_id
-            and answers.question_id = choices.question_id
-            and answers.choice_code = choices.choice_code
-    where answers.answer_kind = 'choice'
+    select * from {{ ref('int_respondent_answers_ranked') }}
+    where answer_kind = 'choice'
 ),
 
 per_item as (

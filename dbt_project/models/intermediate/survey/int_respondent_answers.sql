@@ -32,13 +32,9 @@ select
 from decoded
 inner join respondents
     on
-        decoded.wave_id = respondents.wave_id
-        and decoded.source_file = respondents.source_file
-        and decoded.source_row = respondents.source_row
+        {{ same_response('decoded', 'respondents') }}
 inner join visibility
     on
-        decoded.wave_id = visibility.wave_id
-        and decoded.source_file = visibility.source_file
-        and decoded.source_row = visibility.source_row
+        {{ same_response('decoded', 'visibility') }}
         and decoded.question_id = visibility.question_id
 where visibility.is_shown

@@ -41,11 +41,7 @@ select
 from respondents
 inner join responses
     on
-        respondents.wave_id = responses.wave_id
-        and respondents.source_file = responses.source_file
-        and respondents.source_row = responses.source_row
+        {{ same_response('respondents', 'responses') }}
 left join answered
     on
-        respondents.wave_id = answered.wave_id
-        and respondents.source_file = answered.source_file
-        and respondents.source_row = answered.source_row
+        {{ same_response('respondents', 'answered') }}

@@ -52,9 +52,7 @@ visibility (wave_id, source_file, source_row, question_id, is_shown) as (
             and visibility.question_id = questions.shown_if_question_id
     left join selected_codes
         on
-            visibility.wave_id = selected_codes.wave_id
-            and visibility.source_file = selected_codes.source_file
-            and visibility.source_row = selected_codes.source_row
+            {{ same_response('visibility', 'selected_codes') }}
             and visibility.question_id = selected_codes.question_id
 )
 

@@ -52,6 +52,4 @@ select
 from {{ ref('stg_qualtrics__responses') }} as responses
 left join answer_summary
     on
-        responses.wave_id = answer_summary.wave_id
-        and responses.source_file = answer_summary.source_file
-        and responses.source_row = answer_summary.source_row
+        {{ same_response('responses', 'answer_summary') }}

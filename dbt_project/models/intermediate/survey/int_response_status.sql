@@ -30,9 +30,7 @@ response_ids as (
     from responses
     inner join content
         on
-            responses.wave_id = content.wave_id
-            and responses.source_file = content.source_file
-            and responses.source_row = content.source_row
+            {{ same_response('responses', 'content') }}
     where responses.response_id is not null
     window same_id as (partition by responses.wave_id, responses.response_id)
 ),
@@ -72,19 +70,13 @@ judged as (
     from responses
     inner join content
         on
-            responses.wave_id = content.wave_id
-            and responses.source_file = content.source_file
-            and responses.source_row = content.source_row
+            {{ same_response('responses', 'content') }}
     inner join resolution
         on
-            responses.wave_id = resolution.wave_id
-            and responses.source_file = resolution.source_file
-            and responses.source_row = resolution.source_row
+            {{ same_response('responses', 'resolution') }}
     left join response_ids
         on
-            responses.wave_id = response_ids.wave_id
-            and responses.source_file = response_ids.source_file
-            and responses.source_row = response_ids.source_row
+            {{ same_response('responses', 'response_ids') }}
 )
 
 select * from judged

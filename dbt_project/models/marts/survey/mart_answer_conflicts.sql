@@ -3,21 +3,7 @@
 with
 
 answers as (
-    select
-        answers.*,
-        priority.respondent_rank,
-        choices.is_exclusive
-    from {{ ref('int_respondent_answers') }} as answers
-    inner join {{ ref('int_respondent_priority') }} as priority
-        on
-            answers.wave_id = priority.wave_id
-            and answers.source_file = priority.source_file
-            and answers.source_row = priority.source_row
-    left join {{ ref('stg_codebook__choices') }} as choices
-        on
-            answers.wave_id = choices.wave_id
-            and answers.question_id = choices.question_id
-            and answers.choice_code = choices.choice_code
+    select * from {{ ref('int_respondent_answers_ranked') }}
 ),
 
 single_conflicts as (

@@ -71,9 +71,7 @@ label_coverage as (
     from cells
     left join labelled_codes
         on
-            cells.wave_id = labelled_codes.wave_id
-            and cells.source_file = labelled_codes.source_file
-            and cells.source_row = labelled_codes.source_row
+            {{ same_response('cells', 'labelled_codes') }}
             and cells.column_position = labelled_codes.column_position
     where
         cells.cell_kind in ('combined', 'matrix_combined')
@@ -90,63 +88,16 @@ split_codes as (
     where cells.cell_kind in ('split', 'matrix_split') and trim(cells.cell_value) not in ('0')
 ),
 
+-- Every branch above is `cells.*` plus the decoded choice_code, so they stack column for column.
 choice_cells as (
-    select
-        wave_id,
-        source_file,
-        source_row,
-        column_position,
-        column_name,
-        cell_value,
-        question_id,
-        question_type,
-        cell_kind,
-        row_code,
-        choice_code
-    from single_cells
+    select * from single_cells
     union all
-    select
-        wave_id,
-        source_file,
-        source_row,
-        column_position,
-        column_name,
-        cell_value,
-        question_id,
-        question_type,
-        cell_kind,
-        row_code,
-        choice_code
-    from listed_codes
+    select * from listed_codes
     where choice_code != -99
     union all
-    select
-        wave_id,
-        source_file,
-        source_row,
-        column_position,
-        column_name,
-        cell_value,
-        question_id,
-        question_type,
-        cell_kind,
-        row_code,
-        choice_code
-    from labelled_codes
+    select * exclude (label) from labelled_codes
     union all
-    select
-        wave_id,
-        source_file,
-        source_row,
-        column_position,
-        column_name,
-        cell_value,
-        question_id,
-        question_type,
-        cell_kind,
-        row_code,
-        choice_code
-    from split_codes
+    select * from split_codes
 ),
 
 decoded_choices as (
@@ -205,9 +156,7 @@ unmatched_labels as (
     from cells
     inner join label_coverage
         on
-            cells.wave_id = label_coverage.wave_id
-            and cells.source_file = label_coverage.source_file
-            and cells.source_row = label_coverage.source_row
+            {{ same_response('cells', 'label_coverage') }}
             and cells.column_position = label_coverage.column_position
     where not label_coverage.is_fully_matched
 ),

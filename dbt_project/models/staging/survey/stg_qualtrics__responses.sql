@@ -73,9 +73,7 @@ select
 from export_rows
 left join metadata
     on
-        export_rows.wave_id = metadata.wave_id
-        and export_rows.source_file = metadata.source_file
-        and export_rows.source_row = metadata.source_row
+        {{ same_response('export_rows', 'metadata') }}
 left join date_columns
     on
         export_rows.wave_id = date_columns.wave_id
