@@ -246,6 +246,7 @@ def stage_build(size: int, work: Path, keep_dbt_target: bool) -> dict:
         "db_mb": db_path.stat().st_size / 1e6 if db_path.exists() else None,
         "dbt_nodes": [],
         "dbt_elapsed_seconds": None,
+        "dbt_parse_seconds": None,
     }
     if not result.success:
         failures = [event.message for event in result.all_events if event.is_failure]
@@ -255,6 +256,12 @@ def stage_build(size: int, work: Path, keep_dbt_target: bool) -> dict:
         run_results = json.loads(results_path.read_text(encoding="utf-8"))
         out["dbt_nodes"] = _dbt_nodes(run_results)
         out["dbt_elapsed_seconds"] = run_results.get("elapsed_time")
+        perf_path = results_path.parent / "perf_info.json"  # dbt's parse timings, next to run_results
+        if perf_path.exists():
+            perf = json.loads(perf_path.read_text(encoding="utf-8"))
+            out["dbt_parse_seconds"] = perf.get("load_all_elapsed")
+            out["dbt_partial_parse"] = perf.get("is_partial_parse_enabled") and perf.get(
+                "parsed_path_count", 0) < perf.get("path_count", 0)
         if not keep_dbt_target:
             shutil.rmtree(results_path.parent, ignore_errors=True)  # only this run's own target dir
     if db_path.exists():
@@ -287,7 +294,8 @@ def run_stage(stage: str, size: int, work: Path, keep_dbt_target: bool) -> dict:
     (work / f"{stage}.log").write_text(completed.stdout + completed.stderr, encoding="utf-8")
     if completed.returncode != 0:
         sys.stderr.write(completed.stderr[-8000:])
-        raise RuntimeError(f"stage {stage} for size {size} failed (exit {completed.returncode})")
+        tail = completed.stderr.strip().splitlines()[-1:] or ["(no stderr)"]
+        raise RuntimeError(f"stage {stage} for size {size} failed (exit {completed.returncode}): {tail[0]}")
     result = json.loads((work / f"{stage}.json").read_text(encoding="utf-8"))
     result[f"{stage}_process_seconds"] = wall
     return result
@@ -299,7 +307,12 @@ def measure(size: int, work_root: Path, keep_dbt_target: bool, skip_build: bool)
     row = {"size": size}
     for stage in ("write", "read") + (() if skip_build else ("build",)):
         print(f"  size {size}: {stage} ...", flush=True)
-        row.update(run_stage(stage, size, work, keep_dbt_target))
+        try:
+            row.update(run_stage(stage, size, work, keep_dbt_target))
+        except RuntimeError as error:  # keep the other sizes; the failure goes into results.json
+            row["error"] = str(error)
+            row["build_success"] = False
+            break
     return row
 
 
@@ -320,6 +333,7 @@ SUMMARY_COLUMNS = [
     ("read_peak_rss_mb", "read peak RSS MB", "{:.0f}"),
     ("raw_load_seconds", "raw exports step s", "{:.2f}"),
     ("dbt_step_seconds", "dbt step s", "{:.1f}"),
+    ("dbt_parse_seconds", "dbt parse s", "{:.1f}"),
     ("dbt_elapsed_seconds", "dbt elapsed s", "{:.1f}"),
     ("build_seconds", "build s", "{:.1f}"),
     ("build_rows_per_s", "build rows/s", "{:,.0f}"),
@@ -333,11 +347,12 @@ SUMMARY_COLUMNS = [
 def summarise(row: dict) -> dict:
     flat = dict(row)
     flat["write_seconds"] = row.get("build_export_seconds", 0) + row.get("write_export_seconds", 0)
-    flat["read_rows_per_s"] = row["rows"] / row["read_seconds"] if row.get("read_seconds") else None
+    flat["read_rows_per_s"] = row["rows"] / row["read_seconds"] if row.get("read_seconds") and row.get("rows") else None
+    flat["build_rows_per_s"] = None
     steps = row.get("steps", {})
     flat["raw_load_seconds"] = steps.get("qualtrics_exports")
     flat["dbt_step_seconds"] = steps.get("warehouse_dbt_models")
-    if row.get("build_seconds"):
+    if row.get("build_seconds") and row.get("build_success"):
         flat["build_rows_per_s"] = row["rows"] / row["build_seconds"]
     flat["valid_respondents"] = (row.get("counts") or {}).get("valid_respondents")
     return flat

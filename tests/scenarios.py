@@ -6,11 +6,12 @@ tests run the whole pipeline on it and check each rule's outcome by ResponseId o
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from orchestration.settings import SURVEY_SEEDS_DIR
 from orchestration.survey.codebook import load_codebook
-from orchestration.survey.qualtrics_writer import build_export, write_export
+from orchestration.survey.qualtrics_writer import ExportTable, build_export, write_export
 from orchestration.survey.responses import SEEN_UNANSWERED, SurveyResponse
 
 CODEBOOK_PATH = SURVEY_SEEDS_DIR / "w1_2023_codebook.yaml"
@@ -109,6 +110,27 @@ def write_scenario_landing(landing: Path, *, multi_layout: str = "combined", val
     return landing
 
 
+def labels_in_split_columns(table: ExportTable) -> ExportTable:
+    """What Qualtrics itself writes in a choice-text split export: the choice's label instead of `1`."""
+    labels = [label.rsplit(" - ", 1)[-1] for _, label, _ in table.columns]
+    split = [json.loads(meta).get("choiceId") is not None and not name.endswith("_TEXT")
+             for name, _, meta in table.columns]
+    rows = [[labels[i] if split[i] and value == "1" else value for i, value in enumerate(row)] for row in table.rows]
+    return ExportTable(table.columns, rows)
+
+
+ANONYMISED_AWAY = {"Status", "IPAddress", "RecipientLastName", "RecipientFirstName", "RecipientEmail",
+                   "LocationLatitude", "LocationLongitude"}
+
+
+def anonymised(table: ExportTable) -> ExportTable:
+    """An anonymised export: no Status and no personal columns (so without the preview row, too)."""
+    keep = [i for i, (name, _, _) in enumerate(table.columns) if name not in ANONYMISED_AWAY]
+    status = [name for name, _, _ in table.columns].index("Status")
+    rows = [[row[i] for i in keep] for row in table.rows if row[status] == "0"]
+    return ExportTable([table.columns[i] for i in keep], rows)
+
+
 # Every export variant the contract accepts, each as its own wave of the same questionnaire, so one
 # warehouse build shows whether they all read to the same answers.
 VARIANTS = {
@@ -116,9 +138,13 @@ VARIANTS = {
     "v_numeric_split": {"multi_layout": "split", "values": "numeric", "dialect": "qualtrics"},
     "v_text_combined": {"multi_layout": "combined", "values": "choice_text", "dialect": "qualtrics"},
     "v_text_split": {"multi_layout": "split", "values": "choice_text", "dialect": "qualtrics"},
+    "v_text_split_labels": {"multi_layout": "split", "values": "choice_text", "dialect": "qualtrics",
+                            "transform": labels_in_split_columns},
     "v_excel": {"multi_layout": "combined", "values": "numeric", "dialect": "excel"},
     "v_tab": {"multi_layout": "split", "values": "numeric", "dialect": "tab"},
     "v_legacy": {"multi_layout": "combined", "values": "numeric", "dialect": "legacy"},
+    "v_anonymised": {"multi_layout": "combined", "values": "numeric", "dialect": "qualtrics",
+                     "transform": anonymised},
 }
 
 
@@ -133,5 +159,6 @@ def write_variant_landing(landing: Path) -> Path:
         )
         table = build_export(codebook, scenario_responses(), multi_layout=variant["multi_layout"],
                              values=variant["values"])
+        table = variant.get("transform", lambda unchanged: unchanged)(table)
         write_export(table, wave_dir / f"export_{wave_id}.csv", dialect=variant["dialect"])
     return landing

@@ -45,7 +45,9 @@ select
     coalesce(answer_summary.n_substantive_questions, 0) as n_substantive_questions,
     md5(
         concat_ws(
-            '|', responses.status_code, responses.progress, responses.is_finished, responses.ended_at_utc,
+            -- EndDate to the minute: an Excel re-save drops the seconds of the same response.
+            '|', responses.status_code, responses.progress, responses.is_finished,
+            date_trunc('minute', responses.ended_at_utc),
             responses.municipality_text, coalesce(answer_summary.answers_text, '')
         )
     ) as content_fingerprint

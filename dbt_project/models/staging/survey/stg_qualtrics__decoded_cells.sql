@@ -79,7 +79,8 @@ label_coverage as (
     group by cells.wave_id, cells.source_file, cells.source_row, cells.column_position, cells.cell_value
 ),
 
--- Split columns hold `1` when selected (`0` and `-99`: not selected).
+-- Split columns hold `1` (or, in a choice-text export, the choice's label) when selected; `0` and `-99`
+-- mean not selected.
 split_codes as (
     select
         cells.*,
@@ -121,8 +122,10 @@ decoded_choices as (
             when choice_cells.question_type = 'matrix_multi' and rows_of_matrix.row_code is null
                 then 'row ' || choice_cells.row_code || ' is not a row of this matrix'
             when
-                choice_cells.cell_kind in ('split', 'matrix_split') and trim(choice_cells.cell_value) != '1'
-                then 'split column holds ' || choice_cells.cell_value || ', expected 1 or 0'
+                choice_cells.cell_kind in ('split', 'matrix_split')
+                and trim(choice_cells.cell_value) != '1'
+                and lower(trim(choice_cells.cell_value)) != lower(choices.label)
+                then 'split column holds ' || choice_cells.cell_value || ', expected 1, 0 or the choice label'
         end as decode_issue
     from choice_cells
     left join choices

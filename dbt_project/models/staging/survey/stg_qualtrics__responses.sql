@@ -9,10 +9,11 @@ cells as (
     select * from {{ source('raw', 'export_cells') }}
 ),
 
-date_columns as (
+file_columns as (
     select
         wave_id,
         source_file,
+        bool_or(column_name = 'Status') as has_status_column,
         max(time_zone) filter (where column_name = 'StartDate') as start_time_zone,
         max(time_zone) filter (where column_name = 'EndDate') as end_time_zone,
         max(time_zone) filter (where column_name = 'RecordedDate') as recorded_time_zone
@@ -61,20 +62,24 @@ select
     metadata.distribution_channel,
     metadata.user_language,
     nullif(trim(metadata.response_id), '') as response_id,
-    {{ qualtrics_status_code('metadata.status_text') }} as status_code,
-    try_cast(trim(metadata.progress_text) as integer) as progress,
+    -- Anonymised exports may leave out the Status column: their rows are taken as real responses.
+    coalesce(
+        {{ qualtrics_status_code('metadata.status_text') }},
+        case when not file_columns.has_status_column then 0 end
+    ) as status_code,
+    cast(round(try_cast(trim(metadata.progress_text) as double)) as integer) as progress,
     {{ qualtrics_flag('metadata.finished_text') }} as is_finished,
     try_cast(trim(metadata.duration_text) as integer) as duration_seconds,
-    {{ qualtrics_timestamp_utc('metadata.start_date_text', 'date_columns.start_time_zone') }} as started_at_utc,
-    {{ qualtrics_timestamp_utc('metadata.end_date_text', 'date_columns.end_time_zone') }} as ended_at_utc,
-    {{ qualtrics_timestamp_utc('metadata.recorded_date_text', 'date_columns.recorded_time_zone') }}
+    {{ qualtrics_timestamp_utc('metadata.start_date_text', 'file_columns.start_time_zone') }} as started_at_utc,
+    {{ qualtrics_timestamp_utc('metadata.end_date_text', 'file_columns.end_time_zone') }} as ended_at_utc,
+    {{ qualtrics_timestamp_utc('metadata.recorded_date_text', 'file_columns.recorded_time_zone') }}
         as recorded_at_utc,
     nullif(trim(metadata.municipality_text), '') as municipality_text
 from export_rows
 left join metadata
     on
         {{ same_response('export_rows', 'metadata') }}
-left join date_columns
+left join file_columns
     on
-        export_rows.wave_id = date_columns.wave_id
-        and export_rows.source_file = date_columns.source_file
+        export_rows.wave_id = file_columns.wave_id
+        and export_rows.source_file = file_columns.source_file
