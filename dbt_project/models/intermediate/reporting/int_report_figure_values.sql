@@ -13,7 +13,7 @@ unit_answers as (
     select * from {{ ref('int_unit_answers') }}
 ),
 
--- Units that answered a question (row): a choice, or a non-blank text.
+-- Units that answered a question (row): every row of int_unit_answers is an answer.
 answering_units as (
     select distinct
         wave_id,
@@ -22,7 +22,6 @@ answering_units as (
         row_code,
         unit_id
     from unit_answers
-    where choice_code is not null or nullif(trim(value_text), '') is not null
 ),
 
 responding_units as (

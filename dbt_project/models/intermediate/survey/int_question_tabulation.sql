@@ -47,7 +47,6 @@ answered as (
         row_code,
         count(distinct unit_id) as n_answered
     from unit_answers
-    where choice_code is not null or nullif(trim(value_text), '') is not null
     group by wave_id, unit, question_id, row_code
 ),
 

@@ -1,9 +1,11 @@
 -- Answers per unit of analysis, the one input of every tabulation: `municipality` (consolidated) and
--- `respondent` (each valid questionnaire). Closed answers carry a choice; texts carry their text.
+-- `respondent` (each valid questionnaire). Closed answers carry a choice; texts carry their non-blank
+-- text. Every row is an answer, so "answered" is simply "has a row".
 with
 
 respondent_answers as (
     select * from {{ ref('int_respondent_answers') }}
+    where answer_kind = 'choice' or (answer_kind = 'text' and nullif(trim(value_text), '') is not null)
 )
 
 select
@@ -34,6 +36,5 @@ select
     question_id,
     row_code,
     choice_code,
-    case when answer_kind = 'text' then value_text end as value_text
+    value_text
 from respondent_answers
-where answer_kind in ('choice', 'text')
