@@ -53,6 +53,7 @@ DEFAULT_OUT = BENCH_DIR / "results"
 WAVE_ID = "w1_2023"
 EXPORT_NAME = "SYNTHETIC_bench_export.csv"
 TOP_MODELS = 8
+TOP_TESTS = 5
 
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -197,6 +198,31 @@ def _dbt_nodes(run_results: dict) -> list[dict]:
     return nodes
 
 
+def _dbt_log_timings(log_path: Path) -> dict:
+    """From dbt's JSON log (dagster-dbt puts it in the run's target dir): start-up + parse time, whether
+    partial parsing was refused (and why), and dbt's whole process time."""
+    if not log_path.exists():
+        return {}
+    stamps, partial_parse_refused = {}, []
+    first = last = None
+    for line in log_path.read_text(encoding="utf-8").splitlines():
+        try:
+            info = json.loads(line)["info"]
+        except (ValueError, KeyError):
+            continue
+        stamp = dt.datetime.fromisoformat(info["ts"].replace("Z", "+00:00"))
+        first = first or stamp
+        last = stamp
+        stamps.setdefault(info.get("name"), stamp)
+        if info.get("name") == "UnableToPartialParse":
+            partial_parse_refused.append(info.get("msg"))
+    out = {"dbt_process_seconds": (last - first).total_seconds() if first else None,
+           "dbt_partial_parse_refused": partial_parse_refused}
+    if first and "FoundStats" in stamps:  # "Found N models, ..." closes parsing
+        out["dbt_parse_seconds"] = (stamps["FoundStats"] - first).total_seconds()
+    return out
+
+
 def _warehouse_counts(db_path: Path) -> dict:
     import duckdb
 
@@ -256,12 +282,7 @@ def stage_build(size: int, work: Path, keep_dbt_target: bool) -> dict:
         run_results = json.loads(results_path.read_text(encoding="utf-8"))
         out["dbt_nodes"] = _dbt_nodes(run_results)
         out["dbt_elapsed_seconds"] = run_results.get("elapsed_time")
-        perf_path = results_path.parent / "perf_info.json"  # dbt's parse timings, next to run_results
-        if perf_path.exists():
-            perf = json.loads(perf_path.read_text(encoding="utf-8"))
-            out["dbt_parse_seconds"] = perf.get("load_all_elapsed")
-            out["dbt_partial_parse"] = perf.get("is_partial_parse_enabled") and perf.get(
-                "parsed_path_count", 0) < perf.get("path_count", 0)
+        out.update(_dbt_log_timings(results_path.parent / "dbt.log"))
         if not keep_dbt_target:
             shutil.rmtree(results_path.parent, ignore_errors=True)  # only this run's own target dir
     if db_path.exists():
@@ -335,6 +356,7 @@ SUMMARY_COLUMNS = [
     ("dbt_step_seconds", "dbt step s", "{:.1f}"),
     ("dbt_parse_seconds", "dbt parse s", "{:.1f}"),
     ("dbt_elapsed_seconds", "dbt elapsed s", "{:.1f}"),
+    ("dbt_process_seconds", "dbt log span s", "{:.1f}"),
     ("build_seconds", "build s", "{:.1f}"),
     ("build_rows_per_s", "build rows/s", "{:,.0f}"),
     ("build_peak_rss_mb", "build peak RSS MB (dagster)", "{:.0f}"),
@@ -373,21 +395,20 @@ def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def model_table(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
-    """The slowest dbt models at the largest size, with their time at every size."""
+def node_table(rows: list[dict], kind: str, top: int) -> tuple[list[str], list[list[str]]]:
+    """The slowest dbt nodes of `kind` (model/test) at the largest size, with their time at every size."""
     built = [row for row in rows if row.get("dbt_nodes")]
     if not built:
         return [], []
     largest = max(built, key=lambda row: row["size"])
-    models = sorted((n for n in largest["dbt_nodes"] if n["kind"] == "model"), key=lambda n: -n["seconds"])
-    headers = ["dbt model (slowest at largest size)"] + [f"s @ {row['size']}" for row in built]
-    table = []
+    nodes = sorted((n for n in largest["dbt_nodes"] if n["kind"] == kind), key=lambda n: -n["seconds"])
+    headers = [f"dbt {kind} (slowest at largest size)"] + [f"s @ {row['size']}" for row in built]
     by_size = {row["size"]: {n["unique_id"]: n["seconds"] for n in row["dbt_nodes"]} for row in built}
-    for node in models[:TOP_MODELS]:
-        table.append([node["name"]] + [f"{by_size[row['size']].get(node['unique_id'], 0):.2f}" for row in built])
-    for kind, label in (("model", "all models"), ("test", "all tests")):
-        table.append([label] + [
-            f"{sum(n['seconds'] for n in row['dbt_nodes'] if n['kind'] == kind):.2f}" for row in built])
+    table = [[node["name"][:90]] + [f"{by_size[row['size']].get(node['unique_id'], 0):.2f}" for row in built]
+             for node in nodes[:top]]
+    count = {row["size"]: sum(1 for n in row["dbt_nodes"] if n["kind"] == kind) for row in built}
+    table.append([f"all {kind}s ({count[largest['size']]})"] + [
+        f"{sum(n['seconds'] for n in row['dbt_nodes'] if n['kind'] == kind):.2f}" for row in built])
     return headers, table
 
 
@@ -416,13 +437,16 @@ def write_outputs(rows: list[dict], out: Path, meta: dict) -> str:
     steps = markdown_table(["dagster step"] + [f"s @ {row['size']}" for row in rows],
                            [[name] + [_fmt(row.get("steps", {}).get(name), "{:.2f}") for row in rows]
                             for name in step_names]) if step_names else ""
-    headers, models = model_table(rows)
+    headers, models = node_table(rows, "model", TOP_MODELS)
+    test_headers, tests = node_table(rows, "test", TOP_TESTS)
     text = (f"# Benchmark results\n\n{meta['date']} on {meta['machine']}, Python {meta['python']}\n\n"
             f"{summary}\n")
     if steps:
         text += f"\n## Dagster steps\n\n{steps}\n"
     if models:
-        text += f"\n## dbt\n\n{markdown_table(headers, models)}\n"
+        text += f"\n## dbt models\n\n{markdown_table(headers, models)}\n"
+    if tests:
+        text += f"\n## dbt tests\n\n{markdown_table(test_headers, tests)}\n"
     (out / "summary.md").write_text(text, encoding="utf-8")
     return text
 

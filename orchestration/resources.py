@@ -30,8 +30,8 @@ class WarehouseResource(ConfigurableResource):
 
 def dbt_resource() -> DbtCliResource:
     """dbt from this interpreter's environment, so nobody has to put the virtualenv on PATH."""
-    beside_python = Path(sys.executable).parent / "dbt"
-    executable = str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
+    candidates = [Path(sys.prefix) / "bin" / "dbt", Path(sys.executable).parent / "dbt"]
+    executable = next((str(path) for path in candidates if path.exists()), shutil.which("dbt") or "dbt")
     return DbtCliResource(project_dir=dbt_project, dbt_executable=executable)
 
 
