@@ -69,3 +69,17 @@ def test_taskforce_file_without_its_columns_is_refused(published_copy):
     assert not result.success
     assert "wrong.csv" in failure_text(result) and "personen" in failure_text(result)
     assert snapshot(db_path) == before
+
+
+def test_a_landing_without_any_wave_still_builds(tmp_path):
+    landing = tmp_path / "landing"
+    (landing / "taskforce").mkdir(parents=True)
+    (landing / "taskforce" / "snapshot.csv").write_text(
+        "peildatum,nis_code,gemeente,personen,minderjarigen\n2023-04-15,44021,Gent,1100,350\n", encoding="utf-8"
+    )
+    result = build_warehouse(tmp_path / "warehouse.duckdb", landing)
+    assert result.success, failure_text(result)
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:
+        assert connection.execute("select count(*) from marts.mart_question_result").fetchone() == (0,)
+        assert connection.execute("select count(*) from raw.taskforce_counts").fetchone() == (1,)
+        assert connection.execute("select count(*) from marts.dim_municipality").fetchone() == (300,)

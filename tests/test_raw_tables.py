@@ -1,0 +1,44 @@
+"""The loaders write exactly the raw columns dbt's sources rely on (orchestration/survey/raw_tables.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from orchestration.survey.codebook import codebook_frames
+from orchestration.survey.flat_files import read_municipality_overrides, read_taskforce_snapshot
+from orchestration.survey.landing import discover_landing
+from orchestration.survey.qualtrics_reader import export_frames, read_export
+from orchestration.survey.raw_tables import RAW_COLUMNS, empty_frame
+from orchestration.synthetic import build_wave1_sample, write_landing
+
+LOADED_AT = dt.datetime(2023, 4, 20, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def loaded_frames(tmp_path_factory) -> dict:
+    sample = build_wave1_sample()
+    landing = tmp_path_factory.mktemp("landing")
+    write_landing(sample, landing)
+    inventory = discover_landing(landing)
+    wave = inventory.waves["w1_2023"]
+    frames = export_frames(read_export(wave.export_paths[0]), wave_id="w1_2023", source_file="x.csv",
+                           loaded_at=LOADED_AT)
+    frames |= codebook_frames(sample.codebook, source_file="codebook.yaml", file_sha256="0", loaded_at=LOADED_AT)
+    frames["taskforce_counts"] = read_taskforce_snapshot(inventory.taskforce_paths[0], source_file="t.csv",
+                                                         loaded_at=LOADED_AT)
+    frames["municipality_name_overrides"] = read_municipality_overrides(inventory.override_path, source_file="o.csv",
+                                                                        loaded_at=LOADED_AT)
+    return frames
+
+
+@pytest.mark.parametrize("table", sorted(RAW_COLUMNS))
+def test_loader_writes_the_listed_columns(loaded_frames, table):
+    assert list(loaded_frames[table].columns) == list(RAW_COLUMNS[table])
+    assert len(loaded_frames[table]) > 0
+
+
+@pytest.mark.parametrize("table", sorted(RAW_COLUMNS))
+def test_an_empty_table_has_the_same_columns(table):
+    assert list(empty_frame(table).columns) == list(RAW_COLUMNS[table]) and len(empty_frame(table)) == 0
