@@ -439,7 +439,8 @@ def write_outputs(rows: list[dict], out: Path, meta: dict) -> str:
                             for name in step_names]) if step_names else ""
     headers, models = node_table(rows, "model", TOP_MODELS)
     test_headers, tests = node_table(rows, "test", TOP_TESTS)
-    text = (f"# Benchmark results\n\n{meta['date']} on {meta['machine']}, Python {meta['python']}\n\n"
+    text = (f"# Benchmark results\n\n{meta['date']} on {meta['machine']}, Python {meta['python']}, "
+            f"commit {meta.get('git', 'unknown')}\n\n"
             f"{summary}\n")
     if steps:
         text += f"\n## Dagster steps\n\n{steps}\n"
@@ -462,6 +463,18 @@ def print_table(rows: list[dict]) -> None:
     widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
     for line in cells:
         print("  ".join(cell.rjust(width) for cell, width in zip(line, widths)))
+
+
+def _git_describe() -> str:
+    """Commit the numbers belong to, `+dirty` when the working tree differs (others commit meanwhile)."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + ("+dirty" if dirty else "")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -492,6 +505,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
         "python": platform.python_version(),
         "sizes": sizes,
+        "git": _git_describe(),
     }
     temporary = None
     if args.work_dir:
