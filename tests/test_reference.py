@@ -86,3 +86,26 @@ def test_reference_checks_name_the_defect(table, mutate, check, expected):
     frames[table] = mutate(frames[table]).reset_index(drop=True)
     found = reference_problems(frames)[check]
     assert any(expected in line for line in found), found
+
+
+def test_a_reference_defect_fails_its_check_and_replaces_nothing(tmp_path, monkeypatch):
+    from dagster import DagsterInstance, materialize
+
+    from orchestration.assets import reference as reference_assets
+    from orchestration.resources import WarehouseResource
+
+    def broken_frames():
+        frames = load_reference_frames()
+        frames["population"] = frames["population"].assign(nis_code="99999")
+        return frames
+
+    monkeypatch.setattr(reference_assets, "load_reference_frames", broken_frames)
+    result = materialize(
+        [reference_assets.reference_tables], raise_on_error=False, instance=DagsterInstance.ephemeral(),
+        resources={"warehouse": WarehouseResource(db_path=str(tmp_path / "w.duckdb"), landing_dir=str(tmp_path))},
+    )
+    assert not result.success
+    checks = {e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data.passed
+              for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    assert checks["nis_codes_known"] is False and checks["municipalities_2019_2024_rows_and_keys"] is True
+    assert result.get_asset_materialization_events() == []

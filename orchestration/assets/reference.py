@@ -1,7 +1,9 @@
 """Reference seeds (municipalities, population, Belfius typology, …) and published figures into DuckDB."""
 
-
-from dagster import AssetCheckResult, AssetCheckSpec, AssetKey, AssetSpec, Failure, MaterializeResult, multi_asset
+from dagster import (
+    AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, AssetSpec, Failure, MaterializeResult,
+    MetadataValue, multi_asset,
+)
 
 from orchestration.reference import FIGURE_TABLES, REFERENCE_TABLES, load_reference_frames, reference_problems
 from orchestration.resources import WarehouseResource
@@ -9,39 +11,47 @@ from orchestration.warehouse_io import replace_tables
 
 REFERENCE_SCHEMA = "reference"
 _TABLES = [table.name for table in REFERENCE_TABLES + FIGURE_TABLES]
-# Checks that concern several tables hang on the municipality table they are about.
+# Checks that concern several tables hang on the table they are about.
 _CROSS_CHECKS = {
     "nis_codes_known": "municipalities_2019_2024",
     "mergers_point_at_existing_municipalities": "municipality_mergers",
 }
 
 
-def _check_table(check_name: str) -> str:
-    return _CROSS_CHECKS.get(check_name, check_name.removesuffix("_rows_and_keys"))
+def _checked_table(check_name: str) -> AssetKey:
+    return AssetKey([REFERENCE_SCHEMA, _CROSS_CHECKS.get(check_name, check_name.removesuffix("_rows_and_keys"))])
 
 
 @multi_asset(
     specs=[
-        AssetSpec(AssetKey([REFERENCE_SCHEMA, name]), group_name="reference", kinds={"duckdb", "csv"},
+        AssetSpec(AssetKey([REFERENCE_SCHEMA, name]), group_name="reference", kinds={"duckdb", "csv"}, skippable=True,
                   description=f"`seeds/` file `{name}` loaded verbatim into {REFERENCE_SCHEMA}.{name}.")
         for name in _TABLES
     ],
     check_specs=[
-        AssetCheckSpec(check, asset=AssetKey([REFERENCE_SCHEMA, _check_table(check)]))
+        AssetCheckSpec(check, asset=_checked_table(check))
         for check in [f"{name}_rows_and_keys" for name in _TABLES] + list(_CROSS_CHECKS)
     ],
 )
 def reference_tables(warehouse: WarehouseResource):
-    """Loads every reference CSV; refuses to replace the tables when a check finds a defect."""
+    """Loads every reference CSV after checking it; with any defect nothing is replaced and the run fails."""
     frames = load_reference_frames()
     problems = reference_problems(frames)
-    failing = {check: found for check, found in problems.items() if found}
+    results = [
+        AssetCheckResult(
+            check_name=check, asset_key=_checked_table(check), passed=not found,
+            severity=AssetCheckSeverity.ERROR,
+            metadata={"problems": MetadataValue.md("\n".join(f"- {line}" for line in found[:50]) or "none")},
+        )
+        for check, found in problems.items()
+    ]
+    failing = [line for found in problems.values() for line in found]
     if failing:
-        listing = "\n".join(f"- {line}" for found in failing.values() for line in found[:20])
+        yield from results
+        listing = "\n".join(f"- {line}" for line in failing[:20])
         raise Failure(description=f"reference data failed its checks; nothing was replaced:\n{listing}")
     with warehouse.connect() as connection:
         row_counts = replace_tables(connection, REFERENCE_SCHEMA, frames)
     for name, rows in row_counts.items():
         yield MaterializeResult(asset_key=AssetKey([REFERENCE_SCHEMA, name]), metadata={"dagster/row_count": rows})
-    for check in problems:
-        yield AssetCheckResult(check_name=check, asset_key=AssetKey([REFERENCE_SCHEMA, _check_table(check)]), passed=True)
+    yield from results
