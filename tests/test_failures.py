@@ -83,3 +83,28 @@ def test_a_landing_without_any_wave_still_builds(tmp_path):
         assert connection.execute("select count(*) from marts.mart_question_result").fetchone() == (0,)
         assert connection.execute("select count(*) from raw.taskforce_counts").fetchone() == (1,)
         assert connection.execute("select count(*) from marts.dim_municipality").fetchone() == (300,)
+
+
+def test_a_known_wave_without_its_codebook_uses_the_bundled_one(published_copy):
+    db_path, landing = published_copy
+    (landing / "waves" / "w1_2023" / "codebook.yaml").unlink()
+    result = build_warehouse(db_path, landing)
+    assert result.success, failure_text(result)
+    with duckdb.connect(str(db_path), read_only=True) as connection:
+        assert connection.execute("select source_file from raw.codebook_waves").fetchall() == [
+            ("(bundled) w1_2023_codebook.yaml",)
+        ]
+        assert connection.execute(
+            "select count(*) from marts.mart_respondent_resolution where status = 'valid'"
+        ).fetchone() == (195,)
+
+
+def test_an_unknown_wave_without_a_codebook_is_refused(published_copy):
+    db_path, landing = published_copy
+    before = snapshot(db_path)
+    (landing / "waves" / "w9_2030").mkdir()
+    (landing / "waves" / "w9_2030" / "export.csv").write_text("x\n", encoding="utf-8")
+    result = build_warehouse(db_path, landing)
+    assert not result.success
+    assert "waves/w9_2030/: no codebook.yaml" in failure_text(result)
+    assert snapshot(db_path) == before

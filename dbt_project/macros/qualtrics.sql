@@ -25,6 +25,7 @@
             coalesce(
                 try_strptime(trim({{ value }}), '%Y-%m-%d %H:%M:%S'),
                 try_strptime(trim({{ value }}), '%Y-%m-%dT%H:%M:%S'),
+                try_strptime(trim({{ value }}), '%Y-%m-%dT%H:%M:%SZ'),
                 try_strptime(trim({{ value }}), '%Y-%m-%d %H:%M'),
                 try_strptime(trim({{ value }}), '%d/%m/%Y %H:%M:%S'),
                 try_strptime(trim({{ value }}), '%d/%m/%Y %H:%M'),

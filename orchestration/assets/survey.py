@@ -1,12 +1,14 @@
 """Wave codebooks and Qualtrics exports from the landing directory into the `raw` schema, verbatim."""
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
-from dagster import AssetKey, AssetSpec, Failure, MaterializeResult, MetadataValue, multi_asset
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, Failure, MaterializeResult, MetadataValue, multi_asset
 
 from orchestration.assets.landing import landing_directory
 from orchestration.resources import WarehouseResource
+from orchestration.settings import SURVEY_SEEDS_DIR
 from orchestration.survey.codebook import CodebookError, codebook_frames, load_codebook
 from orchestration.survey.landing import discover_landing, relative_name
 from orchestration.survey.qualtrics_reader import CsvFileError, export_frames, file_sha256, read_export
@@ -40,28 +42,38 @@ def write_raw(warehouse: WarehouseResource, frames: dict[str, pd.DataFrame], met
         yield MaterializeResult(asset_key=AssetKey([RAW_SCHEMA, name]), metadata={"dagster/row_count": rows, **extra})
 
 
+def bundled_codebook(wave_id: str) -> Path | None:
+    """The codebook this project ships for a known wave (`seeds/survey/<wave_id>_codebook.yaml`)."""
+    path = SURVEY_SEEDS_DIR / f"{wave_id}_codebook.yaml"
+    return path if path.is_file() else None
+
+
 @multi_asset(specs=raw_specs(CODEBOOK_TABLES, "Questionnaires of every wave in the landing directory"))
-def wave_codebooks(warehouse: WarehouseResource):
-    """Validates each `waves/<wave_id>/codebook.yaml`; any defect stops the load with every problem listed."""
+def wave_codebooks(context: AssetExecutionContext, warehouse: WarehouseResource):
+    """Validates each `waves/<wave_id>/codebook.yaml` (for a wave without one, the codebook this project
+    ships for it, if any); any defect stops the load with every problem listed."""
     landing = warehouse.landing_path
     inventory = discover_landing(landing)
     loaded_at = dt.datetime.now(dt.UTC)
     frames, problems = [], []
     for wave_id, files in sorted(inventory.waves.items()):
-        if files.codebook_path is None:
+        codebook_path = files.codebook_path or bundled_codebook(wave_id)
+        if codebook_path is None:
             problems.append(f"waves/{wave_id}/: no codebook.yaml, so its exports cannot be read")
             continue
+        if files.codebook_path is None:
+            context.log.warning(f"waves/{wave_id}/ has no codebook.yaml: using the bundled {codebook_path.name}")
         try:
-            codebook = load_codebook(files.codebook_path)
+            codebook = load_codebook(codebook_path)
         except CodebookError as error:
             problems.append(str(error))
             continue
         if codebook.wave.id != wave_id:
             problems.append(f"waves/{wave_id}/codebook.yaml declares wave.id {codebook.wave.id!r}")
             continue
+        source_file = relative_name(codebook_path, landing) if files.codebook_path else f"(bundled) {codebook_path.name}"
         frames.append(codebook_frames(
-            codebook, source_file=relative_name(files.codebook_path, landing),
-            file_sha256=file_sha256(files.codebook_path), loaded_at=loaded_at,
+            codebook, source_file=source_file, file_sha256=file_sha256(codebook_path), loaded_at=loaded_at,
         ))
     if problems:
         raise Failure(description="codebooks not loaded; the warehouse is unchanged:\n" + "\n".join(problems))
