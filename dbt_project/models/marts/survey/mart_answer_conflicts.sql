@@ -2,8 +2,15 @@
 -- single / likert5 codes, different numbers, and exclusive codes the multi-select union dropped.
 with
 
+-- Respondent-level questions (the respondent's own function, Q2) are not consolidated: no conflict there.
 answers as (
-    select * from {{ ref('int_respondent_answers_ranked') }}
+    select answers.*
+    from {{ ref('int_respondent_answers_ranked') }} as answers
+    inner join {{ ref('stg_codebook__questions') }} as questions
+        on
+            answers.wave_id = questions.wave_id
+            and answers.question_id = questions.question_id
+    where questions.unit != 'respondent'
 ),
 
 single_conflicts as (
@@ -17,7 +24,7 @@ single_conflicts as (
             as answers_given,
         arg_min(choice_code, respondent_rank)::varchar as kept
     from answers
-    where question_type in ('single', 'likert5')
+    where question_type in ('single', 'likert5') and answer_kind = 'choice'
     group by wave_id, nis_code, question_id, row_code
     having count(distinct choice_code) > 1
 ),
