@@ -4,6 +4,7 @@ from dagster import Definitions
 
 from orchestration.assets.dbt import warehouse_dbt_models
 from orchestration.assets.landing import landing_directory
+from orchestration.assets.publish import published_warehouse, warehouse_draft
 from orchestration.assets.reference import reference_tables
 from orchestration.assets.survey import qualtrics_exports, wave_codebooks
 from orchestration.assets.taskforce import municipality_name_overrides, taskforce_snapshots
@@ -13,6 +14,7 @@ from orchestration.schedules import nightly_refresh_schedule
 from orchestration.sensors import landing_files_sensor
 
 ALL_ASSETS = [
+    warehouse_draft,
     landing_directory,
     reference_tables,
     wave_codebooks,
@@ -20,6 +22,7 @@ ALL_ASSETS = [
     municipality_name_overrides,
     taskforce_snapshots,
     warehouse_dbt_models,
+    published_warehouse,
 ]
 
 defs = Definitions(

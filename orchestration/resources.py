@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -15,17 +16,52 @@ from orchestration.warehouse_io import connect
 
 
 class WarehouseResource(ConfigurableResource):
-    """The DuckDB file the warehouse is written to and the landing directory it is read from."""
+    """The published DuckDB file, its draft, and the landing directory.
+
+    A run writes only to the draft (`<db_path>.draft`); `publish()` moves it over `db_path` in one rename
+    once everything is built and tested. Analysts reading `db_path` never block a refresh, and a run that
+    fails leaves the published file exactly as it was.
+    """
 
     db_path: str
     landing_dir: str
 
-    def connect(self, *, read_only: bool = False):
-        return connect(self.db_path, read_only=read_only)
+    @property
+    def published_path(self) -> Path:
+        return Path(self.db_path)
+
+    @property
+    def draft_path(self) -> Path:
+        return self.published_path.with_name(self.published_path.name + ".draft")
 
     @property
     def landing_path(self) -> Path:
         return Path(self.landing_dir)
+
+    def start_draft(self) -> None:
+        """A fresh draft: a copy of the published warehouse, or nothing when there is none yet."""
+        remove_database(self.draft_path)
+        if self.published_path.exists():
+            self.draft_path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.published_path, self.draft_path)
+
+    def ensure_draft(self) -> Path:
+        """The draft, started from the published file if this run has none yet (e.g. one asset re-run)."""
+        if not self.draft_path.exists():
+            self.start_draft()
+        return self.draft_path
+
+    def connect(self, *, read_only: bool = False):
+        return connect(self.ensure_draft(), read_only=read_only)
+
+    def publish(self) -> None:
+        os.replace(self.draft_path, self.published_path)
+        remove_database(self.published_path.with_name(self.published_path.name + ".wal"))
+
+
+def remove_database(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
 
 
 def dbt_resource() -> DbtCliResource:

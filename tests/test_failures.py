@@ -108,3 +108,17 @@ def test_an_unknown_wave_without_a_codebook_is_refused(published_copy):
     assert not result.success
     assert "waves/w9_2030/: no codebook.yaml" in failure_text(result)
     assert snapshot(db_path) == before
+
+
+def test_an_analyst_reading_the_published_file_does_not_block_a_refresh(published_copy):
+    db_path, landing = published_copy
+    analyst = duckdb.connect(str(db_path), read_only=True)
+    try:
+        before = analyst.execute("select count(*) from marts.mart_report_figures").fetchone()
+        result = build_warehouse(db_path, landing)
+        assert result.success, failure_text(result)
+        # The open session keeps reading the warehouse it opened; new sessions get the new one.
+        assert analyst.execute("select count(*) from marts.mart_report_figures").fetchone() == before
+    finally:
+        analyst.close()
+    assert not db_path.with_name(db_path.name + ".draft").exists()

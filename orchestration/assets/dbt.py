@@ -45,7 +45,7 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
     """Builds and tests every model, then adds row counts and, on mart_report_figures, the figures that
     do not match. Outputs wait until dbt has finished: DuckDB lets one process write at a time."""
     outputs = []
-    for event in dbt.cli(dbt_build_args(warehouse.db_path), context=context).stream():
+    for event in dbt.cli(dbt_build_args(str(warehouse.ensure_draft())), context=context).stream():
         if isinstance(event, Output):
             outputs.append(event)
         else:

@@ -5,6 +5,7 @@ from dagster import (
     MetadataValue, multi_asset,
 )
 
+from orchestration.assets.publish import warehouse_draft
 from orchestration.reference import FIGURE_TABLES, REFERENCE_TABLES, load_reference_frames, reference_problems
 from orchestration.resources import WarehouseResource
 from orchestration.warehouse_io import replace_tables
@@ -25,6 +26,7 @@ def _checked_table(check_name: str) -> AssetKey:
 @multi_asset(
     specs=[
         AssetSpec(AssetKey([REFERENCE_SCHEMA, name]), group_name="reference", kinds={"duckdb", "csv"}, skippable=True,
+                  deps=[warehouse_draft],
                   description=f"`seeds/` file `{name}` loaded verbatim into {REFERENCE_SCHEMA}.{name}.")
         for name in _TABLES
     ],

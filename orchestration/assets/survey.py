@@ -7,6 +7,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, Failure, MaterializeResult, MetadataValue, multi_asset
 
 from orchestration.assets.landing import landing_directory
+from orchestration.assets.publish import warehouse_draft
 from orchestration.resources import WarehouseResource
 from orchestration.settings import SURVEY_SEEDS_DIR
 from orchestration.survey.codebook import CodebookError, codebook_frames, load_codebook
@@ -22,7 +23,7 @@ EXPORT_TABLES = ("export_files", "export_columns", "export_rows", "export_cells"
 
 def raw_specs(tables: tuple[str, ...], description: str) -> list[AssetSpec]:
     return [
-        AssetSpec(AssetKey([RAW_SCHEMA, name]), group_name="survey", deps=[landing_directory],
+        AssetSpec(AssetKey([RAW_SCHEMA, name]), group_name="survey", deps=[landing_directory, warehouse_draft],
                   kinds={"duckdb"}, description=f"{description} (`{RAW_SCHEMA}.{name}`).")
         for name in tables
     ]

@@ -5,6 +5,7 @@ import datetime as dt
 from dagster import AssetKey, AssetSpec, Failure, multi_asset
 
 from orchestration.assets.landing import landing_directory
+from orchestration.assets.publish import warehouse_draft
 from orchestration.assets.survey import RAW_SCHEMA, write_raw
 from orchestration.resources import WarehouseResource
 from orchestration.survey.flat_files import read_municipality_overrides, read_taskforce_snapshot
@@ -14,7 +15,7 @@ from orchestration.survey.raw_tables import stack_frames
 
 
 @multi_asset(specs=[AssetSpec(AssetKey([RAW_SCHEMA, "taskforce_counts"]), group_name="taskforce",
-                              deps=[landing_directory], kinds={"duckdb"},
+                              deps=[landing_directory, warehouse_draft], kinds={"duckdb"},
                               description="Every row of every `taskforce/*.csv` snapshot, verbatim.")])
 def taskforce_snapshots(warehouse: WarehouseResource):
     """All snapshots, any number of files and dates; typing and row checks happen in dbt staging."""
@@ -32,7 +33,7 @@ def taskforce_snapshots(warehouse: WarehouseResource):
 
 
 @multi_asset(specs=[AssetSpec(AssetKey([RAW_SCHEMA, "municipality_name_overrides"]), group_name="survey",
-                              deps=[landing_directory], kinds={"duckdb"},
+                              deps=[landing_directory, warehouse_draft], kinds={"duckdb"},
                               description="`overrides/municipality_names.csv`: analyst fixes for unresolvable Q1 texts.")])
 def municipality_name_overrides(warehouse: WarehouseResource):
     landing = warehouse.landing_path
