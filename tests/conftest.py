@@ -6,13 +6,37 @@ so tests that only read marts share it; tests that need other input build their 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 from dagster import DagsterInstance, materialize
-from orchestration.definitions import ALL_ASSETS
-from orchestration.resources import WarehouseResource, dbt_resource
+
+from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+
+
+def _prepare_stale_manifest() -> None:
+    """`make test` prepares dbt's manifest; a bare `pytest` after editing a model or its YAML would load
+    the old one (dagster-dbt reads it at import), so re-prepare it here when any dbt file is newer."""
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    sources = [p for p in DBT_PROJECT_DIR.rglob("*") if p.suffix in (".sql", ".yml") and "target" not in p.parts]
+    if manifest.exists() and manifest.stat().st_mtime >= max(p.stat().st_mtime for p in sources):
+        return
+    venv_bin = Path(sys.prefix) / "bin"  # dagster-dbt calls `dbt` from PATH
+    subprocess.run(
+        [str(venv_bin / "dagster-dbt"), "project", "prepare-and-package", "--file", "orchestration/dbt_project.py"],
+        cwd=PROJECT_ROOT, check=True, capture_output=True,
+        env={**os.environ, "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"},
+    )
+
+
+_prepare_stale_manifest()
+
+from orchestration.definitions import ALL_ASSETS  # noqa: E402  (needs the manifest)
+from orchestration.resources import WarehouseResource, dbt_resource  # noqa: E402
 
 
 def build_warehouse(db_path: Path, landing_dir: Path, selection: str | None = None):

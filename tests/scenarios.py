@@ -104,7 +104,7 @@ def write_scenario_landing(landing: Path, *, multi_layout: str = "combined", val
     (landing / "taskforce" / "snapshot.csv").write_text(
         "peildatum,nis_code,gemeente,personen,minderjarigen\n"
         f"2023-03-15,{GENT},Gent,1000,300\n2023-04-15,{GENT},Gent,1100,350\n"
-        f"2023-05-15,{GENT},Gent,1300,400\nnot-a-date,{GENT},Gent,5,1\n",
+        f"2023-05-15,{GENT},Gent,1300,400\nnot-a-date,{GENT},Gent,5,1\n2023-04-15,99999,Nergens,5,1\n",
         encoding="utf-8",
     )
     return landing

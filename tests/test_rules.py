@@ -133,6 +133,11 @@ def test_unusable_taskforce_rows_are_reported_not_dropped(scenario):
         "select finding from marts.mart_data_quality_findings where finding_type = 'unusable Taskforce row'"
     ).fetchall()
     assert findings == [('peildatum "not-a-date" is not a date',)]
+    unknown = scenario.execute(
+        "select finding from marts.mart_data_quality_findings "
+        "where finding_type = 'Taskforce row for an unknown municipality'"
+    ).fetchall()
+    assert unknown == [("nis_code 99999 is on no municipality map",)]
 
 
 def test_leuven_counts_once_in_coverage(scenario):

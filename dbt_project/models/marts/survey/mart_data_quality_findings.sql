@@ -60,6 +60,20 @@ taskforce_rows as (
     where row_issue is not null
 ),
 
+unknown_taskforce_codes as (
+    select distinct
+        cast(null as varchar) as wave_id,
+        counts.source_file,
+        counts.source_row,
+        'Taskforce row for an unknown municipality' as finding_type,
+        'nis_code' as column_name,
+        'nis_code ' || counts.nis_code || ' is on no municipality map' as finding
+    from {{ ref('stg_taskforce__counts') }} as counts
+    left join {{ ref('int_municipality_name_candidates') }} as candidates
+        on counts.nis_code = candidates.nis_code
+    where counts.row_issue is null and candidates.nis_code is null
+),
+
 unknown_override_codes as (
     select
         cast(null as varchar) as wave_id,
@@ -83,5 +97,7 @@ union all
 select * from display_logic
 union all
 select * from taskforce_rows
+union all
+select * from unknown_taskforce_codes
 union all
 select * from unknown_override_codes
