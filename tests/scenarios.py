@@ -162,3 +162,33 @@ def write_variant_landing(landing: Path) -> Path:
         table = variant.get("transform", lambda unchanged: unchanged)(table)
         write_export(table, wave_dir / f"export_{wave_id}.csv", dialect=variant["dialect"])
     return landing
+
+
+# A later wave on the 2025 map (285 municipalities): former names and postal codes resolve to the
+# merged municipalities, and their attributes come from their predecessors.
+MAP_2025_WAVE = "w2_2025"
+HASSELT_2025, PAJOTTEGEM, BKZ = "71072", "23106", "46030"
+EXPECTED_2025_RESOLUTION = {
+    "R25_hasselt": (HASSELT_2025, "exact_name"),
+    "R25_kortessem": (HASSELT_2025, "merged_name"),
+    "R25_borsbeek": (ANTWERPEN, "merged_name"),
+    "R25_postal_galmaarden": (PAJOTTEGEM, "postal_code"),
+    "R25_zwijndrecht": (BKZ, "merged_name"),
+}
+
+
+def write_map2025_wave(landing: Path) -> Path:
+    codebook_text = CODEBOOK_PATH.read_text(encoding="utf-8")
+    for old, new in (("id: w1_2023", f"id: {MAP_2025_WAVE}"), ("municipality_map: 2019-2024", "municipality_map: 2025"),
+                     ("2023-03-15", "2025-03-15"), ("2023-04-11", "2025-04-11"), ("2023-04-15", "2025-04-15")):
+        codebook_text = codebook_text.replace(old, new, 1)
+    wave_dir = landing / "waves" / MAP_2025_WAVE
+    wave_dir.mkdir(parents=True, exist_ok=True)
+    (wave_dir / "codebook.yaml").write_text(codebook_text, encoding="utf-8")
+    texts = {"R25_hasselt": "Stad Hasselt", "R25_kortessem": "Kortessem", "R25_borsbeek": "Borsbeek",
+             "R25_postal_galmaarden": "1570", "R25_zwijndrecht": "gemeente Zwijndrecht"}
+    responses = [response(response_id, text, end="2025-03-20 10:00:00") for response_id, text in texts.items()]
+    write_export(build_export(load_codebook(CODEBOOK_PATH), responses), wave_dir / "export_2025.csv")
+    with (landing / "taskforce" / "snapshot.csv").open("a", encoding="utf-8") as snapshot:
+        snapshot.write(f"2025-04-15,{HASSELT_2025},Hasselt,900,300\n")
+    return landing

@@ -7,15 +7,15 @@ import pytest
 
 from conftest import build_warehouse
 from scenarios import (
-    AARTSELAAR, EXPECTED_RESOLUTION, GENT, KORTRIJK, LEUVEN, VARIANTS, write_scenario_landing,
-    write_variant_landing,
+    AARTSELAAR, EXPECTED_2025_RESOLUTION, EXPECTED_RESOLUTION, GENT, HASSELT_2025, KORTRIJK, LEUVEN, MAP_2025_WAVE,
+    VARIANTS, write_map2025_wave, write_scenario_landing, write_variant_landing,
 )
 
 
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory):
     root = tmp_path_factory.mktemp("scenario")
-    landing = write_variant_landing(write_scenario_landing(root / "landing"))
+    landing = write_map2025_wave(write_variant_landing(write_scenario_landing(root / "landing")))
     result = build_warehouse(root / "warehouse.duckdb", landing)
     assert result.success
     connection = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
@@ -163,3 +163,28 @@ def test_every_export_variant_reads_to_the_same_answers(scenario, wave_id):
         "where wave_id = ? and finding_type = 'undecodable cell'", [wave_id]
     ).fetchall()
     assert findings == []
+
+
+def test_a_wave_on_the_2025_map_resolves_to_the_merged_municipalities(scenario):
+    rows = scenario.execute(
+        "select response_id, nis_code, method, status from marts.mart_respondent_resolution where wave_id = ?",
+        [MAP_2025_WAVE],
+    ).fetchall()
+    assert {row[0]: row[1:3] for row in rows} == EXPECTED_2025_RESOLUTION
+    assert {row[3] for row in rows} == {"valid"}
+
+
+def test_a_2025_wave_gets_its_attributes_from_the_predecessors(scenario):
+    hasselt = scenario.execute(
+        "select persons, population, has_responded from marts.mart_taskforce_reception "
+        "where wave_id = ? and nis_code = ?", [MAP_2025_WAVE, HASSELT_2025],
+    ).fetchone()
+    predecessors = scenario.execute(
+        "select sum(population) from marts.dim_municipality where nis_code in ('71022', '73040')"
+    ).fetchone()[0]
+    assert hasselt == (900, predecessors, True)
+    coverage = scenario.execute(
+        "select n_municipalities, n_responding from marts.mart_response_coverage "
+        "where wave_id = ? and dimension = 'all'", [MAP_2025_WAVE],
+    ).fetchone()
+    assert coverage == (285, 4)

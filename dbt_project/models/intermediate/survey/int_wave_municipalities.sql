@@ -1,9 +1,39 @@
--- The municipalities of each wave's map: the units a wave's answers and Taskforce counts belong to.
-select distinct
+-- The municipalities of each wave's map with the attributes figures are broken down by: from
+-- dim_municipality for the 2019–2024 map, from dim_municipality_2025 for the 2025 map.
+with
+
+waves as (
+    select * from {{ ref('stg_codebook__waves') }}
+),
+
+maps as (
+    select
+        '2019-2024' as municipality_map,
+        nis_code,
+        name_nl,
+        province_name_nl,
+        size_class,
+        belfius_type_code,
+        is_centrumstad,
+        population,
+        population_reference_date
+    from {{ ref('dim_municipality') }}
+    union all
+    select
+        '2025' as municipality_map,
+        nis_code,
+        name_nl,
+        province_name_nl,
+        size_class,
+        belfius_type_code,
+        is_centrumstad,
+        population,
+        population_reference_date
+    from {{ ref('dim_municipality_2025') }}
+)
+
+select
     waves.wave_id,
-    waves.municipality_map,
-    candidates.nis_code
-from {{ ref('stg_codebook__waves') }} as waves
-inner join {{ ref('int_municipality_name_candidates') }} as candidates
-    on waves.municipality_map = candidates.municipality_map
-where candidates.method = 'exact_name'
+    maps.*
+from waves
+inner join maps on waves.municipality_map = maps.municipality_map

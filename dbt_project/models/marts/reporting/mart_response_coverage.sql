@@ -6,12 +6,11 @@ municipalities as (
     select
         wave_municipalities.wave_id,
         wave_municipalities.nis_code,
-        dim.province_name_nl,
-        dim.size_class,
-        dim.belfius_type_code,
+        wave_municipalities.province_name_nl,
+        wave_municipalities.size_class,
+        wave_municipalities.belfius_type_code,
         responding.n_questionnaires
     from {{ ref('int_wave_municipalities') }} as wave_municipalities
-    left join {{ ref('dim_municipality') }} as dim on wave_municipalities.nis_code = dim.nis_code
     left join {{ ref('int_responding_municipalities') }} as responding
         on
             wave_municipalities.wave_id = responding.wave_id

@@ -33,7 +33,10 @@ select
     round(reception.persons_per_1000, 2) as taskforce_persons_per_1000,
     answers_wide.* exclude (wave_id, nis_code) -- noqa: RF02
 from responding
-left join {{ ref('dim_municipality') }} as municipalities on responding.nis_code = municipalities.nis_code
+left join {{ ref('int_wave_municipalities') }} as municipalities
+    on
+        responding.wave_id = municipalities.wave_id
+        and responding.nis_code = municipalities.nis_code
 left join {{ ref('mart_taskforce_reception') }} as reception
     on
         responding.wave_id = reception.wave_id

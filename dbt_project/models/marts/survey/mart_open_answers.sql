@@ -14,7 +14,10 @@ inner join {{ ref('stg_codebook__questions') }} as questions
     on
         answers.wave_id = questions.wave_id
         and answers.question_id = questions.question_id
-left join {{ ref('dim_municipality') }} as municipalities on answers.nis_code = municipalities.nis_code
+left join {{ ref('int_wave_municipalities') }} as municipalities
+    on
+        answers.wave_id = municipalities.wave_id
+        and answers.nis_code = municipalities.nis_code
 where
     answers.answer_kind in ('text', 'other_text')
     and nullif(trim(answers.value_text), '') is not null

@@ -12,23 +12,19 @@ counts as (
 
 responding as (
     select * from {{ ref('int_responding_municipalities') }}
-),
-
-municipalities as (
-    select * from {{ ref('dim_municipality') }}
 )
 
 select
     wave_municipalities.wave_id,
     wave_municipalities.nis_code,
-    municipalities.name_nl,
+    wave_municipalities.name_nl,
     counts.snapshot_date,
     counts.persons,
     counts.minors,
-    municipalities.population,
-    municipalities.population_reference_date,
+    wave_municipalities.population,
+    wave_municipalities.population_reference_date,
     responding.nis_code is not null as has_responded,
-    1000.0 * counts.persons / nullif(municipalities.population, 0) as persons_per_1000
+    1000.0 * counts.persons / nullif(wave_municipalities.population, 0) as persons_per_1000
 from wave_municipalities
 left join counts
     on
@@ -38,4 +34,3 @@ left join responding
     on
         wave_municipalities.wave_id = responding.wave_id
         and wave_municipalities.nis_code = responding.nis_code
-left join municipalities on wave_municipalities.nis_code = municipalities.nis_code
