@@ -32,8 +32,9 @@ $(MANIFEST): $(BIN)/.installed $(DBT_SOURCES)
 	cd $(CURDIR) && $(BIN)/dagster-dbt project prepare-and-package --file orchestration/dbt_project.py
 	@touch $@
 
+# A local instance for run history; no telemetry (these machines reach package registries only).
 $(DAGSTER_HOME):
-	@mkdir -p $@
+	@mkdir -p $@ && printf 'telemetry:\n  enabled: false\n' > $@/dagster.yaml
 
 run: $(MANIFEST) | $(DAGSTER_HOME)
 	$(BIN)/python -m orchestration.cli run

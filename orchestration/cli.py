@@ -22,7 +22,12 @@ def run() -> int:
     from orchestration.definitions import defs
 
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
-    result = defs.get_job_def("refresh_warehouse").execute_in_process(instance=instance, raise_on_error=False)
+    print(f"Building the warehouse from {settings.landing_dir()} (run history: Dagster UI, `make ui`) ...")
+    # Warnings and errors only on the console; every event is in the run's log in the Dagster UI.
+    result = defs.resolve_job_def("refresh_warehouse").execute_in_process(
+        instance=instance, raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+    )
     db_path = settings.warehouse_db_path()
     if not result.success:
         print(f"refresh_warehouse failed; the previous warehouse at {db_path} is left as it was.", file=sys.stderr)
