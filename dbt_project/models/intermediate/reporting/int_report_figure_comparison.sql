@@ -32,6 +32,14 @@ claims as (
     group by wave_id, figure_id
 ),
 
+population_dates as (
+    select
+        wave_id,
+        max(population_reference_date) as population_reference_date
+    from {{ ref('int_wave_municipalities') }}
+    group by wave_id
+),
+
 compared as (
     select
         figures.wave_id,
@@ -46,6 +54,7 @@ compared as (
         figures.base_n_printed,
         figures.pct_printed,
         claims.failed_claims,
+        population_dates.population_reference_date,
         case
             when headline.exact_pct is not null and headline.value = floor(headline.value)
                 then {{ pct_half_up('headline.value', 'headline.base_n') }}
@@ -70,6 +79,7 @@ compared as (
         on
             figures.wave_id = claims.wave_id
             and figures.figure_id = claims.figure_id
+    left join population_dates on figures.wave_id = population_dates.wave_id
 )
 
 select
@@ -96,7 +106,8 @@ select
             case when kind = 'inconsistency' then 'the report is inconsistent here: ' || note end,
             case
                 when kind = 'population_dependent'
-                    then 'depends on the population reference date (report: 2023, warehouse: latest shipped)'
+                    then 'depends on the population: the report used later figures than those of '
+                    || coalesce(strftime(population_reference_date, '%Y-%m-%d'), 'the warehouse')
             end
         ),
         ''
