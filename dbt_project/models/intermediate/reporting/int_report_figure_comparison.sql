@@ -106,8 +106,9 @@ select
             case when kind = 'inconsistency' then 'the report is inconsistent here: ' || note end,
             case
                 when kind = 'population_dependent'
-                    then 'depends on the population: the report used later figures than those of '
-                    || coalesce(strftime(population_reference_date, '%Y-%m-%d'), 'the warehouse')
+                    then
+                        'depends on the population: the report used later figures than those of '
+                        || coalesce(strftime(population_reference_date, '%Y-%m-%d'), 'the warehouse')
             end
         ),
         ''
