@@ -39,7 +39,7 @@ $(DAGSTER_HOME):
 run: $(MANIFEST) | $(DAGSTER_HOME)
 	$(BIN)/python -m orchestration.cli run
 
-test: $(MANIFEST)
+test: $(MANIFEST) | $(DAGSTER_HOME)
 	$(BIN)/python -m pytest -q
 	$(MAKE) --no-print-directory lint
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -14,10 +15,11 @@ from orchestration.sensors import landing_files_sensor
 from orchestration.settings import PROJECT_ROOT
 
 
-def test_definitions_validate_through_workspace_yaml():
+def test_definitions_validate_through_workspace_yaml(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
