@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.survey.landing import discover_landing, landing_fingerprint, relative_name
+from orchestration.survey.landing import discover_landing, landing_fingerprint, relative_name, unused_files
 
 
 def touch(path: Path, text: str = "x") -> Path:
@@ -68,3 +68,10 @@ def test_relative_name(landing: Path):
     assert relative_name(path.resolve(), landing) == "waves/w1_2023/b_export.csv"
     with pytest.raises(ValueError, match="not inside the landing directory"):
         relative_name(landing.parent / "elsewhere.csv", landing)
+
+
+def test_files_outside_the_layout_are_reported(landing: Path):
+    touch(landing / "waves/w1_2023/export.xlsx")
+    touch(landing / "stray_export.csv")
+    unused = [path.relative_to(landing).as_posix() for path in unused_files(discover_landing(landing))]
+    assert unused == ["stray_export.csv", "waves/w1_2023/export.xlsx"]

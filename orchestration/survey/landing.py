@@ -67,6 +67,17 @@ def discover_landing(landing_dir: str | Path) -> LandingInventory:
     )
 
 
+def unused_files(inventory: LandingInventory) -> list[Path]:
+    """Files in the landing directory that the contract's layout does not place (e.g. an export saved as
+    .xlsx, or a CSV next to `waves/`): nothing reads them, so they are reported rather than ignored."""
+    used = set(inventory.all_paths())
+    return sorted(
+        path for path in inventory.landing_dir.rglob("*")
+        if path.is_file() and path not in used and not path.name.startswith((".", "~"))
+        and path.suffix.lower() not in (".md", ".txt")
+    )
+
+
 def landing_fingerprint(landing_dir: str | Path) -> str:
     """A stable hash of the landing files' relative paths, sizes and modification times (a sensor cursor)."""
     inventory = discover_landing(landing_dir)
