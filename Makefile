@@ -12,13 +12,14 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' \) -print 2>/dev/null)
 
-.PHONY: run test ui sample lint bench clean help
+.PHONY: run test ui sample lint bench query clean help
 
 help:
 	@echo "make run     build the warehouse from the landing directory (synthetic sample when empty)"
 	@echo "make test    the whole suite: pytest (with dbt build and its tests) and sqlfluff lint"
 	@echo "make ui      Dagster UI on http://127.0.0.1:3000 (workspace.yaml)"
 	@echo "make sample  (re)write the synthetic wave-1 sample into the landing directory"
+	@echo "make query SQL=\"select ...\"  one read-only query on the published warehouse"
 	@echo "make bench   benchmarks (bench/)"
 
 $(BIN)/.installed: pyproject.toml
@@ -48,6 +49,10 @@ lint: $(MANIFEST)
 
 ui: $(MANIFEST) | $(DAGSTER_HOME)
 	$(BIN)/dagster dev -w workspace.yaml
+
+# make query SQL="select * from marts.mart_report_figures where not matches_report"
+query: $(BIN)/.installed
+	$(BIN)/python -m orchestration.cli query "$(SQL)"
 
 sample: $(BIN)/.installed
 	$(BIN)/python -m orchestration.synthetic --landing-dir "$(WAREHOUSE_LANDING_DIR)" --force

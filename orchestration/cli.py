@@ -1,4 +1,5 @@
-"""`python -m orchestration.cli run`: what `make run` does — the main job, in-process, then a summary."""
+"""`python -m orchestration.cli run`: what `make run` does — the main job, in-process, then a summary.
+`python -m orchestration.cli query "select ..."`: one read-only query on the published warehouse."""
 
 from __future__ import annotations
 
@@ -48,16 +49,26 @@ def run() -> int:
         print(f"Published figures reproduced: {total - len(mismatches)} of {total}")
         for wave_id, figure_id, kind, *_, explanation in mismatches:
             print(f"  not matching: {wave_id} {figure_id} ({kind}): {explanation}")
-    print(f"\nOpen it read-only:  duckdb -readonly {db_path}")
+    print(f"\nOpen it read-only:  duckdb -readonly {db_path}   (or: make query SQL=\"...\")")
     print(f"Example query:\n{EXAMPLE_QUERY}")
+    return 0
+
+
+def query(sql: str) -> int:
+    """Runs one SQL statement on the published warehouse, read-only, and prints the result."""
+    with connect(settings.warehouse_db_path(), read_only=True) as connection:
+        connection.sql(sql).show(max_rows=100, max_width=200)
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.cli", description=__doc__)
-    parser.add_argument("command", choices=["run"])
-    parser.parse_args(argv)
-    return run()
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="build the warehouse (the refresh_warehouse job) and print a summary")
+    query_parser = commands.add_parser("query", help="run one SQL statement on the published warehouse, read-only")
+    query_parser.add_argument("sql")
+    arguments = parser.parse_args(argv)
+    return run() if arguments.command == "run" else query(arguments.sql)
 
 
 if __name__ == "__main__":

@@ -76,3 +76,11 @@ def test_the_empty_landing_directory_got_the_synthetic_sample(warehouse_build):
     _, result = warehouse_build
     files = materialization_metadata(result, "landing_directory")["files"].value
     assert "SYNTHETIC_w1_2023_export" in files and "codebook.yaml" in files
+
+
+def test_cli_query_reads_the_published_warehouse(warehouse_db, monkeypatch, capsys):
+    from orchestration.cli import main
+
+    monkeypatch.setenv("WAREHOUSE_DB_PATH", str(warehouse_db))
+    assert main(["query", "select count(*) as municipalities from marts.dim_municipality"]) == 0
+    assert "300" in capsys.readouterr().out
