@@ -21,9 +21,11 @@ multi_cells as (
     select
         answered_items.wave_id,
         answered_items.nis_code,
+        answered_items.question_id,
         lower(answered_items.question_id)
         || coalesce('_r' || answered_items.row_code, '') || '_c' || choices.choice_code as indicator,
-        cast(answers.choice_code is not null as integer) as indicator_value
+        cast(answers.choice_code is not null as integer) as indicator_value,
+        1000 * coalesce(answered_items.row_code, 0) + choices.position as order_within_question
     from answered_items
     inner join {{ ref('stg_codebook__choices') }} as choices
         on
@@ -37,22 +39,41 @@ multi_cells as (
             and answered_items.row_code is not distinct from answers.row_code
             and choices.choice_code = answers.choice_code
     where answered_items.question_type in ('multi', 'matrix_multi')
+),
+
+indicators as (
+    select
+        wave_id,
+        nis_code,
+        question_id,
+        lower(question_id) as indicator,
+        choice_code as indicator_value,
+        0 as order_within_question
+    from answers
+    where question_type in ('single', 'likert5')
+    union all
+    select
+        wave_id,
+        nis_code,
+        question_id,
+        lower(question_id) || '_answered' as indicator,
+        1 as indicator_value,
+        0 as order_within_question
+    from answers
+    where question_type = 'text'
+    union all
+    select * from multi_cells
 )
 
+-- indicator_order puts the columns of the wide profile in questionnaire order.
 select
-    wave_id,
-    nis_code,
-    lower(question_id) as indicator,
-    choice_code as indicator_value
-from answers
-where question_type in ('single', 'likert5')
-union all
-select
-    wave_id,
-    nis_code,
-    lower(question_id) || '_answered' as indicator,
-    1 as indicator_value
-from answers
-where question_type = 'text'
-union all
-select * from multi_cells
+    indicators.wave_id,
+    indicators.nis_code,
+    indicators.indicator,
+    indicators.indicator_value,
+    100000 * questions.position + indicators.order_within_question as indicator_order
+from indicators
+inner join {{ ref('stg_codebook__questions') }} as questions
+    on
+        indicators.wave_id = questions.wave_id
+        and indicators.question_id = questions.question_id

@@ -1,15 +1,34 @@
 -- What an analyst exports: one row per wave × responding municipality with its reference attributes,
 -- Taskforce reception and every consolidated answer as a column (names in int_municipality_indicators).
--- Pivoted dynamically, so a new wave's codebook brings its own columns.
+-- Pivoted dynamically, so a new wave's codebook brings its own columns; the indicator list is read when
+-- the model runs, so the columns follow the questionnaire's order instead of the alphabet.
+{%- set indicator_names = [] -%}
+{%- if execute and target.name != 'lint' -%}
+    {%- set ordered = run_query(
+        "select indicator from " ~ ref('int_municipality_indicators')
+        ~ " group by indicator order by min(indicator_order), indicator"
+    ) -%}
+    {%- set indicator_names = ordered.columns[0].values() -%}
+{%- endif %}
+
 with
 
 indicators as (
-    select * from {{ ref('int_municipality_indicators') }}
+    select
+        wave_id,
+        nis_code,
+        indicator,
+        indicator_value
+    from {{ ref('int_municipality_indicators') }}
 ),
 
 answers_wide as (
     select * from (
-        pivot indicators on indicator using first(indicator_value) -- noqa: PRS
+        pivot indicators on indicator -- noqa: PRS
+        {%- if indicator_names | length > 0 %}
+            in ({% for name in indicator_names %}'{{ name }}'{{ ", " if not loop.last }}{% endfor %})
+        {%- endif %}
+        using first(indicator_value)
         group by wave_id, nis_code
     )
 ),
