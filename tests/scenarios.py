@@ -88,13 +88,25 @@ EXPECTED_RESOLUTION = {
 }
 
 
+TYPED_NUMBERS = {"R_leuven": "1.250", "R_override": "ongeveer 40"}  # Q14 as people type it
+
+
+def typed_numbers(table: ExportTable) -> ExportTable:
+    """Q14 written with a Dutch thousands separator, and as words, on two respondents."""
+    names = [name for name, _, _ in table.columns]
+    response_id, q14 = names.index("ResponseId"), names.index("Q14")
+    rows = [[TYPED_NUMBERS.get(row[response_id], value) if i == q14 else value for i, value in enumerate(row)]
+            for row in table.rows]
+    return ExportTable(table.columns, rows)
+
+
 def write_scenario_landing(landing: Path, *, multi_layout: str = "combined", values: str = "numeric",
                            dialect: str = "qualtrics") -> Path:
     codebook = load_codebook(CODEBOOK_PATH)
     wave_dir = landing / "waves" / codebook.wave.id
     wave_dir.mkdir(parents=True, exist_ok=True)
     (wave_dir / "codebook.yaml").write_text(CODEBOOK_PATH.read_text(encoding="utf-8"), encoding="utf-8")
-    table = build_export(codebook, scenario_responses(), multi_layout=multi_layout, values=values)
+    table = typed_numbers(build_export(codebook, scenario_responses(), multi_layout=multi_layout, values=values))
     write_export(table, wave_dir / "scenario_export.csv", dialect=dialect)
     (landing / "overrides").mkdir(exist_ok=True)
     (landing / "overrides" / "municipality_names.csv").write_text(

@@ -124,8 +124,16 @@ def test_numbers_stay_per_respondent_beside_the_taskforce_count(scenario):
         "select response_id, reported, taskforce_persons from marts.mart_reported_vs_taskforce "
         "where wave_id = 'w1_2023' order by response_id"
     ).fetchall()
-    # The Taskforce count on the reference date (2023-04-15), not the later snapshot.
-    assert rows == [("R_gent_primary", 120, 1100), ("R_gent_second", 150, 1100)]
+    # The Taskforce count on the reference date (2023-04-15), not the later snapshot; `1.250` is 1250.
+    assert rows == [("R_gent_primary", 120, 1100), ("R_gent_second", 150, 1100), ("R_leuven", 1250, None)]
+
+
+def test_a_number_in_words_is_reported_not_guessed(scenario):
+    findings = scenario.execute(
+        "select column_name, finding from marts.mart_data_quality_findings "
+        "where wave_id = 'w1_2023' and finding_type = 'undecodable cell'"
+    ).fetchall()
+    assert findings == [("Q14", 'not a whole number: "ongeveer 40"')]
 
 
 def test_unusable_taskforce_rows_are_reported_not_dropped(scenario):

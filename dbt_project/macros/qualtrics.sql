@@ -41,6 +41,17 @@
     case lower(trim({{ value }})) when '1' then true when 'true' then true when '0' then false when 'false' then false end
 {%- endmacro %}
 
+{#- A typed whole number: `1250`, or with Dutch thousands separators `1.250` / `1 250`. Anything else
+    (`12.5`, `ongeveer 40`) is NULL, so the cell is reported instead of read as something it is not
+    (a plain cast would read `1.000` as 1). -#}
+{% macro whole_number(value) -%}
+    case
+        when regexp_full_match(trim({{ value }}), '-?[0-9]+') then try_cast(trim({{ value }}) as bigint)
+        when regexp_full_match(trim({{ value }}), '[0-9]{1,3}([. ][0-9]{3})+')
+            then try_cast(regexp_replace(trim({{ value }}), '[. ]', '', 'g') as bigint)
+    end
+{%- endmacro %}
+
 {#- `-99` is Qualtrics' "seen but unanswered" recode: not an answer. -#}
 {% macro is_unanswered_recode(value) -%}
     (trim({{ value }}) = '-99')

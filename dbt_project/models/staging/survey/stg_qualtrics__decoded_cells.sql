@@ -181,11 +181,10 @@ free_values as (
         case when cell_kind = 'other_text' then 'other_text' else question_type end as answer_kind,
         case when question_type != 'number' or cell_kind = 'other_text' then cell_value end as value_text,
         case
-            when question_type = 'number' and cell_kind = 'value' then try_cast(trim(cell_value) as bigint)
+            when question_type = 'number' and cell_kind = 'value' then {{ whole_number('cell_value') }}
         end as value_number,
         case
-            when
-                question_type = 'number' and cell_kind = 'value' and try_cast(trim(cell_value) as bigint) is null
+            when question_type = 'number' and cell_kind = 'value' and {{ whole_number('cell_value') }} is null
                 then 'not a whole number'
         end as decode_issue
     from cells
