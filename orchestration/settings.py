@@ -1,7 +1,8 @@
 """Where things live. Every path the warehouse uses is resolved here, from the environment.
 
 `WAREHOUSE_DB_PATH` and `WAREHOUSE_LANDING_DIR` are honoured by `make run`, Dagster and dbt alike
-(dbt reads `WAREHOUSE_DB_PATH` in `dbt_project/profiles.yml`; `dbt_env()` hands it over absolute).
+(dbt gets the run's absolute path as `--vars`; run by hand it reads `WAREHOUSE_DB_PATH` in
+`dbt_project/profiles.yml`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,3 @@ def warehouse_db_path() -> Path:
 def landing_dir() -> Path:
     return _absolute(os.environ.get("WAREHOUSE_LANDING_DIR") or DEFAULT_LANDING_DIR)
 
-
-def dbt_env(db_path: Path) -> dict[str, str]:
-    """Environment for a dbt subprocess: dbt runs inside dbt_project/, so the path must be absolute."""
-    return {"WAREHOUSE_DB_PATH": str(_absolute(db_path))}

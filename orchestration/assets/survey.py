@@ -2,6 +2,7 @@
 
 import datetime as dt
 from pathlib import Path
+from typing import Callable, Iterable, TypeVar
 
 import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, Failure, MaterializeResult, MetadataValue, multi_asset
@@ -16,17 +17,31 @@ from orchestration.survey.qualtrics_reader import CsvFileError, export_frames, f
 from orchestration.survey.raw_tables import stack_frames
 from orchestration.warehouse_io import replace_tables
 
+T = TypeVar("T")
 RAW_SCHEMA = "raw"
 CODEBOOK_TABLES = ("codebook_waves", "codebook_questions", "codebook_choices", "codebook_rows")
 EXPORT_TABLES = ("export_files", "export_columns", "export_rows", "export_cells")
 
 
-def raw_specs(tables: tuple[str, ...], description: str) -> list[AssetSpec]:
+def raw_specs(tables: tuple[str, ...], description: str, group: str = "survey") -> list[AssetSpec]:
     return [
-        AssetSpec(AssetKey([RAW_SCHEMA, name]), group_name="survey", deps=[landing_directory, warehouse_draft],
+        AssetSpec(AssetKey([RAW_SCHEMA, name]), group_name=group, deps=[landing_directory, warehouse_draft],
                   kinds={"duckdb"}, description=f"{description} (`{RAW_SCHEMA}.{name}`).")
         for name in tables
     ]
+
+
+def read_files(paths: Iterable[Path], read: Callable[[Path], T], what: str) -> list[T]:
+    """`read` every file; if any is unreadable, fail with every file's problem and write nothing."""
+    results, problems = [], []
+    for path in paths:
+        try:
+            results.append(read(path))
+        except CsvFileError as error:
+            problems.append(str(error))
+    if problems:
+        raise Failure(description=f"{what} not loaded; the warehouse is unchanged:\n" + "\n".join(problems))
+    return results
 
 
 def stack(frames: list[dict[str, pd.DataFrame]], tables: tuple[str, ...]) -> dict[str, pd.DataFrame]:
@@ -86,20 +101,14 @@ def qualtrics_exports(warehouse: WarehouseResource):
     """Lands every export of every wave with file name, row number, sha256 and load time, whatever its quality.
     Rows are judged later, in dbt; only a file that is not a readable export stops the load."""
     landing = warehouse.landing_path
-    inventory = discover_landing(landing)
     loaded_at = dt.datetime.now(dt.UTC)
-    frames, problems = [], []
-    for wave_id, files in sorted(inventory.waves.items()):
-        for path in files.export_paths:
-            try:
-                parsed = read_export(path)
-            except CsvFileError as error:
-                problems.append(str(error))
-                continue
-            frames.append(export_frames(parsed, wave_id=wave_id, source_file=relative_name(path, landing),
-                                        loaded_at=loaded_at))
-    if problems:
-        raise Failure(description="exports not loaded; the warehouse is unchanged:\n" + "\n".join(problems))
+    wave_of = {path: wave_id for wave_id, files in discover_landing(landing).waves.items() for path in files.export_paths}
+    frames = read_files(
+        sorted(wave_of, key=lambda path: (wave_of[path], path)),
+        lambda path: export_frames(read_export(path), wave_id=wave_of[path],
+                                   source_file=relative_name(path, landing), loaded_at=loaded_at),
+        "exports",
+    )
     tables = stack(frames, EXPORT_TABLES)
     summary = tables["export_files"][["source_file", "header_format", "delimiter", "encoding", "n_rows"]]
     files = MetadataValue.md(summary.to_markdown(index=False) if len(summary) else "(no exports)")

@@ -60,32 +60,35 @@ taskforce_rows as (
     where row_issue is not null
 ),
 
-unknown_taskforce_codes as (
-    select distinct
-        cast(null as varchar) as wave_id,
-        counts.source_file,
-        counts.source_row,
-        'Taskforce row for an unknown municipality' as finding_type,
-        'nis_code' as column_name,
-        'nis_code ' || counts.nis_code || ' is on no municipality map' as finding
-    from {{ ref('stg_taskforce__counts') }} as counts
-    left join {{ ref('int_municipality_name_candidates') }} as candidates
-        on counts.nis_code = candidates.nis_code
-    where counts.row_issue is null and candidates.nis_code is null
+-- Taskforce rows and overrides name a municipality by NIS code: one that is on no map cannot be used.
+coded_rows as (
+    select
+        source_file,
+        source_row,
+        nis_code,
+        'Taskforce row for an unknown municipality' as finding_type
+    from {{ ref('stg_taskforce__counts') }}
+    where row_issue is null
+    union all
+    select
+        source_file,
+        source_row,
+        nis_code,
+        'override to an unknown municipality' as finding_type
+    from {{ ref('stg_overrides__municipality_names') }}
 ),
 
-unknown_override_codes as (
+unknown_codes as (
     select
         cast(null as varchar) as wave_id,
-        overrides.source_file,
-        overrides.source_row,
-        'override to an unknown municipality' as finding_type,
+        coded_rows.source_file,
+        coded_rows.source_row,
+        coded_rows.finding_type,
         'nis_code' as column_name,
-        'nis_code ' || overrides.nis_code || ' is on no municipality map' as finding
-    from {{ ref('stg_overrides__municipality_names') }} as overrides
-    left join {{ ref('int_municipality_name_candidates') }} as candidates
-        on overrides.nis_code = candidates.nis_code
-    where candidates.nis_code is null
+        'nis_code ' || coded_rows.nis_code || ' is on no municipality map' as finding
+    from coded_rows
+    anti join {{ ref('int_municipality_name_candidates') }} as candidates
+        on coded_rows.nis_code = candidates.nis_code
 )
 
 select * from responses
@@ -98,6 +101,4 @@ select * from display_logic
 union all
 select * from taskforce_rows
 union all
-select * from unknown_taskforce_codes
-union all
-select * from unknown_override_codes
+select * from unknown_codes
