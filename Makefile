@@ -5,8 +5,7 @@ VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
 export PATH := $(BIN):$(PATH)
 
-export WAREHOUSE_DB_PATH ?= $(CURDIR)/warehouse/warehouse.duckdb
-export WAREHOUSE_LANDING_DIR ?= $(CURDIR)/warehouse/landing
+# WAREHOUSE_DB_PATH and WAREHOUSE_LANDING_DIR: defaults live in orchestration/settings.py only.
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 MANIFEST := dbt_project/target/manifest.json
@@ -15,7 +14,7 @@ DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -n
 .PHONY: run test ui sample lint bench query clean help
 
 help:
-	@echo "make run     build the warehouse from the landing directory (synthetic sample when empty)"
+	@echo "make run     build the warehouse from the landing directory (the default, empty one gets the SYNTHETIC sample)"
 	@echo "make test    the whole suite: pytest (with dbt build and its tests) and sqlfluff lint"
 	@echo "make ui      Dagster UI on http://127.0.0.1:3000 (workspace.yaml)"
 	@echo "make sample  (re)write the synthetic wave-1 sample into the landing directory"
@@ -38,6 +37,7 @@ $(DAGSTER_HOME):
 	@mkdir -p $@ && printf 'telemetry:\n  enabled: false\n' > $@/dagster.yaml
 
 run: $(MANIFEST) | $(DAGSTER_HOME)
+	$(BIN)/python -m synthetic --demo-landing
 	$(BIN)/python -m orchestration.cli run
 
 test: $(MANIFEST) | $(DAGSTER_HOME)
@@ -55,7 +55,7 @@ query: $(BIN)/.installed
 	$(BIN)/python -m orchestration.cli query "$(SQL)"
 
 sample: $(BIN)/.installed
-	$(BIN)/python -m orchestration.synthetic --landing-dir "$(WAREHOUSE_LANDING_DIR)" --force
+	$(BIN)/python -m synthetic --landing-dir "$$($(BIN)/python -c 'from orchestration.settings import landing_dir; print(landing_dir())')" --force
 
 bench: $(MANIFEST)
 	$(BIN)/python bench/run_benchmarks.py

@@ -5,7 +5,7 @@
 For every size N (respondents) the script
 
 1. writes a landing directory (setup, timed for information only): the 195 valid responses of the
-   SYNTHETIC wave-1 sample (`orchestration.synthetic.build_wave1_sample`) replicated to N rows, every
+   SYNTHETIC wave-1 sample (`synthetic.build_wave1_sample`) replicated to N rows, every
    copy with a fresh unique ResponseId (`<id>_<copy>`) but its own municipality text, answers and
    metadata, so the warehouse resolves, ranks and consolidates N real-looking respondents. Layout:
    `waves/w1_2023/codebook.yaml` (copy of the seed codebook), one export CSV (`build_export` +
@@ -97,8 +97,8 @@ def replicate_valid_responses(sample, size: int) -> list:
 
 
 def stage_write(size: int, work: Path) -> dict:
-    from orchestration.survey.qualtrics_writer import build_export, write_export
-    from orchestration.synthetic.sample import CODEBOOK_PATH, build_wave1_sample
+    from synthetic.qualtrics_writer import build_export, write_export
+    from synthetic.sample import CODEBOOK_PATH, build_wave1_sample
 
     started = time.perf_counter()
     sample = build_wave1_sample()

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from orchestration.settings import SURVEY_SEEDS_DIR
 from orchestration.survey.codebook import load_codebook
-from orchestration.survey.qualtrics_writer import ExportTable, build_export, write_export
-from orchestration.survey.responses import SEEN_UNANSWERED, SurveyResponse
+from synthetic.qualtrics_writer import ExportTable, build_export, write_export
+from synthetic.responses import SEEN_UNANSWERED, SurveyResponse
 
 CODEBOOK_PATH = SURVEY_SEEDS_DIR / "w1_2023_codebook.yaml"
 GENT, KORTRIJK, PELT, ANTWERPEN, AARTSELAAR, LEUVEN = "44021", "34022", "72043", "11002", "11001", "24062"

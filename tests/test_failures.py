@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from conftest import build_warehouse
-from orchestration.synthetic import build_wave1_sample, write_landing
+from synthetic import build_wave1_sample, write_landing
 
 SNAPSHOT_QUERIES = (
     "select count(*), sum(count) from marts.mart_report_figures",
@@ -71,18 +71,34 @@ def test_taskforce_file_without_its_columns_is_refused(published_copy):
     assert snapshot(db_path) == before
 
 
-def test_a_landing_without_any_wave_still_builds(tmp_path):
-    landing = tmp_path / "landing"
-    (landing / "taskforce").mkdir(parents=True)
-    (landing / "taskforce" / "snapshot.csv").write_text(
-        "peildatum,nis_code,gemeente,personen,minderjarigen\n2023-04-15,44021,Gent,1100,350\n", encoding="utf-8"
-    )
-    result = build_warehouse(tmp_path / "warehouse.duckdb", landing)
-    assert result.success, failure_text(result)
-    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:
-        assert connection.execute("select count(*) from marts.mart_question_result").fetchone() == (0,)
-        assert connection.execute("select count(*) from raw.taskforce_counts").fetchone() == (1,)
-        assert connection.execute("select count(*) from marts.dim_municipality").fetchone() == (300,)
+@pytest.mark.parametrize("layout", ["missing", "empty", "taskforce_only", "waves_folder", "wave_folder"])
+def test_a_landing_without_a_wave_stops_the_run_and_keeps_the_marts(published_copy, tmp_path, layout):
+    """A mistyped or too-deep WAREHOUSE_LANDING_DIR never publishes an emptier (or synthetic) warehouse."""
+    db_path, sample_landing = published_copy
+    before = snapshot(db_path)
+    landing = {
+        "missing": tmp_path / "landnig",
+        "empty": tmp_path / "empty",
+        "taskforce_only": sample_landing / "taskforce",
+        "waves_folder": sample_landing / "waves",
+        "wave_folder": sample_landing / "waves" / "w1_2023",
+    }[layout]
+    if layout == "empty":
+        landing.mkdir()
+    if layout == "taskforce_only":
+        landing = tmp_path / "tf_only"
+        shutil.copytree(sample_landing / "taskforce", landing / "taskforce")
+    files_before = sorted(landing.rglob("*")) if landing.exists() else None
+    result = build_warehouse(db_path, landing)
+    assert not result.success
+    message = failure_text(result)
+    assert str(landing) in message
+    expected = {"missing": "does not exist", "empty": "is empty", "taskforce_only": "has no waves/",
+                "waves_folder": "looks like the waves/ folder", "wave_folder": "looks like one wave's folder"}
+    assert expected[layout] in message
+    assert snapshot(db_path) == before
+    # nothing is written into a configured landing directory (no synthetic sample)
+    assert (sorted(landing.rglob("*")) if landing.exists() else None) == files_before
 
 
 def test_a_known_wave_without_its_codebook_uses_the_bundled_one(published_copy):

@@ -72,10 +72,11 @@ def test_report_figures_carry_a_table_of_what_does_not_match(warehouse_build):
     assert "t4_1_college" not in table
 
 
-def test_the_empty_landing_directory_got_the_synthetic_sample(warehouse_build):
+def test_the_landing_inventory_lists_and_counts_synthetic_files(warehouse_build):
     _, result = warehouse_build
-    files = materialization_metadata(result, "landing_directory")["files"].value
-    assert "SYNTHETIC_w1_2023_export" in files and "codebook.yaml" in files
+    metadata = materialization_metadata(result, "landing_directory")
+    assert "SYNTHETIC_w1_2023_export" in metadata["files"].value and "codebook.yaml" in metadata["files"].value
+    assert metadata["synthetic_files"].value > 0
 
 
 def test_cli_query_reads_the_published_warehouse(warehouse_db, monkeypatch, capsys):

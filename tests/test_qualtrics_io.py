@@ -28,8 +28,8 @@ from orchestration.survey.qualtrics_reader import (
     file_sha256,
     read_export,
 )
-from orchestration.survey.qualtrics_writer import build_export, write_export
-from orchestration.survey.responses import METADATA_COLUMNS, SEEN_UNANSWERED, SurveyResponse
+from synthetic.qualtrics_writer import build_export, write_export
+from synthetic.responses import METADATA_COLUMNS, SEEN_UNANSWERED, SurveyResponse
 
 LOADED_AT = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
 DIALECTS = ("qualtrics", "excel", "tab", "legacy")

@@ -11,7 +11,7 @@ from orchestration.survey.flat_files import read_municipality_overrides, read_ta
 from orchestration.survey.landing import discover_landing
 from orchestration.survey.qualtrics_reader import export_frames, read_export
 from orchestration.survey.raw_tables import RAW_COLUMNS, empty_frame
-from orchestration.synthetic import build_wave1_sample, write_landing
+from synthetic import build_wave1_sample, write_landing
 
 LOADED_AT = dt.datetime(2023, 4, 20, tzinfo=dt.UTC)
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 import pytest
 
 from orchestration.settings import SURVEY_SEEDS_DIR
-from orchestration.synthetic import build_wave1_sample
+from synthetic import build_wave1_sample
 
 PUBLISHED = {row["figure_id"]: row for row in csv.DictReader(open(SURVEY_SEEDS_DIR / "report_figures_w1_2023.csv"))}
 FLAGGED_KINDS = {"inconsistency", "population_dependent"}

@@ -28,11 +28,11 @@ import pytest
 
 from orchestration.settings import REFERENCE_DIR, SURVEY_SEEDS_DIR
 from orchestration.survey.qualtrics_reader import read_export
-from orchestration.survey.responses import SurveyResponse
-from orchestration.synthetic import build_wave1_sample, write_landing
-from orchestration.synthetic.__main__ import main as cli_main
-from orchestration.synthetic.consolidate import effective_answers, is_answered, order_key
-from orchestration.synthetic.refdata import levenshtein
+from synthetic.responses import SurveyResponse
+from synthetic import build_wave1_sample, write_landing
+from synthetic.__main__ import main as cli_main
+from synthetic.consolidate import effective_answers, is_answered, order_key
+from synthetic.refdata import levenshtein
 
 REAL_STATUSES = {"0", "4", "16", "IP Address", "Imported", "Offline"}
 TASKFORCE_FIGURES = {"s5_2_opgevangen_totaal", "s5_2_min", "s5_2_max", "s5_2_mediaan"}
@@ -508,3 +508,24 @@ def test_cli_refuses_a_non_empty_directory(tmp_path, capsys):
     assert "not empty" in capsys.readouterr().err
     assert cli_main(["--landing-dir", str(tmp_path), "--force", "--seed", "2023"]) == 0
     assert (tmp_path / "keep.txt").exists() and (tmp_path / "README_SYNTHETIC.md").exists()
+
+
+def test_demo_landing_fills_only_the_default_empty_folder(tmp_path, monkeypatch, capsys):
+    """Contract §1: only the default landing directory, while empty, gets the sample; a configured one never."""
+    import orchestration.settings as settings
+
+    default = tmp_path / "default_landing"
+    monkeypatch.setattr(settings, "DEFAULT_LANDING_DIR", default)
+    configured = tmp_path / "landnig"
+    monkeypatch.setenv("WAREHOUSE_LANDING_DIR", str(configured))
+    assert cli_main(["--demo-landing"]) == 0
+    assert not configured.exists() and not default.exists()
+
+    monkeypatch.delenv("WAREHOUSE_LANDING_DIR")
+    assert cli_main(["--demo-landing"]) == 0
+    assert "SYNTHETIC" in capsys.readouterr().out
+    assert any(default.rglob("SYNTHETIC_*.csv"))
+
+    (default / "README_SYNTHETIC.md").write_text("edited", encoding="utf-8")
+    assert cli_main(["--demo-landing"]) == 0  # not empty any more: left as it is
+    assert (default / "README_SYNTHETIC.md").read_text(encoding="utf-8") == "edited"

@@ -52,7 +52,7 @@ def discover_landing(landing_dir: str | Path) -> LandingInventory:
     """List the landing files per the contract layout; a missing landing directory is an error."""
     root = Path(landing_dir)
     if not root.is_dir():
-        raise FileNotFoundError(f"landing directory {root} does not exist (set WAREHOUSE_LANDING_DIR)")
+        raise FileNotFoundError(f"landing directory {root} does not exist (check WAREHOUSE_LANDING_DIR)")
     waves = {}
     for wave_dir in _visible(root / "waves"):
         if wave_dir.is_dir():
@@ -65,6 +65,29 @@ def discover_landing(landing_dir: str | Path) -> LandingInventory:
         taskforce_paths=_csv_files(root / "taskforce"),
         override_path=override if override.is_file() else None,
     )
+
+
+class LandingError(ValueError):
+    """The landing directory cannot be built from: nothing is loaded and nothing is published."""
+
+
+def require_waves(inventory: LandingInventory) -> None:
+    """Refuse a landing directory without any wave (contract §1): building from it would publish a
+    warehouse with empty fact marts over the real one. A path one level too deep (the `waves/` folder
+    itself, or one wave's folder) is named as such."""
+    if inventory.waves:
+        return
+    root = inventory.landing_dir
+    entries = _visible(root)
+    if not entries:
+        raise LandingError(f"landing directory {root} is empty: no waves/<wave_id>/ folder to load "
+                           "(set WAREHOUSE_LANDING_DIR to the folder that holds waves/ and taskforce/)")
+    hint = ""
+    if any((entry / CODEBOOK_NAME).is_file() for entry in entries if entry.is_dir()):
+        hint = f"; it looks like the waves/ folder itself: point WAREHOUSE_LANDING_DIR at {root.parent}"
+    elif (root / CODEBOOK_NAME).is_file():
+        hint = f"; it looks like one wave's folder: point WAREHOUSE_LANDING_DIR at {root.parent.parent}"
+    raise LandingError(f"landing directory {root} has no waves/<wave_id>/ folder{hint}")
 
 
 def unused_files(inventory: LandingInventory) -> list[Path]:

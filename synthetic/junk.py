@@ -9,9 +9,9 @@ from __future__ import annotations
 import random
 
 from orchestration.survey.codebook import Codebook
-from orchestration.synthetic import texts
-from orchestration.synthetic.consolidate import effective_answers
-from orchestration.synthetic.respondents import Respondent
+from synthetic import texts
+from synthetic.consolidate import effective_answers
+from synthetic.respondents import Respondent
 
 
 def random_answers(codebook: Codebook, rng: random.Random, respondent: Respondent, stop_after: str | None = None) -> None:

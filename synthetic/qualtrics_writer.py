@@ -27,7 +27,7 @@ from typing import Callable, Iterable
 
 from orchestration.survey.codebook import Codebook, Question
 from orchestration.survey.qualtrics_reader import LEGACY_RENAMES
-from orchestration.survey.responses import METADATA_COLUMNS, SEEN_UNANSWERED, SurveyResponse
+from synthetic.responses import METADATA_COLUMNS, SEEN_UNANSWERED, SurveyResponse
 
 MULTI_LAYOUTS = ("combined", "split")
 VALUE_MODES = ("numeric", "choice_text")

@@ -5,7 +5,7 @@ answers, after the contract's rules (valid response, municipality resolution, di
 consolidation), give back every published count. See `sample.build_wave1_sample`.
 """
 
-from orchestration.synthetic.landing_writer import write_landing
-from orchestration.synthetic.sample import ExportFile, RowExpectation, SyntheticWave, build_wave1_sample
+from synthetic.landing_writer import write_landing
+from synthetic.sample import ExportFile, RowExpectation, SyntheticWave, build_wave1_sample
 
 __all__ = ["ExportFile", "RowExpectation", "SyntheticWave", "build_wave1_sample", "write_landing"]

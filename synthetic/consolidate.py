@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from orchestration.survey.codebook import Codebook, Question
-from orchestration.survey.responses import SEEN_UNANSWERED, SurveyResponse
+from synthetic.responses import SEEN_UNANSWERED, SurveyResponse
 
 
 def is_answered(question: Question, value: object) -> bool:

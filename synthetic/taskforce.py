@@ -23,7 +23,7 @@ import random
 import numpy as np
 import pandas as pd
 
-from orchestration.synthetic.refdata import Reference
+from synthetic.refdata import Reference
 
 ANTWERPEN = "11002"
 TOTAL = 24864

@@ -17,13 +17,13 @@ import pandas as pd
 
 from orchestration.settings import SURVEY_SEEDS_DIR
 from orchestration.survey.codebook import Codebook, load_codebook
-from orchestration.survey.responses import SurveyResponse
-from orchestration.synthetic import consolidate as rules
-from orchestration.synthetic import metadata as meta
-from orchestration.synthetic.junk import random_answers
-from orchestration.synthetic.municipalities import UNRESOLVABLE_TEXTS, assign_municipality_texts, select_responding
-from orchestration.synthetic.refdata import Reference, load_reference
-from orchestration.synthetic.respondents import (
+from synthetic.responses import SurveyResponse
+from synthetic import consolidate as rules
+from synthetic import metadata as meta
+from synthetic.junk import random_answers
+from synthetic.municipalities import UNRESOLVABLE_TEXTS, assign_municipality_texts, select_responding
+from synthetic.refdata import Reference, load_reference
+from synthetic.respondents import (
     FORCED_SCENARIOS,
     Respondent,
     Context,
@@ -33,8 +33,8 @@ from orchestration.synthetic.respondents import (
     assign_respondent_texts,
     build_municipality,
 )
-from orchestration.synthetic.targets import Figure, build_targets, load_figures
-from orchestration.synthetic.taskforce import build_taskforce
+from synthetic.targets import Figure, build_targets, load_figures
+from synthetic.taskforce import build_taskforce
 
 CODEBOOK_PATH = SURVEY_SEEDS_DIR / "w1_2023_codebook.yaml"
 WAVE_ID = "w1_2023"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from orchestration.settings import SURVEY_SEEDS_DIR
 from orchestration.survey.codebook import Codebook, Question
-from orchestration.synthetic.refdata import Reference
+from synthetic.refdata import Reference
 
 FIGURES_PATH = SURVEY_SEEDS_DIR / "report_figures_w1_2023.csv"
 COUNTED_KINDS = ("exact", "derived_n", "inconsistency")

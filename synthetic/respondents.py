@@ -15,9 +15,9 @@ import random
 from dataclasses import dataclass, field
 
 from orchestration.survey.codebook import Codebook, Question
-from orchestration.survey.responses import SEEN_UNANSWERED, SurveyResponse
-from orchestration.synthetic import texts
-from orchestration.synthetic.consolidate import consolidate, effective_answers, is_answered
+from synthetic.responses import SEEN_UNANSWERED, SurveyResponse
+from synthetic import texts
+from synthetic.consolidate import consolidate, effective_answers, is_answered
 
 CONTENT_SECTIONS = ("beleidskeuzes", "opvang", "tewerkstelling", "vrijwilligers", "samenwerking", "overheden",
                     "lessen")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from orchestration.synthetic.refdata import Reference, levenshtein, normalise_spaced
+from synthetic.refdata import Reference, levenshtein, normalise_spaced
 
 PROVINCE_TARGETS = {"Antwerpen": 46, "Limburg": 24, "Oost-Vlaanderen": 35, "Vlaams-Brabant": 30,
                     "West-Vlaanderen": 37}
