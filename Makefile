@@ -11,7 +11,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' \) -print 2>/dev/null)
 
-.PHONY: run test ui sample lint bench query clean help
+.PHONY: run test ui sample lint bench query rollback clean help
 
 help:
 	@echo "make run     build the warehouse from the landing directory (the default, empty one gets the SYNTHETIC sample)"
@@ -19,6 +19,7 @@ help:
 	@echo "make ui      Dagster UI on http://127.0.0.1:3000 (workspace.yaml)"
 	@echo "make sample  (re)write the synthetic wave-1 sample into the landing directory"
 	@echo "make query SQL=\"select ...\"  one read-only query on the published warehouse"
+	@echo "make rollback [TO=<id>]  list the kept previous warehouses, or publish one of them again"
 	@echo "make bench   benchmarks (bench/)"
 
 $(BIN)/.installed: pyproject.toml
@@ -33,21 +34,27 @@ $(MANIFEST): $(BIN)/.installed $(DBT_SOURCES)
 	@touch $@
 
 # A local instance for run history; no telemetry (these machines reach package registries only).
-$(DAGSTER_HOME):
-	@mkdir -p $@ && printf 'telemetry:\n  enabled: false\n' > $@/dagster.yaml
+# Runs of the refresh job (tag warehouse_refresh) queue one at a time instead of colliding on the warehouse.
+$(DAGSTER_HOME)/dagster.yaml: Makefile
+	@mkdir -p $(@D) && printf '%s\n' 'telemetry:' '  enabled: false' 'concurrency:' '  runs:' \
+	  '    tag_concurrency_limits:' '      - key: warehouse_refresh' '        limit: 1' > $@
 
-run: $(MANIFEST) | $(DAGSTER_HOME)
+run: $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m synthetic --demo-landing
-	$(BIN)/python -m orchestration.cli run
+	WAREHOUSE_ALLOW_DROPPED="$${WAREHOUSE_ALLOW_DROPPED:-$(ALLOW_DROPPED)}" $(BIN)/python -m orchestration.cli run
 
-test: $(MANIFEST) | $(DAGSTER_HOME)
+# make rollback: list the kept warehouses; make rollback TO=<id>: publish that one again
+rollback: $(BIN)/.installed
+	$(BIN)/python -m orchestration.cli rollback $(TO)
+
+test: $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pytest -q
 	$(MAKE) --no-print-directory lint
 
 lint: $(MANIFEST)
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
 
-ui: $(MANIFEST) | $(DAGSTER_HOME)
+ui: $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml
 
 # make query SQL="select * from marts.mart_report_figures where not matches_report"

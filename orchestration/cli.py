@@ -1,5 +1,6 @@
 """`python -m orchestration.cli run`: what `make run` does — the main job, in-process, then a summary.
-`python -m orchestration.cli query "select ..."`: one read-only query on the published warehouse."""
+`python -m orchestration.cli query "select ..."`: one read-only query on the published warehouse.
+`python -m orchestration.cli rollback [ID]`: list the kept warehouses, or publish one of them again."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import sys
 from dagster import DagsterInstance
 
 from orchestration import settings
-from orchestration.reporting import report_figure_mismatches
+from orchestration.publishing import PublishError, kept_warehouses, rollback as rollback_to
+from orchestration.reporting import missing_question_findings, report_figure_mismatches
 from orchestration.warehouse_io import connect
 
 EXAMPLE_QUERY = (
@@ -24,6 +26,7 @@ def run() -> int:
 
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
     print(f"Building the warehouse from {settings.landing_dir()} (run history: Dagster UI, `make ui`) ...")
+    before = file_identity(settings.warehouse_db_path())
     # Warnings and errors only on the console; every event is in the run's log in the Dagster UI.
     result = defs.resolve_job_def("refresh_warehouse").execute_in_process(
         instance=instance, raise_on_error=False,
@@ -31,7 +34,14 @@ def run() -> int:
     )
     db_path = settings.warehouse_db_path()
     if not result.success:
-        print(f"refresh_warehouse failed; the previous warehouse at {db_path} is left as it was.", file=sys.stderr)
+        for event in result.all_events:
+            if event.is_step_failure:
+                print(f"{event.step_key} failed: {event.event_specific_data.error.message.strip()}", file=sys.stderr)
+        if file_identity(db_path) == before:
+            print(f"refresh_warehouse failed; the warehouse at {db_path} is left as it was.", file=sys.stderr)
+        else:
+            print(f"refresh_warehouse failed after {db_path} was replaced; the previous one is kept "
+                  "(`make rollback`).", file=sys.stderr)
         return 1
     print(f"\nWarehouse: {db_path}")
     print(f"Landing directory: {settings.landing_dir()}")
@@ -49,6 +59,12 @@ def run() -> int:
         print(f"Published figures reproduced: {total - len(mismatches)} of {total}")
         for wave_id, figure_id, kind, *_, explanation in mismatches:
             print(f"  not matching: {wave_id} {figure_id} ({kind}): {explanation}")
+        missing = missing_question_findings(connection)
+        if missing:
+            print(f"Data quality: {len(missing)} question(s) without a column in an export "
+                  "(their n counts only the other exports; marts.mart_data_quality_findings):")
+            for finding in missing:
+                print(f"  {finding}")
     print(f"\nOpen it read-only:  duckdb -readonly {db_path}   (or: make query SQL=\"...\")")
     print(f"Example query:\n{EXAMPLE_QUERY}")
     return 0
@@ -61,13 +77,50 @@ def query(sql: str) -> int:
     return 0
 
 
+def file_identity(path) -> tuple | None:
+    """Which file is published (inode, size, modification time), to tell whether a failed run replaced it."""
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def rollback(kept_id: str | None) -> int:
+    """Without an id: the kept warehouses, newest first, with what each was built from. With one: publish it."""
+    db_path = settings.warehouse_db_path()
+    if not kept_id:
+        kept = kept_warehouses(db_path)
+        print(f"Warehouses kept for {db_path} (newest first; `make rollback TO=<id>` publishes one again):")
+        for warehouse in kept:
+            info = warehouse.info
+            print(f"  {warehouse.id}  built {info.get('built_at', '?')}  waves {','.join(info.get('waves', [])) or '?'}  "
+                  f"Taskforce dates {','.join(info.get('taskforce_dates', [])) or '?'}  commit {info.get('commit', '?')[:12]}  "
+                  f"landing {info.get('landing_dir', '?')} ({len(info.get('files', []))} files, "
+                  f"fingerprint {info.get('landing_fingerprint', '?')[:12]})")
+        if not kept:
+            print("  (none yet: a warehouse is kept when a run replaces it)")
+        return 0
+    try:
+        chosen = rollback_to(db_path, kept_id)
+    except PublishError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    print(f"{db_path} is now the warehouse kept as {chosen.id}; the one it replaced is kept too.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="build the warehouse (the refresh_warehouse job) and print a summary")
     query_parser = commands.add_parser("query", help="run one SQL statement on the published warehouse, read-only")
     query_parser.add_argument("sql")
+    rollback_parser = commands.add_parser("rollback", help="list the kept warehouses, or publish one again")
+    rollback_parser.add_argument("id", nargs="?", help="the kept warehouse's id (from the list)")
     arguments = parser.parse_args(argv)
+    if arguments.command == "rollback":
+        return rollback(arguments.id)
     return run() if arguments.command == "run" else query(arguments.sql)
 
 

@@ -1,6 +1,6 @@
 """The one Dagster code location of the warehouse."""
 
-from dagster import Definitions
+from dagster import Definitions, in_process_executor
 
 from orchestration.assets.dbt import warehouse_dbt_models
 from orchestration.assets.landing import landing_directory
@@ -31,4 +31,7 @@ defs = Definitions(
     schedules=[nightly_refresh_schedule],
     sensors=[landing_files_sensor],
     resources=default_resources(),
+    # Assets materialised outside the job (a selection in the UI) also run in one process, so the
+    # refresh lock taken by the first step holds until the run ends.
+    executor=in_process_executor,
 )

@@ -36,3 +36,19 @@ def mismatches_markdown(rows: list[tuple]) -> str:
         "|---|---|---|---|---|---|---|---|---|---|"
     )
     return "\n".join([header] + ["| " + " | ".join(_cell(value) for value in row) + " |" for row in rows])
+
+
+MISSING_QUESTION_FINDING = "question without a column in the export"
+
+
+def missing_question_findings(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    """Codebook questions an export has no column for (file, question): their n would fall silently."""
+    try:
+        rows = connection.execute(
+            "select source_file, finding from marts.mart_data_quality_findings where finding_type = ? "
+            "order by source_file, finding",
+            [MISSING_QUESTION_FINDING],
+        ).fetchall()
+    except duckdb.CatalogException:
+        return []
+    return [f"{source_file}: {finding}" for source_file, finding in rows]

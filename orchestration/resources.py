@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -12,6 +11,14 @@ from dagster_dbt import DbtCliResource
 
 from orchestration import settings
 from orchestration.dbt_project import dbt_project
+from orchestration.publishing import (
+    BuildInfo,
+    acquire_refresh_lock,
+    allowed_drops,
+    publish_draft,
+    release_refresh_lock,
+    require_not_open_for_writing,
+)
 from orchestration.warehouse_io import connect
 
 
@@ -20,7 +27,8 @@ class WarehouseResource(ConfigurableResource):
 
     A run writes only to the draft (`<db_path>.draft`); `publish()` moves it over `db_path` in one rename
     once everything is built and tested. Analysts reading `db_path` never block a refresh, and a run that
-    fails leaves the published file exactly as it was.
+    fails leaves the published file exactly as it was. Touching the draft takes the warehouse's refresh
+    lock (`orchestration.publishing`) for the rest of the run, so two runs never share a draft.
     """
 
     db_path: str
@@ -39,7 +47,12 @@ class WarehouseResource(ConfigurableResource):
         return Path(self.landing_dir)
 
     def start_draft(self) -> None:
-        """A fresh draft: a copy of the published warehouse, or nothing when there is none yet."""
+        """A fresh draft: a copy of the published warehouse, or nothing when there is none yet. Refuses a
+        published file somebody has open for writing (the copy would miss their writes) and a draft that
+        a process of a killed run (an orphaned dbt) still writes to."""
+        acquire_refresh_lock(self.published_path)
+        require_not_open_for_writing(self.draft_path, "the draft")
+        require_not_open_for_writing(self.published_path, "the published warehouse")
         remove_database(self.draft_path)
         if self.published_path.exists():
             self.draft_path.parent.mkdir(parents=True, exist_ok=True)
@@ -47,6 +60,7 @@ class WarehouseResource(ConfigurableResource):
 
     def ensure_draft(self) -> Path:
         """The draft, started from the published file if this run has none yet (e.g. one asset re-run)."""
+        acquire_refresh_lock(self.published_path)
         if not self.draft_path.exists():
             self.start_draft()
         return self.draft_path
@@ -54,9 +68,14 @@ class WarehouseResource(ConfigurableResource):
     def connect(self, *, read_only: bool = False):
         return connect(self.ensure_draft(), read_only=read_only)
 
-    def publish(self) -> None:
-        os.replace(self.draft_path, self.published_path)
-        remove_database(self.published_path.with_name(self.published_path.name + ".wal"))
+    def publish(self, build: BuildInfo | None = None) -> list[str]:
+        """Publishes the draft (see `publish_draft`); returns the waves/dates dropped with permission."""
+        acquire_refresh_lock(self.published_path)
+        return publish_draft(self.draft_path, self.published_path, build=build, allowed=allowed_drops())
+
+    def teardown_after_execution(self, context) -> None:
+        # End of the run (in-process executor): free the lock whether the run published or failed.
+        release_refresh_lock(self.published_path)
 
 
 def remove_database(path: Path) -> None:

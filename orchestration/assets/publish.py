@@ -1,14 +1,20 @@
 """The draft/publish cycle: a run builds a draft of the warehouse and publishes it only when all passed."""
 
+import datetime as dt
+
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from orchestration.assets.dbt import warehouse_dbt_models
+from orchestration.publishing import BuildInfo, contents, git_commit
+from orchestration.reporting import missing_question_findings
 from orchestration.resources import WarehouseResource
+from orchestration.survey.landing import discover_landing, landing_fingerprint, relative_name
 
 
 @asset(group_name="publish", kinds={"duckdb"})
 def warehouse_draft(warehouse: WarehouseResource) -> MaterializeResult:
-    """Starts the run's draft from the published warehouse; every load and dbt model writes there."""
+    """Takes the warehouse's refresh lock and starts the run's draft from the published warehouse; every
+    load and dbt model writes there."""
     warehouse.start_draft()
     return MaterializeResult(metadata={"draft": MetadataValue.path(str(warehouse.draft_path))})
 
@@ -16,15 +22,32 @@ def warehouse_draft(warehouse: WarehouseResource) -> MaterializeResult:
 @asset(group_name="publish", kinds={"duckdb"}, deps=[warehouse_dbt_models])
 def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     """Replaces WAREHOUSE_DB_PATH by the draft in one rename. Runs only when every load, model and
-    error-level dbt test upstream succeeded, so analysts never see a half-built or failing warehouse."""
+    error-level dbt test upstream succeeded, so analysts never see a half-built or failing warehouse; stops
+    instead when the draft lost a wave or Taskforce date the published warehouse has (unless
+    WAREHOUSE_ALLOW_DROPPED says so). The replaced warehouse is kept in `<db>.history/` (`make rollback`)."""
     with warehouse.connect(read_only=True) as connection:
         tables = connection.execute(
             "select table_schema, count(*) from information_schema.tables group by 1 order by 1"
         ).fetchall()
-    warehouse.publish()
+        built = contents(connection)
+        for finding in missing_question_findings(connection):
+            context.log.warning(f"data quality: {finding}")
+    landing = warehouse.landing_path
+    build = BuildInfo(
+        run_id=context.run_id, landing_dir=str(landing), landing_fingerprint=landing_fingerprint(landing),
+        files=[relative_name(path, landing) for path in discover_landing(landing).all_paths()],
+        waves=sorted(built["waves"]), taskforce_dates=sorted(built["taskforce dates"]), commit=git_commit(),
+        built_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+    )
+    dropped = warehouse.publish(build)
+    if dropped:
+        context.log.warning(f"published without {', '.join(dropped)} (allowed by WAREHOUSE_ALLOW_DROPPED)")
     context.log.info(f"published {warehouse.published_path}")
     return MaterializeResult(metadata={
         "path": MetadataValue.path(str(warehouse.published_path)),
         "tables_per_schema": MetadataValue.md("\n".join(f"- `{schema}`: {count}" for schema, count in tables)),
         "size_mb": round(warehouse.published_path.stat().st_size / 1e6, 1),
+        "waves": ", ".join(build.waves),
+        "taskforce_dates": ", ".join(build.taskforce_dates),
+        "dropped_with_permission": ", ".join(dropped) or "(none)",
     })

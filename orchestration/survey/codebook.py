@@ -153,10 +153,46 @@ class Codebook:
 def load_codebook(path: str | Path) -> Codebook:
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
+        duplicates = duplicate_keys(yaml.compose(text, Loader=yaml.SafeLoader))
+        data = yaml.safe_load(text)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise CodebookError(str(path), [f"cannot read YAML: {error}"]) from error
+    if duplicates:
+        raise CodebookError(str(path), duplicates)
     return parse_codebook(data, source=str(path))
+
+
+def duplicate_keys(node: yaml.Node | None, where: str = "") -> list[str]:
+    """Keys given twice in one mapping, anywhere in the document. YAML loaders keep the last one silently,
+    so `1:` written twice under a question's choices would relabel code 1 without a word."""
+    problems: list[str] = []
+    if isinstance(node, yaml.MappingNode):
+        first_line: dict[tuple[str, str], int] = {}
+        for key, value in node.value:
+            name = (key.tag, key.value) if isinstance(key, yaml.ScalarNode) else (key.tag, repr(key))
+            line = key.start_mark.line + 1
+            if name in first_line:
+                what = "code" if where.endswith(("choices", "rows", "columns")) else "key"
+                problems.append(f"{where or 'top level'}: {what} `{key.value}` appears twice (lines {first_line[name]} "
+                                f"and {line}); every code and key must be unique")
+            else:
+                first_line[name] = line
+            label = f"{where} › {key.value}" if where else str(key.value)
+            problems += duplicate_keys(value, label)
+    elif isinstance(node, yaml.SequenceNode):
+        for position, item in enumerate(node.value, start=1):
+            problems += duplicate_keys(item, _item_name(item, where, position))
+    return problems
+
+
+def _item_name(item: yaml.Node, where: str, position: int) -> str:
+    """`question Q3` for a list item with an `id`, else `questions[3]`."""
+    if isinstance(item, yaml.MappingNode):
+        for key, value in item.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == "id" and isinstance(value, yaml.ScalarNode):
+                return f"question {value.value}" if where == "questions" else f"{where} {value.value}"
+    return f"{where}[{position}]"
 
 
 def parse_codebook(data: Any, source: str = "<codebook>") -> Codebook:
