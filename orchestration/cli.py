@@ -46,28 +46,33 @@ def run() -> int:
     print(f"\nWarehouse: {db_path}")
     print(f"Landing directory: {settings.landing_dir()}")
     with connect(db_path, read_only=True) as connection:
-        tables = connection.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
-        ).fetchall()
-        print("Marts: " + ", ".join(f"marts.{name}" for (name,) in tables))
-        statuses = dict(connection.execute(
-            "select status, count(*) from marts.mart_respondent_resolution group by status"
-        ).fetchall())
-        print("Export rows: " + ", ".join(f"{count} {status}" for status, count in sorted(statuses.items())))
-        mismatches = report_figure_mismatches(connection)
-        total = connection.execute("select count(*) from intermediate.int_report_figure_comparison").fetchone()[0]
-        print(f"Published figures reproduced: {total - len(mismatches)} of {total}")
-        for wave_id, figure_id, kind, *_, explanation in mismatches:
-            print(f"  not matching: {wave_id} {figure_id} ({kind}): {explanation}")
-        missing = missing_question_findings(connection)
-        if missing:
-            print(f"Data quality: {len(missing)} question(s) without a column in an export "
-                  "(their n counts only the other exports; marts.mart_data_quality_findings):")
-            for finding in missing:
-                print(f"  {finding}")
+        print_summary(connection)
     print(f"\nOpen it read-only:  duckdb -readonly {db_path}   (or: make query SQL=\"...\")")
     print(f"Example query:\n{EXAMPLE_QUERY}")
     return 0
+
+
+def print_summary(connection) -> None:
+    """Marts, export rows by verdict, figures reproduced, and questions an export has no column for."""
+    tables = connection.execute(
+        "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+    ).fetchall()
+    print("Marts: " + ", ".join(f"marts.{name}" for (name,) in tables))
+    statuses = dict(connection.execute(
+        "select status, count(*) from marts.mart_respondent_resolution group by status"
+    ).fetchall())
+    print("Export rows: " + ", ".join(f"{count} {status}" for status, count in sorted(statuses.items())))
+    mismatches = report_figure_mismatches(connection)
+    total = connection.execute("select count(*) from intermediate.int_report_figure_comparison").fetchone()[0]
+    print(f"Published figures reproduced: {total - len(mismatches)} of {total}")
+    for wave_id, figure_id, kind, *_, explanation in mismatches:
+        print(f"  not matching: {wave_id} {figure_id} ({kind}): {explanation}")
+    missing = missing_question_findings(connection)
+    if missing:
+        print(f"Data quality: {len(missing)} question(s) without a column in an export "
+              "(their n counts only the other exports; marts.mart_data_quality_findings):")
+        for finding in missing:
+            print(f"  {finding}")
 
 
 def query(sql: str) -> int:

@@ -34,7 +34,7 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseReso
             context.log.warning(f"data quality: {finding}")
     landing = warehouse.landing_path
     build = BuildInfo(
-        run_id=context.run_id, landing_dir=str(landing), landing_fingerprint=landing_fingerprint(landing),
+        run_id=context.run.run_id, landing_dir=str(landing), landing_fingerprint=landing_fingerprint(landing),
         files=[relative_name(path, landing) for path in discover_landing(landing).all_paths()],
         waves=sorted(built["waves"]), taskforce_dates=sorted(built["taskforce dates"]), commit=git_commit(),
         built_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),

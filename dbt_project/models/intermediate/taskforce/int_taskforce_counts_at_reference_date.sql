@@ -1,5 +1,6 @@
 -- Per wave × municipality of its map: the Taskforce count on the wave's reference date, i.e. the latest
--- usable snapshot on or before it. Two files giving one date: the later file (by name) wins.
+-- usable snapshot on or before it. Rows that disagree for one date are set aside in staging, so rows that
+-- share a date here are identical repeats: any of them gives the same count.
 with
 
 waves as (

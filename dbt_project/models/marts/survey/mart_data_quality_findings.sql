@@ -37,6 +37,19 @@ unmapped_columns as (
     where cell_kind = 'unmapped'
 ),
 
+-- A codebook question an export has no column for: that file's respondents count as not answering it.
+missing_questions as (
+    select
+        wave_id,
+        source_file,
+        cast(null as integer) as source_row,
+        'question without a column in the export' as finding_type,
+        question_id as column_name,
+        'question ' || question_id || ' of the codebook has no column in this export: '
+        || 'its answers in this file count as not given' as finding
+    from {{ ref('int_export_missing_questions') }}
+),
+
 display_logic as (
     select
         wave_id,
@@ -96,6 +109,8 @@ union all
 select * from undecodable_cells
 union all
 select * from unmapped_columns
+union all
+select * from missing_questions
 union all
 select * from display_logic
 union all

@@ -2,6 +2,7 @@
 -- Export tags are `<question>`, `<question>_<code>` (split multi, or matrix row),
 -- `<question>_<row>_<column>` (split matrix) and `<question>_<code>_TEXT` (other text). Question ids
 -- hold no underscore (the codebook loader enforces it), so the part before the first `_` is the question.
+-- Open text (text questions, "other, namely" fields) leaves raw with contact details masked.
 with
 
 cells as (
@@ -15,6 +16,19 @@ questions as (
     select * from {{ ref('stg_codebook__questions') }}
 ),
 
+-- The respondent's own name as the export holds it, to mask it in their open answers.
+respondent_names as (
+    select
+        wave_id,
+        source_file,
+        source_row,
+        max(cell_value) filter (where column_name = 'RecipientFirstName') as first_name,
+        max(cell_value) filter (where column_name = 'RecipientLastName') as last_name
+    from {{ source('raw', 'export_cells') }}
+    where column_name in ('RecipientFirstName', 'RecipientLastName')
+    group by wave_id, source_file, source_row
+),
+
 classified as (
     select
         cells.wave_id,
@@ -23,6 +37,8 @@ classified as (
         cells.column_position,
         cells.column_name,
         cells.cell_value,
+        respondent_names.first_name,
+        respondent_names.last_name,
         questions.question_id,
         questions.question_type,
         len(cells.tag_parts) as n_parts,
@@ -34,6 +50,11 @@ classified as (
         on
             cells.wave_id = questions.wave_id
             and cells.tag_parts[1] = questions.question_id
+    left join respondent_names
+        on
+            cells.wave_id = respondent_names.wave_id
+            and cells.source_file = respondent_names.source_file
+            and cells.source_row = respondent_names.source_row
 )
 
 select
@@ -42,7 +63,11 @@ select
     source_row,
     column_position,
     column_name,
-    cell_value,
+    case
+        when question_type = 'text' or is_text_column
+            then {{ mask_contact_details('cell_value', 'first_name', 'last_name') }}
+        else cell_value
+    end as cell_value,
     question_id,
     question_type,
     case

@@ -180,12 +180,16 @@ free_values as (
         case when cell_kind = 'other_text' then tag_choice_code end as choice_code,
         case when cell_kind = 'other_text' then 'other_text' else question_type end as answer_kind,
         case when question_type != 'number' or cell_kind = 'other_text' then cell_value end as value_text,
+        -- Number questions are counts: a negative number is reported, never used.
         case
-            when question_type = 'number' and cell_kind = 'value' then {{ whole_number('cell_value') }}
+            when question_type = 'number' and cell_kind = 'value' and {{ whole_number('cell_value') }} >= 0
+                then {{ whole_number('cell_value') }}
         end as value_number,
         case
             when question_type = 'number' and cell_kind = 'value' and {{ whole_number('cell_value') }} is null
                 then 'not a whole number'
+            when question_type = 'number' and cell_kind = 'value' and {{ whole_number('cell_value') }} < 0
+                then 'a negative number is not a count'
         end as decode_issue
     from cells
     where cell_kind = 'other_text' or question_type in ('text', 'number')

@@ -74,7 +74,8 @@ select
     {{ qualtrics_timestamp_utc('metadata.end_date_text', 'file_columns.end_time_zone') }} as ended_at_utc,
     {{ qualtrics_timestamp_utc('metadata.recorded_date_text', 'file_columns.recorded_time_zone') }}
         as recorded_at_utc,
-    nullif(trim(metadata.municipality_text), '') as municipality_text
+    -- Names are not masked here: a respondent called like a municipality would lose their answer.
+    nullif(trim({{ mask_contact_details('metadata.municipality_text') }}), '') as municipality_text
 from export_rows
 left join metadata
     on

@@ -1,4 +1,6 @@
 -- Every Taskforce snapshot row, typed, with `row_issue` naming what is wrong (NULL when usable).
+-- Rows that give one date and municipality different counts (in one file or several) are all set aside:
+-- which one is right is not ours to guess. Identical repeats stay usable and count once downstream.
 with
 
 source_rows as (
@@ -21,25 +23,42 @@ source_rows as (
         try_cast(trim(personen) as integer) as persons,
         try_cast(trim(minderjarigen) as integer) as minors
     from {{ source('raw', 'taskforce_counts') }}
+),
+
+checked_rows as (
+    select
+        source_file,
+        file_sha256,
+        source_row,
+        reference_date,
+        trim(nis_code) as nis_code,
+        gemeente as municipality_name,
+        persons,
+        minors,
+        case
+            when reference_date is null then 'peildatum "' || coalesce(peildatum, '') || '" is not a date'
+            when not regexp_full_match(coalesce(trim(nis_code), ''), '[0-9]{5}')
+                then 'nis_code "' || coalesce(nis_code, '') || '" is not a 5-digit NIS code'
+            when persons is null or persons < 0
+                then 'personen "' || coalesce(personen, '') || '" is not a count'
+            when minderjarigen is not null and (minors is null or minors < 0)
+                then 'minderjarigen "' || minderjarigen || '" is not a count'
+            when minors > persons then 'more minors than persons'
+        end as row_issue
+    from source_rows
 )
 
 select
-    source_file,
-    file_sha256,
-    source_row,
-    reference_date,
-    trim(nis_code) as nis_code,
-    gemeente as municipality_name,
-    persons,
-    minors,
-    case
-        when reference_date is null then 'peildatum "' || coalesce(peildatum, '') || '" is not a date'
-        when not regexp_full_match(coalesce(trim(nis_code), ''), '[0-9]{5}')
-            then 'nis_code "' || coalesce(nis_code, '') || '" is not a 5-digit NIS code'
-        when persons is null or persons < 0
-            then 'personen "' || coalesce(personen, '') || '" is not a count'
-        when minderjarigen is not null and (minors is null or minors < 0)
-            then 'minderjarigen "' || minderjarigen || '" is not a count'
-        when minors > persons then 'more minors than persons'
-    end as row_issue
-from source_rows
+    * exclude (row_issue),
+    coalesce(
+        row_issue,
+        case
+            when
+                count(distinct [persons, coalesce(minors, -1)])
+                    over (partition by reference_date, nis_code, row_issue is null)
+                > 1
+                then 'another row gives other counts for nis_code ' || nis_code || ' on ' || reference_date
+                || ': all its rows are set aside'
+        end
+    ) as row_issue
+from checked_rows
