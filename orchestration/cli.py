@@ -36,7 +36,10 @@ def run() -> int:
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure:
-                print(f"{event.step_key} failed: {event.event_specific_data.error.message.strip()}", file=sys.stderr)
+                error = event.event_specific_data.error
+                while error.cause is not None:  # the step's own exception, not Dagster's wrapper
+                    error = error.cause
+                print(f"{event.step_key} failed: {error.message.strip()}", file=sys.stderr)
         if file_identity(db_path) == before:
             print(f"refresh_warehouse failed; the warehouse at {db_path} is left as it was.", file=sys.stderr)
         else:
