@@ -12,7 +12,12 @@ from dagster import DagsterInstance
 
 from orchestration import settings
 from orchestration.publishing import PublishError, kept_warehouses, rollback as rollback_to
-from orchestration.reporting import missing_question_findings, report_figure_mismatches
+from orchestration.reporting import (
+    missing_question_findings,
+    not_loaded_sentence,
+    report_figure_mismatches,
+    report_waves_not_loaded,
+)
 from orchestration.warehouse_io import connect
 
 EXAMPLE_QUERY = (
@@ -67,7 +72,11 @@ def print_summary(connection) -> None:
     print("Export rows: " + ", ".join(f"{count} {status}" for status, count in sorted(statuses.items())))
     mismatches = report_figure_mismatches(connection)
     total = connection.execute("select count(*) from intermediate.int_report_figure_comparison").fetchone()[0]
-    print(f"Published figures reproduced: {total - len(mismatches)} of {total}")
+    if total:
+        print(f"Published figures reproduced: {total - len(mismatches)} of {total}")
+    not_loaded = report_waves_not_loaded(connection)
+    if not_loaded:
+        print(not_loaded_sentence(not_loaded))
     for wave_id, figure_id, kind, *_, explanation in mismatches:
         print(f"  not matching: {wave_id} {figure_id} ({kind}): {explanation}")
     missing = missing_question_findings(connection)

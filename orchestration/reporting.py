@@ -18,6 +18,22 @@ def report_figure_mismatches(connection: duckdb.DuckDBPyConnection) -> list[tupl
     ).fetchall()
 
 
+def report_waves_not_loaded(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    """Waves with published figures (`seeds/survey/report_figures_<wave>.csv`) that the landing does not
+    hold: their figures are not compared, which is said once rather than listed figure by figure."""
+    return [wave_id for (wave_id,) in connection.execute(
+        """
+        select distinct wave_id from staging.stg_reference__report_figures
+        where wave_id not in (select wave_id from staging.stg_codebook__waves)
+        order by wave_id
+        """
+    ).fetchall()]
+
+
+def not_loaded_sentence(wave_ids: list[str]) -> str:
+    return f"Published figures of {', '.join(wave_ids)} not checked: that wave is not in the landing directory."
+
+
 def _cell(value) -> str:
     if value is None:
         return ""
@@ -28,14 +44,15 @@ def _cell(value) -> str:
     return str(value).replace("|", "\\|")
 
 
-def mismatches_markdown(rows: list[tuple]) -> str:
+def mismatches_markdown(rows: list[tuple], waves_not_loaded: list[str] = ()) -> str:
+    note = not_loaded_sentence(list(waves_not_loaded)) + "\n\n" if waves_not_loaded else ""
     if not rows:
-        return "Every published figure is reproduced."
+        return note + "Every published figure of a loaded wave is reproduced."
     header = (
         "| wave | figure | kind | count | printed | base | printed | pct | printed | why |\n"
         "|---|---|---|---|---|---|---|---|---|---|"
     )
-    return "\n".join([header] + ["| " + " | ".join(_cell(value) for value in row) + " |" for row in rows])
+    return note + "\n".join([header] + ["| " + " | ".join(_cell(value) for value in row) + " |" for row in rows])
 
 
 MISSING_QUESTION_FINDING = "question without a column in the export"

@@ -1,4 +1,4 @@
-"""Write the SYNTHETIC sample into a landing directory.
+"""Write the SYNTHETIC sample (wave `w1_2023` and the follow-up `w2_2025`) into a landing directory.
 
 `python -m synthetic --landing-dir DIR [--seed N] [--force]`: write it into DIR (`make sample`).
 `python -m synthetic --demo-landing`: what `make run` does first — write it only when
@@ -19,9 +19,9 @@ def _is_empty(folder: Path) -> bool:
 
 
 def _write(landing: Path, seed: int, force: bool) -> list[Path]:
-    from synthetic import build_wave1_sample, write_landing
+    from synthetic import write_sample_landing
 
-    return write_landing(build_wave1_sample(seed), landing, force=force)
+    return write_sample_landing(landing, seed, force=force)
 
 
 def demo_landing(seed: int) -> int:

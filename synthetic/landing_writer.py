@@ -9,10 +9,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from synthetic.qualtrics_writer import build_export, write_export
-from synthetic.sample import CODEBOOK_PATH, SyntheticWave
+from typing import Sequence
 
-TASKFORCE_NAME = "SYNTHETIC_taskforce_2022-03_2023-04.csv"
+from synthetic.qualtrics_writer import build_export, write_export
+from synthetic.sample import SyntheticWave
+
 OVERRIDES_NAME = Path("overrides") / "municipality_names.csv"
 README_NAME = "README_SYNTHETIC.md"
 
@@ -21,47 +22,72 @@ def _wave_dir(sample: SyntheticWave) -> Path:
     return Path("waves") / sample.wave_id
 
 
-def planned_files(sample: SyntheticWave) -> list[Path]:
+def planned_files(sample: SyntheticWave, follow_ups: Sequence[SyntheticWave] = ()) -> list[Path]:
     """Relative paths `write_landing` creates, in writing order."""
-    wave_dir = _wave_dir(sample)
-    return ([wave_dir / "codebook.yaml"] + [wave_dir / export.name for export in sample.exports]
-            + [Path("taskforce") / TASKFORCE_NAME, OVERRIDES_NAME, Path(README_NAME)])
+    files = []
+    for wave in (sample, *follow_ups):
+        wave_dir = _wave_dir(wave)
+        files += ([wave_dir / "codebook.yaml"] + [wave_dir / export.name for export in wave.exports]
+                  + [Path("taskforce") / wave.taskforce_name])
+    return files + [OVERRIDES_NAME, Path(README_NAME)]
 
 
-def write_landing(sample: SyntheticWave, landing_dir: str | Path, *, force: bool = False) -> list[Path]:
-    """Write the sample; refuses a non-empty directory unless `force` (then only our files are replaced).
+def write_sample_landing(landing_dir: str | Path, seed: int = 2023, *, force: bool = False) -> list[Path]:
+    """The bundled sample as `make sample` and `make run` write it: wave 1 (calibrated) and the
+    follow-up wave `w2_2025` beside it."""
+    from synthetic.sample import build_wave1_sample
+    from synthetic.wave2 import build_wave2_sample
+
+    wave1 = build_wave1_sample(seed)
+    return write_landing(wave1, landing_dir, force=force, follow_ups=[build_wave2_sample(wave1, seed)])
+
+
+def write_landing(sample: SyntheticWave, landing_dir: str | Path, *, force: bool = False,
+                  follow_ups: Sequence[SyntheticWave] = ()) -> list[Path]:
+    """Write the sample (and any follow-up waves beside it); refuses a non-empty directory unless `force`
+    (then only our files are replaced).
 
     With `force`, earlier `SYNTHETIC_*` files in the wave and taskforce folders are removed first, so a
     re-run with another seed does not leave a second sample next to the new one. Nothing else is touched.
     """
     root = Path(landing_dir)
+    waves = (sample, *follow_ups)
     if root.exists() and any(root.iterdir()):
         if not force:
             raise FileExistsError(f"{root} is not empty; pass force=True (--force) to overwrite the sample")
-        for folder in (root / _wave_dir(sample), root / "taskforce"):
+        for folder in [root / _wave_dir(wave) for wave in waves] + [root / "taskforce"]:
             for old in folder.glob("SYNTHETIC_*") if folder.is_dir() else ():
                 old.unlink()
     written: list[Path] = []
+    for wave in waves:
+        written += _write_wave(wave, root)
+    path = root / OVERRIDES_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    overrides = [pair for wave in waves for pair in wave.overrides]
+    lines = ["raw_text,nis_code"] + [f"{_csv_cell(text)},{code}" for text, code in overrides]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    written.append(path)
+    path = root / README_NAME
+    path.write_text(readme_text(sample) + "".join(follow_up_readme_text(wave) for wave in follow_ups),
+                    encoding="utf-8")
+    written.append(path)
+    return written
+
+
+def _write_wave(sample: SyntheticWave, root: Path) -> list[Path]:
+    """The wave's codebook (a copy of the bundled one), its exports and its Taskforce snapshots."""
     wave_dir = root / _wave_dir(sample)
     wave_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(CODEBOOK_PATH, wave_dir / "codebook.yaml")
-    written.append(wave_dir / "codebook.yaml")
+    shutil.copyfile(sample.codebook.source, wave_dir / "codebook.yaml")
+    written = [wave_dir / "codebook.yaml"]
     for export in sample.exports:
         table = build_export(sample.codebook, [sample.responses[i] for i in export.rows],
                              multi_layout=export.multi_layout, values=export.values, time_zone=export.time_zone)
         written.append(write_export(table, wave_dir / export.name, dialect=export.dialect, bom=export.bom))
     taskforce_dir = root / "taskforce"
     taskforce_dir.mkdir(parents=True, exist_ok=True)
-    path = taskforce_dir / TASKFORCE_NAME
+    path = taskforce_dir / sample.taskforce_name
     sample.taskforce.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
-    written.append(path)
-    path = root / OVERRIDES_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = ["raw_text,nis_code"] + [f"{_csv_cell(text)},{code}" for text, code in sample.overrides]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    written.append(path)
-    path = root / README_NAME
-    path.write_text(readme_text(sample), encoding="utf-8")
     written.append(path)
     return written
 
@@ -90,10 +116,32 @@ Files:
 
 - `{_wave_dir(sample).as_posix()}/codebook.yaml`: copy of `seeds/survey/w1_2023_codebook.yaml`
 {exports}
-- `taskforce/{TASKFORCE_NAME}`: monthly cumulative snapshots, all 300 municipalities
+- `taskforce/{sample.taskforce_name}`: monthly cumulative snapshots, all 300 municipalities
 - `{OVERRIDES_NAME.as_posix()}`: analyst fixes for municipality texts no rule resolves
 
 Export rows by intended status: {", ".join(f"{k} {v}" for k, v in sorted(statuses.items()))}
 ({len(sample.intended_answers)} responding municipalities). The second export overlaps the first by a few
 identical rows, on purpose.
+"""
+
+
+def follow_up_readme_text(sample: SyntheticWave) -> str:
+    statuses: dict[str, int] = {}
+    for row in sample.intended_rows:
+        statuses[row.status] = statuses.get(row.status, 0) + 1
+    wave_dir = _wave_dir(sample).as_posix()
+    return f"""
+## Follow-up wave `{sample.wave_id}` (SYNTHETIC, not calibrated)
+
+No second wave was ever published: `{wave_dir}/` is an invented follow-up on the 2025 map (285
+municipalities) with random answers, to show how a later wave with a changed questionnaire loads and
+compares (`comparable_to` in its codebook, a copy of `seeds/survey/{sample.wave_id}_codebook.yaml`).
+Some respondents type the name of a municipality that merged into theirs on 1 January 2025.
+
+- `{wave_dir}/codebook.yaml` and {", ".join(f"`{wave_dir}/{e.name}`" for e in sample.exports)}
+- `taskforce/{sample.taskforce_name}`: monthly snapshots after wave 1, 2019–2024 codes until 2024,
+  2025 codes from January 2025
+
+Export rows by intended status: {", ".join(f"{k} {v}" for k, v in sorted(statuses.items()))}
+({len(sample.intended_answers)} responding municipalities).
 """

@@ -97,6 +97,7 @@ class SyntheticWave:
     display_violations: list[tuple[str, str]] = field(default_factory=list)
     responding: list[str] = field(default_factory=list)
     wave_id: str = WAVE_ID
+    taskforce_name: str = "SYNTHETIC_taskforce_2022-03_2023-04.csv"
 
 
 def _stream(seed: int, name: str) -> random.Random:

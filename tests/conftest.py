@@ -16,7 +16,7 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
-from synthetic import build_wave1_sample, write_landing
+from synthetic import write_sample_landing
 
 
 def _prepare_stale_manifest() -> None:
@@ -53,10 +53,10 @@ def build_warehouse(db_path: Path, landing_dir: Path, selection: str | None = No
 
 @pytest.fixture(scope="session")
 def warehouse_build(tmp_path_factory):
-    """The run that built the session's warehouse from the synthetic sample."""
+    """The run that built the session's warehouse from the synthetic sample (both waves, as `make run`)."""
     root = tmp_path_factory.mktemp("warehouse")
     db_path = root / "warehouse.duckdb"
-    write_landing(build_wave1_sample(), root / "landing")
+    write_sample_landing(root / "landing")
     result = build_warehouse(db_path, root / "landing")
     assert result.success, "building the warehouse from the synthetic sample failed"
     return db_path, result

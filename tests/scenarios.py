@@ -204,3 +204,96 @@ def write_map2025_wave(landing: Path) -> Path:
     with (landing / "taskforce" / "snapshot.csv").open("a", encoding="utf-8") as snapshot:
         snapshot.write(f"2025-04-15,{HASSELT_2025},Hasselt,900,300\n")
     return landing
+
+
+# A hand-made follow-up wave the warehouse has never seen: on the 2025 map, with a changed questionnaire
+# continuing a hand-made wave 1 (scenario respondents of the 2019–2024 map, incl. predecessors of 2025
+# mergers that answer differently). Expected trend and panel values are worked out by hand in
+# tests/test_trends.py.
+FOLLOW_UP_WAVE = "wb_2025"
+HASSELT_2019, KORTESSEM, TONGEREN, BORGLOON = "71022", "73040", "73083", "73009"
+TONGEREN_BORGLOON = "73111"
+
+FOLLOW_UP_CODEBOOK = {
+    "wave": {"id": FOLLOW_UP_WAVE, "title": "Hand-made follow-up", "fieldwork_start": "2025-03-01",
+             "fieldwork_end": "2025-03-31", "municipality_map": "2025"},
+    "questions": [
+        {"id": "Q1", "type": "text", "role": "municipality", "label": "Gemeente?"},
+        # Q6 of wave 1 with its "Ja" split in two
+        {"id": "QA", "type": "single", "label": "Impact op de dienstverlening?",
+         "comparable_to": {"wave": "w1_2023", "question": "Q6", "recode": {1: [1], 2: [1], 3: [2], 4: [3]}},
+         "choices": {1: {"label": "Ja, groot"}, 2: {"label": "Ja, beperkt"}, 3: {"label": "Nee"},
+                     4: {"label": "Weet ik niet"}}},
+        # Q3 of wave 1 with choices folded together
+        {"id": "QB", "type": "multi", "label": "Wie is betrokken?",
+         "comparable_to": {"wave": "w1_2023", "question": "Q3", "recode": {1: [1, 2], 2: [3], 3: [4, 5]}},
+         "choices": {1: {"label": "Politiek en OCMW"}, 2: {"label": "Managementteam"}, 3: {"label": "Anderen"}}},
+        # Q31 of wave 1 with the same rows and columns
+        {"id": "QM", "type": "matrix_multi", "label": "Ondersteund door?",
+         "comparable_to": {"wave": "w1_2023", "question": "Q31"},
+         "rows": {1: {"label": "Federaal"}, 2: {"label": "Vlaams"}, 3: {"label": "AGII"}},
+         "columns": {code: {"label": f"Kolom {code}"} for code in range(1, 9)}, "exclusive_columns": [7, 8]},
+        {"id": "QN", "type": "single", "label": "Nieuwe vraag?", "choices": {1: {"label": "Ja"}, 2: {"label": "Nee"}}},
+    ],
+}
+
+# Wave 1 (w1_2023 codebook, 2019–2024 map): municipality text -> answers on top of BASE_ANSWERS.
+FOLLOW_UP_WAVE1 = {
+    "R1_hasselt": ("Hasselt", {"Q6": 1, "Q3": frozenset({1, 2})}),
+    "R1_kortessem": ("Kortessem", {"Q6": 1, "Q3": frozenset({3})}),
+    "R1_tongeren": ("Tongeren", {"Q6": 2}),
+    "R1_borgloon": ("Borgloon", {"Q6": 3}),
+    "R1_gent": ("Gent", {"Q6": 1, "Q31": {1: frozenset({1, 2}), 2: frozenset({7})}}),
+    "R1_leuven": ("Leuven", {"Q6": 2, "Q3": frozenset({4})}),
+    "R1_antwerpen": ("Antwerpen", {"Q6": 3}),
+    "R1_kortrijk": ("Kortrijk", {}),
+}
+# The follow-up (2025 map): old and new names; Kortessem's respondent adds to Hasselt's answer.
+FOLLOW_UP_WAVE2 = {
+    "R2_hasselt": ("Stad Hasselt", 100, {"QA": 2, "QB": frozenset({1}), "QN": 1}),
+    "R2_kortessem": ("Kortessem", 80, {"QA": 1, "QB": frozenset({3})}),
+    "R2_tongeren": ("Tongeren", 100, {"QA": 1}),
+    "R2_gent": ("Gent", 100, {"QA": 3, "QB": frozenset({1}), "QM": {1: frozenset({1}), 2: frozenset({7})}}),
+    "R2_borsbeek": ("Borsbeek", 100, {"QA": 4}),
+    "R2_leuven": ("gemeente Leuven", 100, {"QA": 3, "QB": frozenset({2})}),
+    "R2_pajottegem": ("Pajottegem", 100, {"QA": 1}),
+}
+EXPECTED_FOLLOW_UP_RESOLUTION = {
+    "R2_hasselt": HASSELT_2025, "R2_kortessem": HASSELT_2025, "R2_tongeren": TONGEREN_BORGLOON, "R2_gent": GENT,
+    "R2_borsbeek": ANTWERPEN, "R2_leuven": LEUVEN, "R2_pajottegem": PAJOTTEGEM,
+}
+
+
+def write_follow_up_landing(landing: Path) -> Path:
+    """Hand-made wave 1 (as `w1_2023`) and the follow-up wave `wb_2025`, each with its own codebook."""
+    import yaml
+
+    from orchestration.survey.codebook import parse_codebook
+
+    wave1 = load_codebook(CODEBOOK_PATH)
+    wave_dir = landing / "waves" / "w1_2023"
+    wave_dir.mkdir(parents=True, exist_ok=True)
+    (wave_dir / "codebook.yaml").write_text(CODEBOOK_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    responses = [response(rid, text, answers=answers) for rid, (text, answers) in FOLLOW_UP_WAVE1.items()]
+    write_export(build_export(wave1, responses), wave_dir / "wave1.csv")
+
+    wave_dir = landing / "waves" / FOLLOW_UP_WAVE
+    wave_dir.mkdir(parents=True, exist_ok=True)
+    (wave_dir / "codebook.yaml").write_text(yaml.safe_dump(FOLLOW_UP_CODEBOOK, allow_unicode=True), encoding="utf-8")
+    follow_up = parse_codebook(FOLLOW_UP_CODEBOOK)
+    responses = []
+    for rid, (text, progress, answers) in FOLLOW_UP_WAVE2.items():
+        base = response(rid, text, progress=progress, end="2025-03-20 10:00:00")
+        base.answers = {"Q1": text, **answers}
+        responses.append(base)
+    write_export(build_export(follow_up, responses), wave_dir / "follow_up.csv")
+    (landing / "taskforce").mkdir(exist_ok=True)
+    (landing / "taskforce" / "snapshots.csv").write_text(
+        "peildatum,nis_code,gemeente,personen,minderjarigen\n"
+        f"2019-03-01,{HASSELT_2019},Hasselt,1,0\n"
+        f"2024-12-15,{HASSELT_2019},Hasselt,500,150\n2024-12-15,{KORTESSEM},Kortessem,20,5\n"
+        f"2024-12-15,{GENT},Gent,1000,300\n"
+        f"2025-03-15,{HASSELT_2025},Hasselt,530,160\n2025-03-15,{HASSELT_2019},Hasselt,999,999\n",
+        encoding="utf-8",
+    )
+    return landing

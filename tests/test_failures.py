@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from conftest import build_warehouse
-from synthetic import build_wave1_sample, write_landing
+from synthetic import write_sample_landing
 
 SNAPSHOT_QUERIES = (
     "select count(*), sum(count) from marts.mart_report_figures",
@@ -28,7 +28,7 @@ def published_copy(warehouse_db, tmp_path):
     db_path = tmp_path / "warehouse.duckdb"
     shutil.copy(warehouse_db, db_path)
     landing = tmp_path / "landing"
-    write_landing(build_wave1_sample(), landing)
+    write_sample_landing(landing)
     return db_path, landing
 
 
@@ -107,11 +107,11 @@ def test_a_known_wave_without_its_codebook_uses_the_bundled_one(published_copy):
     result = build_warehouse(db_path, landing)
     assert result.success, failure_text(result)
     with duckdb.connect(str(db_path), read_only=True) as connection:
-        assert connection.execute("select source_file from raw.codebook_waves").fetchall() == [
+        assert connection.execute("select source_file from raw.codebook_waves where wave_id = 'w1_2023'").fetchall() == [
             ("(bundled) w1_2023_codebook.yaml",)
         ]
         assert connection.execute(
-            "select count(*) from marts.mart_respondent_resolution where status = 'valid'"
+            "select count(*) from marts.mart_respondent_resolution where status = 'valid' and wave_id = 'w1_2023'"
         ).fetchone() == (195,)
 
 

@@ -7,11 +7,11 @@ the job writes the bundled sample first.
 from __future__ import annotations
 
 import csv
-from collections import defaultdict
 
 import pytest
 
 from orchestration.settings import SURVEY_SEEDS_DIR
+from readback import intended_verdicts, municipality_level, recovered_answers, row_verdicts
 from synthetic import build_wave1_sample
 
 PUBLISHED = {row["figure_id"]: row for row in csv.DictReader(open(SURVEY_SEEDS_DIR / "report_figures_w1_2023.csv"))}
@@ -98,36 +98,9 @@ def test_coverage_matches_tables_3_1_and_3_3(warehouse):
 def test_round_trip_recovers_the_intended_municipality_answers(warehouse):
     """The answers the generator meant, per municipality and question, are exactly what the marts hold."""
     sample = build_wave1_sample()
-    recovered: dict = defaultdict(dict)
-    for nis_code, question_id, question_type, row_code, choice_code in warehouse.execute(
-        "select nis_code, question_id, question_type, row_code, choice_code from marts.fct_municipality_answers "
-        "where wave_id = 'w1_2023'"
-    ).fetchall():
-        answers = recovered[nis_code]
-        if question_type in ("single", "likert5"):
-            answers[question_id] = choice_code
-        elif question_type == "multi":
-            answers[question_id] = answers.get(question_id, frozenset()) | {choice_code}
-        elif question_type == "matrix_multi":
-            rows = answers.setdefault(question_id, {})
-            rows[row_code] = rows.get(row_code, frozenset()) | {choice_code}
-        else:
-            answers[question_id] = True
-    # Q2 is tabulated per respondent (its published counts are), so it is compared per respondent elsewhere.
-    intended = {
-        nis_code: {q: a for q, a in answers.items() if sample.codebook.question(q).unit != "respondent"}
-        for nis_code, answers in sample.intended_answers.items()
-    }
-    recovered = {nis_code: {q: a for q, a in answers.items() if sample.codebook.question(q).unit != "respondent"}
-                 for nis_code, answers in recovered.items()}
-    assert recovered == intended
+    assert (municipality_level(sample.codebook, recovered_answers(warehouse, "w1_2023"))
+            == municipality_level(sample.codebook, sample.intended_answers))
 
 
 def test_round_trip_recovers_every_row_verdict(warehouse):
-    sample = build_wave1_sample()
-    rows = {(file.split("/")[-1], row): (status, nis) for file, row, status, nis in warehouse.execute(
-        "select source_file, source_row, status, nis_code from marts.mart_respondent_resolution"
-    ).fetchall()}
-    expected = {(e.source_file.split("/")[-1], e.row): (e.status, e.nis_code if e.status == "valid" else None)
-                for e in sample.intended_rows}
-    assert {key: (status, nis if status == "valid" else None) for key, (status, nis) in rows.items()} == expected
+    assert row_verdicts(warehouse, "w1_2023") == intended_verdicts(build_wave1_sample())

@@ -7,7 +7,12 @@ from dagster import AssetExecutionContext, AssetKey, MetadataValue, Output
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import dbt_project
-from orchestration.reporting import mismatches_markdown, report_figure_mismatches
+from orchestration.reporting import (
+    mismatches_markdown,
+    not_loaded_sentence,
+    report_figure_mismatches,
+    report_waves_not_loaded,
+)
 from orchestration.resources import WarehouseResource
 
 REPORT_FIGURES = AssetKey(["marts", "mart_report_figures"])
@@ -56,7 +61,11 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
             metadata = {"dagster/row_count": row_count(connection, asset_key)}
             if asset_key == REPORT_FIGURES:
                 rows = report_figure_mismatches(connection)
-                metadata |= {"figures_not_matching": len(rows), "not_matching": MetadataValue.md(mismatches_markdown(rows))}
+                not_loaded = report_waves_not_loaded(connection)
+                if not_loaded:
+                    context.log.info(not_loaded_sentence(not_loaded))
+                metadata |= {"figures_not_matching": len(rows), "report_waves_not_loaded": ", ".join(not_loaded),
+                             "not_matching": MetadataValue.md(mismatches_markdown(rows, not_loaded))}
             yield output.with_metadata({**output.metadata, **metadata})
 
 

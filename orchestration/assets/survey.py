@@ -11,7 +11,7 @@ from orchestration.assets.landing import landing_directory
 from orchestration.assets.publish import warehouse_draft
 from orchestration.resources import WarehouseResource
 from orchestration.settings import SURVEY_SEEDS_DIR
-from orchestration.survey.codebook import CodebookError, codebook_frames, load_codebook
+from orchestration.survey.codebook import Codebook, CodebookError, codebook_frames, comparison_problems, load_codebook
 from orchestration.survey.landing import discover_landing, relative_name
 from orchestration.survey.qualtrics_reader import CsvFileError, export_frames, file_sha256, read_export
 from orchestration.survey.raw_tables import stack_frames
@@ -19,7 +19,7 @@ from orchestration.warehouse_io import replace_tables
 
 T = TypeVar("T")
 RAW_SCHEMA = "raw"
-CODEBOOK_TABLES = ("codebook_waves", "codebook_questions", "codebook_choices", "codebook_rows")
+CODEBOOK_TABLES = ("codebook_waves", "codebook_questions", "codebook_choices", "codebook_rows", "codebook_comparisons")
 EXPORT_TABLES = ("export_files", "export_columns", "export_rows", "export_cells")
 
 
@@ -67,11 +67,13 @@ def bundled_codebook(wave_id: str) -> Path | None:
 @multi_asset(specs=raw_specs(CODEBOOK_TABLES, "Questionnaires of every wave in the landing directory"))
 def wave_codebooks(context: AssetExecutionContext, warehouse: WarehouseResource):
     """Validates each `waves/<wave_id>/codebook.yaml` (for a wave without one, the codebook this project
-    ships for it, if any); any defect stops the load with every problem listed."""
+    ships for it, if any), then each `comparable_to` against the earlier wave's codebook (the landing's,
+    else the bundled one); any defect stops the load with every problem listed."""
     landing = warehouse.landing_path
     inventory = discover_landing(landing)
     loaded_at = dt.datetime.now(dt.UTC)
-    frames, problems = [], []
+    codebooks: dict[str, tuple[Codebook, Path]] = {}
+    problems = []
     for wave_id, files in sorted(inventory.waves.items()):
         codebook_path = files.codebook_path or bundled_codebook(wave_id)
         if codebook_path is None:
@@ -87,13 +89,36 @@ def wave_codebooks(context: AssetExecutionContext, warehouse: WarehouseResource)
         if codebook.wave.id != wave_id:
             problems.append(f"waves/{wave_id}/codebook.yaml declares wave.id {codebook.wave.id!r}")
             continue
-        source_file = relative_name(codebook_path, landing) if files.codebook_path else f"(bundled) {codebook_path.name}"
+        codebooks[wave_id] = (codebook, codebook_path)
+    for wave_id, (codebook, codebook_path) in codebooks.items():
+        compared = comparison_problems(codebook, lambda earlier: earlier_codebook(earlier, codebooks))
+        if compared:
+            problems.append(str(CodebookError(str(codebook_path), compared)))
+    if problems:
+        raise Failure(description="codebooks not loaded; the warehouse is unchanged:\n" + "\n".join(problems))
+    frames = []
+    for wave_id, (codebook, codebook_path) in codebooks.items():
+        from_landing = inventory.waves[wave_id].codebook_path is not None
+        source_file = relative_name(codebook_path, landing) if from_landing else f"(bundled) {codebook_path.name}"
         frames.append(codebook_frames(
             codebook, source_file=source_file, file_sha256=file_sha256(codebook_path), loaded_at=loaded_at,
         ))
-    if problems:
-        raise Failure(description="codebooks not loaded; the warehouse is unchanged:\n" + "\n".join(problems))
     yield from write_raw(warehouse, stack(frames, CODEBOOK_TABLES))
+
+
+def earlier_codebook(wave_id: str, landing_codebooks: dict[str, tuple[Codebook, Path]]) -> Codebook | None:
+    """The codebook a `comparable_to` is checked against: the landing's for that wave, else the bundled one
+    (a wave the project knows but this landing does not hold); None for an unknown wave. A bundled
+    codebook that is itself invalid counts as unknown rather than hiding its own problems here."""
+    if wave_id in landing_codebooks:
+        return landing_codebooks[wave_id][0]
+    path = bundled_codebook(wave_id)
+    if path is None:
+        return None
+    try:
+        return load_codebook(path)
+    except CodebookError:
+        return None
 
 
 @multi_asset(specs=raw_specs(EXPORT_TABLES, "Every Qualtrics export row and non-blank cell, verbatim"))

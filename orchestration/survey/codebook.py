@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import yaml
 
@@ -25,7 +25,11 @@ _WAVE_KEYS = {"id", "title", "fieldwork_start", "fieldwork_end", "municipality_m
 _QUESTION_KEYS = {
     "id", "section", "type", "label", "required", "role", "unit", "choices", "rows", "columns",
     "exclusive", "exclusive_columns", "other_text", "shown_if", "report_count", "any_of_report", "note",
+    "comparable_to",
 }
+_COMPARABLE_KEYS = {"wave", "question", "recode"}
+# Contract §4: which question types may continue which (single and likert5 are interchangeable).
+COMPARABLE_TYPE_GROUPS = {"single": "single", "likert5": "single", "multi": "multi", "matrix_multi": "matrix_multi"}
 _CHOICE_KEYS = {"label", "report", "report_prefix", "report_suffix"}
 _ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 _WAVE_ID_PATTERN = re.compile(r"^[a-z0-9_]+$")
@@ -83,6 +87,20 @@ class AnyOfReport:
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """`comparable_to`: the earlier wave's question this one continues. `recode` maps each of this
+    question's codes to the earlier codes it stands for; None means the same codes (contract §4)."""
+
+    wave: str
+    question: str
+    recode: tuple[tuple[int, tuple[int, ...]], ...] | None = None
+
+    def compared_codes(self, code: int) -> tuple[int, ...]:
+        """The earlier codes `code` stands for: its recode entry, else the same code."""
+        return dict(self.recode or ()).get(code, (code,))
+
+
+@dataclass(frozen=True)
 class Question:
     id: str
     position: int
@@ -99,6 +117,7 @@ class Question:
     report_count: str | None = None
     any_of_report: AnyOfReport | None = None
     note: str | None = None
+    comparable_to: Comparison | None = None
 
     @property
     def has_choices(self) -> bool:
@@ -378,7 +397,102 @@ def _parse_question(raw: Any, position: int, seen: dict[str, int], problems: lis
         report_count=raw.get("report_count"),
         any_of_report=any_of_report,
         note=raw.get("note"),
+        comparable_to=_parse_comparison(raw.get("comparable_to"), question_type, where, problems),
     )
+
+
+def _code_value(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _parse_comparison(raw: Any, question_type: str, where: str, problems: list[str]) -> Comparison | None:
+    """The form of `comparable_to`; whether the earlier wave, question and codes exist is checked
+    against that wave's codebook by `comparison_problems`."""
+    if raw is None:
+        return None
+    where = f"{where}: comparable_to"
+    if not isinstance(raw, dict) or not raw.get("wave") or not raw.get("question"):
+        problems.append(f"{where} needs `wave` and `question` (and optionally `recode`)")
+        return None
+    for key in sorted(set(raw) - _COMPARABLE_KEYS):
+        problems.append(f"{where}: unknown key `{key}`")
+    if question_type not in COMPARABLE_TYPE_GROUPS:
+        problems.append(f"{where}: a {question_type} question cannot be compared (only closed questions)")
+        return None
+    recode = None
+    if "recode" in raw:
+        if not isinstance(raw["recode"], dict) or not raw["recode"]:
+            problems.append(f"{where}.recode must map this question's codes to lists of earlier codes")
+            return None
+        entries = []
+        for code, targets in raw["recode"].items():
+            values = targets if isinstance(targets, list) else [targets]
+            if not _code_value(code) or not all(_code_value(value) for value in values):
+                problems.append(f"{where}.recode: {code!r}: {targets!r} is not an integer code and a list of codes")
+                continue
+            entries.append((code, tuple(sorted(set(values)))))
+        recode = tuple(sorted(entries))
+    return Comparison(str(raw["wave"]), str(raw["question"]), recode)
+
+
+def comparison_problems(codebook: Codebook, earlier_codebook: Callable[[str], "Codebook | None"]) -> list[str]:
+    """Every problem of the codebook's `comparable_to` entries, checked against the earlier waves'
+    codebooks (contract §4): unknown or not earlier wave, unknown question, types that do not agree,
+    recode keys that are not this question's codes, recode targets or unrecoded codes that the earlier
+    question does not have, matrix rows or columns that differ."""
+    problems: list[str] = []
+    for question in codebook.questions:
+        comparison = question.comparable_to
+        if comparison is None:
+            continue
+        where = f"question {question.id}: comparable_to {comparison.wave} {comparison.question}"
+        if comparison.wave == codebook.wave.id:
+            problems.append(f"{where}: a question cannot continue a question of its own wave")
+            continue
+        earlier = earlier_codebook(comparison.wave)
+        if earlier is None:
+            problems.append(f"{where}: unknown wave {comparison.wave} (not in the landing directory, "
+                            "and no codebook is bundled for it)")
+            continue
+        if earlier.wave.fieldwork_start >= codebook.wave.fieldwork_start:
+            problems.append(f"{where}: wave {comparison.wave} does not come earlier "
+                            f"(fieldwork {earlier.wave.fieldwork_start} vs {codebook.wave.fieldwork_start})")
+        if comparison.question not in earlier:
+            problems.append(f"{where}: wave {comparison.wave} has no question {comparison.question}")
+            continue
+        target = earlier.question(comparison.question)
+        if COMPARABLE_TYPE_GROUPS.get(target.type) != COMPARABLE_TYPE_GROUPS[question.type]:
+            problems.append(f"{where}: types do not agree ({question.type} here, {target.type} in "
+                            f"{comparison.wave}; single/likert5, multi and matrix_multi compare only among themselves)")
+            continue
+        earlier_codes = set(target.choice_codes)
+        if question.type == "matrix_multi":
+            if comparison.recode is not None:
+                problems.append(f"{where}: a matrix question compares row by row with the same codes; "
+                                "`recode` is not allowed")
+            for what, mine, theirs in (("rows", {row.code for row in question.rows}, {row.code for row in target.rows}),
+                                       ("columns", set(question.choice_codes), earlier_codes)):
+                if mine != theirs:
+                    problems.append(f"{where}: matrix {what} differ ({_codes(mine)} here, {_codes(theirs)} in "
+                                    f"{comparison.wave})")
+            continue
+        recoded = dict(comparison.recode or ())
+        for code in sorted(set(recoded) - set(question.choice_codes)):
+            problems.append(f"{where}: recode key {code} is not a code of {question.id}")
+        for code, targets in sorted(recoded.items()):
+            for value in targets:
+                if value not in earlier_codes:
+                    problems.append(f"{where}: recode target {value} (of code {code}) is not a code of "
+                                    f"{comparison.wave} {comparison.question}")
+        for code in question.choice_codes:
+            if code not in recoded and code not in earlier_codes:
+                problems.append(f"{where}: code {code} has no recode and {comparison.wave} "
+                                f"{comparison.question} has no code {code}")
+    return problems
+
+
+def _codes(codes: set[int]) -> str:
+    return "{" + ", ".join(str(code) for code in sorted(codes)) + "}"
 
 
 def _parse_display_condition(raw: Any, where: str, problems: list[str]) -> DisplayCondition | None:
@@ -457,6 +571,8 @@ def codebook_frames(codebook: Codebook, *, source_file: str, file_sha256: str, l
         "any_of_report_codes": list(q.any_of_report.codes) if q.any_of_report else None,
         "any_of_report_figure_id": q.any_of_report.report if q.any_of_report else None,
         "note": q.note,
+        "comparable_wave_id": q.comparable_to.wave if q.comparable_to else None,
+        "comparable_question_id": q.comparable_to.question if q.comparable_to else None,
     } for q in codebook.questions])
     choices = pd.DataFrame([{
         "wave_id": wave.id, "question_id": q.id, "choice_code": c.code, "label": c.label,
@@ -470,6 +586,16 @@ def codebook_frames(codebook: Codebook, *, source_file: str, file_sha256: str, l
         "report_prefix": r.report_prefix,
     } for q in codebook.questions for r in q.rows],
         columns=["wave_id", "question_id", "row_code", "label", "report_prefix"])
+    # comparable_to resolved per choice (default recode: the same code), so dbt never re-derives it.
+    comparisons = pd.DataFrame([{
+        "wave_id": wave.id, "question_id": q.id, "choice_code": code,
+        "compared_wave_id": q.comparable_to.wave, "compared_question_id": q.comparable_to.question,
+        "compared_choice_code": compared,
+    } for q in codebook.questions if q.comparable_to is not None for code in q.choice_codes
+        for compared in (q.comparable_to.compared_codes(code) or (None,))],
+        columns=["wave_id", "question_id", "choice_code", "compared_wave_id", "compared_question_id",
+                 "compared_choice_code"])
     questions["other_text_code"] = questions["other_text_code"].astype("Int64")
+    comparisons["compared_choice_code"] = comparisons["compared_choice_code"].astype("Int64")
     return {"codebook_waves": waves, "codebook_questions": questions, "codebook_choices": choices,
-            "codebook_rows": rows}
+            "codebook_rows": rows, "codebook_comparisons": comparisons}

@@ -20,7 +20,8 @@ RAW_COLUMNS: dict[str, dict[str, str]] = {
         "question_type": "string", "label": "string", "unit": "string", "is_required": "bool", "role": "string",
         "other_text_code": "Int64", "shown_if_question_id": "string", "shown_if_operator": "string",
         "shown_if_codes": "object", "report_count_figure_id": "string", "any_of_report_codes": "object",
-        "any_of_report_figure_id": "string", "note": "string",
+        "any_of_report_figure_id": "string", "note": "string", "comparable_wave_id": "string",
+        "comparable_question_id": "string",
     },
     "codebook_choices": {
         "wave_id": "string", "question_id": "string", "choice_code": "int64", "label": "string",
@@ -29,6 +30,10 @@ RAW_COLUMNS: dict[str, dict[str, str]] = {
     "codebook_rows": {
         "wave_id": "string", "question_id": "string", "row_code": "int64", "label": "string",
         "report_prefix": "string",
+    },
+    "codebook_comparisons": {
+        "wave_id": "string", "question_id": "string", "choice_code": "int64", "compared_wave_id": "string",
+        "compared_question_id": "string", "compared_choice_code": "Int64",
     },
     "export_files": {
         "wave_id": "string", "source_file": "string", "file_sha256": "string", "header_format": "string",

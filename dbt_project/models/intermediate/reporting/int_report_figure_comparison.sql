@@ -1,9 +1,11 @@
--- Every published figure of every wave against the warehouse's value, with why it does not match.
--- Printed values are compared at their printed precision; claims in words by their bounds.
+-- Every published figure of every loaded wave against the warehouse's value, with why it does not match.
+-- Printed values are compared at their printed precision; claims in words by their bounds. Figures of a
+-- wave the landing does not hold are not compared at all (there is nothing to compare them with).
 with
 
 figures as (
     select * from {{ ref('stg_reference__report_figures') }}
+    where wave_id in (select waves.wave_id from {{ ref('stg_codebook__waves') }} as waves)
 ),
 
 values_by_part as (

@@ -11,6 +11,8 @@ select
     report_count_figure_id,
     any_of_report_figure_id,
     note,
+    comparable_wave_id,
+    comparable_question_id,
     cast(position as integer) as position,
     cast(is_required as boolean) as is_required,
     cast(other_text_code as integer) as other_text_code,

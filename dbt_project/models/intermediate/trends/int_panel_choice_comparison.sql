@@ -1,0 +1,179 @@
+-- The same municipalities across waves, on the 2025 map: per later wave × question with comparable_to ×
+-- (matrix row) × choice × 2025 municipality that answered either wave, whether it holds the choice now
+-- and held any of the earlier codes the choice stands for then. `comparison_status` says whether the
+-- pair can be compared: a 2025 municipality whose predecessors answered differently is flagged
+-- (`predecessors_differ`) and never averaged or reduced to one of them.
+with
+
+answers as (
+    select * from {{ ref('int_municipality_answers_2025') }}
+),
+
+compared_codes as (
+    select
+        wave_id,
+        question_id,
+        choice_code,
+        compared_wave_id,
+        compared_question_id,
+        list_sort(list(compared_choice_code) filter (where compared_choice_code is not null)) as codes
+    from {{ ref('stg_codebook__comparisons') }}
+    group by wave_id, question_id, choice_code, compared_wave_id, compared_question_id
+),
+
+compared_questions as (
+    select distinct
+        wave_id,
+        question_id,
+        compared_wave_id,
+        compared_question_id
+    from compared_codes
+),
+
+later as (
+    select
+        compared_questions.*,
+        answers.row_code,
+        answers.nis_code_2025,
+        answers.codes,
+        answers.n_distinct_answers,
+        answers.source_answers
+    from compared_questions
+    inner join answers
+        on
+            compared_questions.wave_id = answers.wave_id
+            and compared_questions.question_id = answers.question_id
+),
+
+earlier as (
+    select
+        compared_questions.*,
+        answers.row_code,
+        answers.nis_code_2025,
+        answers.codes,
+        answers.n_distinct_answers,
+        answers.source_answers,
+        answers.n_source_municipalities,
+        answers.n_predecessors
+    from compared_questions
+    inner join answers
+        on
+            compared_questions.compared_wave_id = answers.wave_id
+            and compared_questions.compared_question_id = answers.question_id
+),
+
+-- Every (row, municipality) that answered the later question or the earlier one it continues.
+pairs as (
+    select
+        coalesce(later.wave_id, earlier.wave_id) as wave_id,
+        coalesce(later.question_id, earlier.question_id) as question_id,
+        coalesce(later.compared_wave_id, earlier.compared_wave_id) as compared_wave_id,
+        coalesce(later.compared_question_id, earlier.compared_question_id) as compared_question_id,
+        coalesce(later.row_code, earlier.row_code) as row_code,
+        coalesce(later.nis_code_2025, earlier.nis_code_2025) as nis_code_2025,
+        later.codes as answer_codes,
+        later.n_distinct_answers,
+        later.source_answers,
+        earlier.codes as compared_answer_codes,
+        earlier.n_distinct_answers as compared_n_distinct_answers,
+        earlier.source_answers as compared_source_answers,
+        earlier.n_source_municipalities as compared_n_source_municipalities,
+        earlier.n_predecessors as compared_n_predecessors
+    from later
+    full outer join earlier
+        on
+            later.wave_id = earlier.wave_id
+            and later.question_id = earlier.question_id
+            and later.row_code is not distinct from earlier.row_code
+            and later.nis_code_2025 = earlier.nis_code_2025
+),
+
+status as (
+    select
+        *,
+        case
+            when source_answers is null then 'only_compared_wave'
+            when compared_source_answers is null then 'only_this_wave'
+            when n_distinct_answers > 1 or compared_n_distinct_answers > 1 then 'predecessors_differ'
+            else 'compared'
+        end as pair_status
+    from pairs
+),
+
+-- Whether a compared pair changed, judged in the earlier wave's codes so that split and folded codes
+-- compare fairly: unchanged when every later choice held has an earlier code it stands for in the
+-- earlier answer, and every earlier code that some later choice stands for is covered by the later
+-- answer. (A later "Ja, beperkt" and "Ja, sterk" both stand for an earlier "Ja": either is unchanged.)
+pair_change as (
+    select
+        status.wave_id,
+        status.question_id,
+        status.row_code,
+        status.nis_code_2025,
+        list_sort(list_distinct(flatten(coalesce(
+            list(compared_codes.codes) filter (where list_contains(status.answer_codes, compared_codes.choice_code)), []
+        )))) as answer_as_compared_codes,
+        list_distinct(flatten(list(compared_codes.codes))) as all_compared_codes,
+        coalesce(bool_and(len(list_intersect(compared_codes.codes, status.compared_answer_codes)) > 0) filter (
+            where list_contains(status.answer_codes, compared_codes.choice_code) and len(compared_codes.codes) > 0
+        ), true) as every_choice_held_before,
+        any_value(status.compared_answer_codes) as compared_answer_codes
+    from status
+    inner join compared_codes
+        on
+            status.wave_id = compared_codes.wave_id
+            and status.question_id = compared_codes.question_id
+    where status.pair_status = 'compared'
+    group by status.wave_id, status.question_id, status.row_code, status.nis_code_2025
+)
+
+select
+    status.wave_id,
+    status.question_id,
+    status.row_code,
+    compared_codes.choice_code,
+    choices.label as choice_label,
+    questions.position as question_position,
+    choices.position as choice_position,
+    status.nis_code_2025,
+    status.compared_wave_id,
+    status.compared_question_id,
+    status.answer_codes,
+    status.source_answers,
+    status.compared_answer_codes,
+    status.compared_source_answers,
+    status.compared_n_source_municipalities,
+    status.compared_n_predecessors,
+    status.pair_status,
+    pair_change.answer_as_compared_codes,
+    not (
+        pair_change.every_choice_held_before
+        and list_has_all(
+            pair_change.answer_as_compared_codes,
+            list_intersect(pair_change.compared_answer_codes, pair_change.all_compared_codes)
+        )
+    ) as is_changed,
+    nullif(array_to_string(compared_codes.codes, ','), '') as compared_choice_codes,
+    len(compared_codes.codes) > 0 as is_comparable_choice,
+    list_contains(status.answer_codes, compared_codes.choice_code) as is_selected,
+    list_has_any(status.compared_answer_codes, compared_codes.codes) as compared_is_selected
+from status
+inner join compared_codes
+    on
+        status.wave_id = compared_codes.wave_id
+        and status.question_id = compared_codes.question_id
+left join pair_change
+    on
+        status.wave_id = pair_change.wave_id
+        and status.question_id = pair_change.question_id
+        and status.row_code is not distinct from pair_change.row_code
+        and status.nis_code_2025 = pair_change.nis_code_2025
+inner join {{ ref('stg_codebook__choices') }} as choices
+    on
+        compared_codes.wave_id = choices.wave_id
+        and compared_codes.question_id = choices.question_id
+        and compared_codes.choice_code = choices.choice_code
+inner join {{ ref('stg_codebook__questions') }} as questions
+    on
+        status.wave_id = questions.wave_id
+        and status.question_id = questions.question_id
