@@ -12,7 +12,7 @@ from dagster_dbt import DbtCliResource
 
 from orchestration import settings
 from orchestration.dbt_project import dbt_project
-from orchestration.warehouse_io import connect
+from orchestration.warehouse_io import connect, write_compatible_copy
 
 
 class WarehouseResource(ConfigurableResource):
@@ -55,6 +55,7 @@ class WarehouseResource(ConfigurableResource):
         return connect(self.ensure_draft(), read_only=read_only)
 
     def publish(self) -> None:
+        write_compatible_copy(self.draft_path)  # readable by DuckDB 1.4 LTS and later
         os.replace(self.draft_path, self.published_path)
         remove_database(self.published_path.with_name(self.published_path.name + ".wal"))
 
