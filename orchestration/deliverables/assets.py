@@ -5,7 +5,6 @@
   files beside it (`exports/<wave_id>/`, `reports/<wave_id>/`). They never write to the warehouse.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 
