@@ -11,7 +11,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' \) -print 2>/dev/null)
 
-.PHONY: run test ui sample lint bench query rollback clean help
+.PHONY: run test ui sample lint bench query rollback clean help export report docs
 
 help:
 	@echo "make run     build the warehouse from the landing directory (the default, empty one gets the SYNTHETIC sample)"
@@ -21,6 +21,9 @@ help:
 	@echo "make query SQL=\"select ...\"  one read-only query on the published warehouse"
 	@echo "make rollback [TO=<id>]  list the kept previous warehouses, or publish one of them again"
 	@echo "make bench   benchmarks (bench/)"
+	@echo "make export  CSV, Excel, SPSS and Parquet files per wave next to the warehouse (exports/<wave_id>/)"
+	@echo "make report  the HTML report per wave with its charts (reports/<wave_id>/report.html)"
+	@echo "make docs    dbt's documentation site as one HTML file next to the warehouse (dbt_docs.html)"
 
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +63,16 @@ ui: $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 # make query SQL="select * from marts.mart_report_figures where not matches_report"
 query: $(BIN)/.installed
 	$(BIN)/python -m orchestration.cli query "$(SQL)"
+
+# Analysts' files from the published warehouse (orchestration/deliverables); `make run` also writes them.
+export: $(BIN)/.installed
+	$(BIN)/python -m orchestration.deliverables export
+
+report: $(BIN)/.installed
+	$(BIN)/python -m orchestration.deliverables report
+
+docs: $(MANIFEST)
+	$(BIN)/python -m orchestration.deliverables docs
 
 sample: $(BIN)/.installed
 	$(BIN)/python -m synthetic --landing-dir "$$($(BIN)/python -c 'from orchestration.settings import landing_dir; print(landing_dir())')" --force

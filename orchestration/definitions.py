@@ -8,6 +8,7 @@ from orchestration.assets.publish import published_warehouse, warehouse_draft
 from orchestration.assets.reference import reference_tables
 from orchestration.assets.survey import qualtrics_exports, wave_codebooks
 from orchestration.assets.taskforce import municipality_name_overrides, taskforce_snapshots
+from orchestration.deliverables.assets import DELIVERABLE_ASSETS
 from orchestration.jobs import refresh_warehouse_job
 from orchestration.resources import default_resources
 from orchestration.schedules import nightly_refresh_schedule
@@ -23,6 +24,7 @@ ALL_ASSETS = [
     taskforce_snapshots,
     warehouse_dbt_models,
     published_warehouse,
+    *DELIVERABLE_ASSETS,
 ]
 
 defs = Definitions(

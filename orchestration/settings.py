@@ -32,3 +32,8 @@ def warehouse_db_path() -> Path:
 def landing_dir() -> Path:
     return _absolute(os.environ.get("WAREHOUSE_LANDING_DIR") or DEFAULT_LANDING_DIR)
 
+
+
+def export_min_units() -> int:
+    """Public exports suppress rows whose base has fewer units than this (`EXPORT_MIN_UNITS`, default 5)."""
+    return int(os.environ.get("EXPORT_MIN_UNITS") or 5)

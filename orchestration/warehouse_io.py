@@ -44,6 +44,26 @@ def replace_tables(
     return {name: len(frame) for name, frame in frames.items()}
 
 
+# The oldest DuckDB storage format the published file is written in: DuckDB 1.4 (the long-term-support
+# line) and every later release (the 1.5 CLI, the 2.x Python package) open it. Drafts are written by
+# whatever DuckDB the run uses; `write_compatible_copy` rewrites the finished draft before it is published.
+PUBLISHED_STORAGE_VERSION = "v1.4.0"
+
+
+def write_compatible_copy(db_path: str | Path, storage_version: str = PUBLISHED_STORAGE_VERSION) -> None:
+    """Rewrites the DuckDB file at `db_path` in `storage_version`'s format (schemas, tables, views,
+    macros), replacing it only once the copy is complete."""
+    db_path = Path(db_path)
+    copy_path = db_path.with_name(db_path.name + ".compatible")
+    copy_path.unlink(missing_ok=True)
+    with connect(":memory:") as connection:
+        connection.execute("attach ? as source_db (read_only)", [str(db_path)])
+        connection.execute(f"attach ? as target_db (storage_version '{storage_version}')", [str(copy_path)])
+        connection.execute("copy from database source_db to target_db")
+        connection.execute("detach target_db")
+    copy_path.replace(db_path)
+
+
 def read_csv_as_text(path: str | Path) -> pd.DataFrame:
     """A reference CSV exactly as written: every column text, nothing inferred (dbt staging types it)."""
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")

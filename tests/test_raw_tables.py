@@ -7,7 +7,10 @@ import datetime as dt
 import pytest
 
 from orchestration.survey.codebook import codebook_frames
-from orchestration.survey.flat_files import read_municipality_overrides, read_taskforce_snapshot
+from orchestration.settings import SURVEY_SEEDS_DIR
+from orchestration.survey.flat_files import (
+    read_municipality_overrides, read_open_answer_themes, read_taskforce_snapshot,
+)
 from orchestration.survey.landing import discover_landing
 from orchestration.survey.qualtrics_reader import export_frames, read_export
 from orchestration.survey.raw_tables import RAW_COLUMNS, empty_frame
@@ -30,6 +33,8 @@ def loaded_frames(tmp_path_factory) -> dict:
                                                          loaded_at=LOADED_AT)
     frames["municipality_name_overrides"] = read_municipality_overrides(inventory.override_path, source_file="o.csv",
                                                                         loaded_at=LOADED_AT)
+    frames["open_answer_themes"] = read_open_answer_themes(SURVEY_SEEDS_DIR / "open_answer_themes.csv",
+                                                           source_file="themes.csv", loaded_at=LOADED_AT)
     return frames
 
 

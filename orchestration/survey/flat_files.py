@@ -25,6 +25,7 @@ from orchestration.survey.qualtrics_reader import (
 
 TASKFORCE_COLUMNS = ("peildatum", "nis_code", "gemeente", "personen", "minderjarigen")
 OVERRIDE_COLUMNS = ("raw_text", "nis_code")
+THEME_COLUMNS = ("theme", "pattern")
 
 
 class FlatFileFormatError(CsvFileError):
@@ -46,6 +47,30 @@ def read_municipality_overrides(path: str | Path, *, source_file: str, loaded_at
     return typed_frame(
         source_file=[source_file] * len(rows), source_row=(rows, "int64"),
         **{name: values[name] for name in OVERRIDE_COLUMNS}, loaded_at=loaded_at_column(loaded_at, len(rows)),
+    )
+
+
+def read_open_answer_themes(path: str | Path, *, source_file: str, loaded_at: dt.datetime) -> pd.DataFrame:
+    """Frame `open_answer_themes`: source_file, source_row, theme, pattern, loaded_at. Every row needs both
+    a theme and a pattern that DuckDB's regular expressions (RE2) accept; otherwise the file is refused."""
+    import duckdb
+
+    decoded_source = str(path)
+    _, rows, values = _read_flat_file(path, THEME_COLUMNS)
+    with duckdb.connect() as connection:
+        for row, theme, pattern in zip(rows, values["theme"], values["pattern"]):
+            if not theme or not pattern:
+                column = "theme" if not theme else "pattern"
+                raise FlatFileFormatError(decoded_source, row + 1, f"column {column} is empty")
+            try:
+                connection.execute("select regexp_matches('', ?)", [pattern])
+            except duckdb.Error as error:
+                raise FlatFileFormatError(
+                    decoded_source, row + 1, f"column pattern: {pattern!r} is not a valid regular expression ({error})"
+                ) from None
+    return typed_frame(
+        source_file=[source_file] * len(rows), source_row=(rows, "int64"),
+        **{name: values[name] for name in THEME_COLUMNS}, loaded_at=loaded_at_column(loaded_at, len(rows)),
     )
 
 

@@ -21,6 +21,8 @@ from pathlib import Path
 
 CODEBOOK_NAME = "codebook.yaml"
 OVERRIDE_FILE = Path("overrides") / "municipality_names.csv"
+# Optional, not in the contract: the analysts' open-answer theme dictionary, replacing the shipped one.
+THEMES_FILE = Path("overrides") / "open_answer_themes.csv"
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class LandingInventory:
     waves: dict[str, WaveFiles] = field(default_factory=dict)
     taskforce_paths: tuple[Path, ...] = ()
     override_path: Path | None = None
+    themes_path: Path | None = None
 
     def all_paths(self) -> list[Path]:
         paths = [
@@ -43,8 +46,7 @@ class LandingInventory:
             for path in ((wave.codebook_path,) if wave.codebook_path else ()) + wave.export_paths
         ]
         paths += self.taskforce_paths
-        if self.override_path:
-            paths.append(self.override_path)
+        paths += [path for path in (self.override_path, self.themes_path) if path]
         return paths
 
 
@@ -58,12 +60,13 @@ def discover_landing(landing_dir: str | Path) -> LandingInventory:
         if wave_dir.is_dir():
             codebook = wave_dir / CODEBOOK_NAME
             waves[wave_dir.name] = WaveFiles(codebook if codebook.is_file() else None, _csv_files(wave_dir))
-    override = root / OVERRIDE_FILE
+    override, themes = root / OVERRIDE_FILE, root / THEMES_FILE
     return LandingInventory(
         landing_dir=root,
         waves=waves,
         taskforce_paths=_csv_files(root / "taskforce"),
         override_path=override if override.is_file() else None,
+        themes_path=themes if themes.is_file() else None,
     )
 
 

@@ -61,6 +61,10 @@ RAW_COLUMNS: dict[str, dict[str, str]] = {
         "source_file": "string", "source_row": "int64", "raw_text": "string", "nis_code": "string",
         "loaded_at": "datetime64[us, UTC]",
     },
+    "open_answer_themes": {
+        "source_file": "string", "source_row": "int64", "theme": "string", "pattern": "string",
+        "loaded_at": "datetime64[us, UTC]",
+    },
 }
 
 

@@ -14,6 +14,7 @@ maps as (
         province_name_nl,
         size_class,
         belfius_type_code,
+        belfius_cluster_code,
         is_centrumstad,
         population,
         population_reference_date
@@ -26,6 +27,8 @@ maps as (
         province_name_nl,
         size_class,
         belfius_type_code,
+        -- Belfius clusters are defined for the 2019-2024 municipalities only.
+        cast(null as varchar) as belfius_cluster_code,
         is_centrumstad,
         population,
         population_reference_date

@@ -1,0 +1,42 @@
+-- Open answers (text questions and "other, namely" fields of valid respondents, display logic applied)
+-- matched against the theme dictionary: one row per answer × theme it matches. Contact details are
+-- masked before anything is matched or kept.
+with
+
+open_answers as (
+    select
+        wave_id,
+        nis_code,
+        question_id,
+        choice_code as other_choice_code,
+        response_id,
+        {{ mask_contact_details('value_text') }} as answer_text
+    from {{ ref('int_respondent_answers') }}
+    where
+        answer_kind in ('text', 'other_text')
+        and nullif(trim(value_text), '') is not null
+),
+
+themes as (
+    select * from {{ ref('stg_overrides__open_answer_themes') }}
+)
+
+select
+    open_answers.wave_id,
+    open_answers.nis_code,
+    open_answers.question_id,
+    open_answers.other_choice_code,
+    open_answers.response_id,
+    themes.theme,
+    string_agg(distinct themes.pattern, ' | ' order by themes.pattern) as matched_patterns,
+    any_value(open_answers.answer_text) as answer_text
+from open_answers
+inner join themes
+    on regexp_matches(open_answers.answer_text, themes.pattern, 'i')
+group by
+    open_answers.wave_id,
+    open_answers.nis_code,
+    open_answers.question_id,
+    open_answers.other_choice_code,
+    open_answers.response_id,
+    themes.theme

@@ -1,0 +1,44 @@
+"""`python -m orchestration.deliverables export|report|docs`: the analysts' files from the published warehouse
+(`make export`, `make report`, `make docs`), written next to it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from orchestration import settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orchestration.deliverables", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    export = commands.add_parser("export", help="CSV, Excel, SPSS and Parquet files per wave (exports/<wave_id>/)")
+    export.add_argument("--min-units", type=int, default=settings.export_min_units(),
+                        help="public files leave out rows with a smaller base (default: EXPORT_MIN_UNITS or 5; 0 = none)")
+    commands.add_parser("report", help="the HTML report per wave (reports/<wave_id>/report.html)")
+    commands.add_parser("docs", help="dbt's documentation site as one HTML file (dbt_docs.html)")
+    arguments = parser.parse_args(argv)
+
+    db_path = settings.warehouse_db_path()
+    if not db_path.exists():
+        print(f"no published warehouse at {db_path}: run `make run` first", file=sys.stderr)
+        return 1
+    if arguments.command == "export":
+        from orchestration.deliverables.exports import write_exports
+
+        paths = write_exports(db_path, db_path.parent / "exports", min_units=arguments.min_units)
+    elif arguments.command == "report":
+        from orchestration.deliverables.report import write_reports
+
+        paths = [p for p in write_reports(db_path, db_path.parent / "reports") if p.name == "report.html"]
+    else:
+        from orchestration.deliverables.docs_site import write_docs_site
+
+        paths = [write_docs_site(db_path, db_path.parent / "dbt_docs.html")]
+    for path in paths:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Dagster assets of the analysts' deliverables (group `deliverables`).
+
+- `open_answer_theme_dictionary` loads the theme dictionary into the draft, before dbt builds the theme marts;
+- `wave_exports` and `wave_report` read the published warehouse, after `published_warehouse`, and write
+  files beside it (`exports/<wave_id>/`, `reports/<wave_id>/`). They never write to the warehouse.
+"""
+
+
+import datetime as dt
+
+from dagster import Config, MaterializeResult, MetadataValue, asset, multi_asset
+
+from orchestration.assets.publish import published_warehouse
+from orchestration.assets.survey import raw_specs, read_files, write_raw
+from orchestration.deliverables.exports import write_exports
+from orchestration.deliverables.report import write_reports
+from orchestration.resources import WarehouseResource
+from orchestration.settings import SURVEY_SEEDS_DIR, export_min_units
+from orchestration.survey.flat_files import read_open_answer_themes
+from orchestration.survey.landing import discover_landing, relative_name
+
+GROUP = "deliverables"
+SHIPPED_THEMES = SURVEY_SEEDS_DIR / "open_answer_themes.csv"
+
+
+@multi_asset(specs=raw_specs(("open_answer_themes",), "The open-answer theme dictionary: "
+                             "`overrides/open_answer_themes.csv` of the landing directory, else the shipped one",
+                             group=GROUP))
+def open_answer_theme_dictionary(warehouse: WarehouseResource):
+    landing, loaded_at = warehouse.landing_path, dt.datetime.now(dt.UTC)
+    override = discover_landing(landing).themes_path
+    path = override or SHIPPED_THEMES
+    source = relative_name(path, landing) if override else f"shipped: {path.name}"
+    frames = read_files([path], lambda p: read_open_answer_themes(p, source_file=source, loaded_at=loaded_at),
+                        "open-answer theme dictionary")
+    yield from write_raw(warehouse, {"open_answer_themes": frames[0]},
+                         metadata={"open_answer_themes": {"source": source}})
+
+
+class ExportConfig(Config):
+    """Public files leave out rows whose base has fewer units than this (0: suppress nothing)."""
+
+    min_units: int = export_min_units()
+
+
+def _files_metadata(paths, root) -> dict:
+    return {"folder": MetadataValue.path(str(root)), "files": MetadataValue.md(
+        "\n".join(f"- `{path.relative_to(root)}`" for path in paths))}
+
+
+@asset(group_name=GROUP, deps=[published_warehouse], kinds={"csv", "excel", "parquet"})
+def wave_exports(config: ExportConfig, warehouse: WarehouseResource) -> MaterializeResult:
+    """Per wave: question results and estimates as CSV and Excel, the municipality profile as SPSS and
+    Parquet, in an internal and a public (aggregates only, small rows suppressed) profile."""
+    root = warehouse.published_path.parent / "exports"
+    paths = write_exports(warehouse.published_path, root, min_units=config.min_units)
+    return MaterializeResult(metadata=_files_metadata(paths, root))
+
+
+@asset(group_name=GROUP, deps=[published_warehouse], kinds={"html"})
+def wave_report(warehouse: WarehouseResource) -> MaterializeResult:
+    """Per wave: one self-contained HTML report with its charts as PNG and SVG beside it."""
+    root = warehouse.published_path.parent / "reports"
+    paths = write_reports(warehouse.published_path, root)
+    return MaterializeResult(metadata=_files_metadata(paths, root))
+
+
+DELIVERABLE_ASSETS = [open_answer_theme_dictionary, wave_exports, wave_report]
+

@@ -1,0 +1,34 @@
+"""`make docs`: dbt's documentation site as one static HTML file (`dbt docs generate --static`).
+
+dbt reads the catalog from a database; it gets a temporary copy of the published warehouse (an analyst's
+open session or a refresh is never disturbed) and its own target folder (Dagster's manifest stays as is).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from orchestration.resources import dbt_resource
+from orchestration.settings import DBT_PROJECT_DIR
+
+
+def write_docs_site(db_path: str | Path, output: str | Path) -> Path:
+    db_path, output = Path(db_path), Path(output)
+    if not db_path.exists():
+        raise FileNotFoundError(f"no published warehouse at {db_path}: run `make run` first")
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / db_path.name
+        shutil.copyfile(db_path, copy)
+        target = Path(scratch) / "target"
+        subprocess.run(
+            [dbt_resource().dbt_executable, "docs", "generate", "--static", "--target-path", str(target),
+             "--vars", json.dumps({"warehouse_db_path": str(copy)})],
+            cwd=DBT_PROJECT_DIR, check=True,
+        )
+        output.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(target / "static_index.html", output)
+    return output

@@ -1,0 +1,232 @@
+"""Files for colleagues, per wave, from the published warehouse (read-only):
+`<folder of WAREHOUSE_DB_PATH>/exports/<wave_id>/internal/` and `.../public/`.
+
+internal: question results and weighted estimates (CSV), one Excel workbook (a sheet per questionnaire
+          section and a codebook sheet), the municipality profile as SPSS `.sav` (question texts as variable
+          labels, choice labels as value labels) and as Parquet, and every mart of the wave as Parquet.
+public:   aggregates only — question results and estimates (CSV and Excel) without rows whose base has
+          fewer than `min_units` units; no municipality rows, no open answers.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyreadstat
+
+from orchestration.warehouse_io import connect
+
+QUESTION_RESULTS_SQL = """
+    select r.wave_id, q.section, r.question_id, q.label as question_label, r.row_code, mr.label as row_label,
+           r.choice_code, r.choice_label, r.unit, r.n_selected, r.n_answered, r.pct
+    from marts.mart_question_result as r
+    inner join staging.stg_codebook__questions as q using (wave_id, question_id)
+    left join staging.stg_codebook__matrix_rows as mr
+        on r.wave_id = mr.wave_id and r.question_id = mr.question_id and r.row_code = mr.row_code
+    left join staging.stg_codebook__choices as c
+        on r.wave_id = c.wave_id and r.question_id = c.question_id and r.choice_code = c.choice_code
+    where r.wave_id = ?
+    order by q.position, r.row_code nulls first, c.position
+"""
+ESTIMATES_SQL = """
+    select e.wave_id, q.section, e.question_id, q.label as question_label, e.row_code, mr.label as row_label,
+           e.choice_code, c.label as choice_label, e.n_answered, e.population_n, e.pct_unweighted,
+           e.pct_weighted, e.ci_lower, e.ci_upper, e.method
+    from marts.mart_weighted_estimate as e
+    inner join staging.stg_codebook__questions as q using (wave_id, question_id)
+    left join staging.stg_codebook__matrix_rows as mr
+        on e.wave_id = mr.wave_id and e.question_id = mr.question_id and e.row_code = mr.row_code
+    inner join staging.stg_codebook__choices as c
+        on e.wave_id = c.wave_id and e.question_id = c.question_id and e.choice_code = c.choice_code
+    where e.wave_id = ?
+    order by q.position, e.row_code nulls first, c.position
+"""
+CODEBOOK_SQL = """
+    select q.wave_id, q.position, q.section, q.question_id, q.question_type, q.unit, q.label as question_label,
+           mr.row_code, mr.label as row_label, c.choice_code, c.label as choice_label, c.is_exclusive
+    from staging.stg_codebook__questions as q
+    left join staging.stg_codebook__matrix_rows as mr using (wave_id, question_id)
+    left join staging.stg_codebook__choices as c using (wave_id, question_id)
+    where q.wave_id = ?
+    order by q.position, mr.row_code nulls first, c.position
+"""
+PROFILE_COLUMN_LABELS = {
+    "wave_id": "Wave", "nis_code": "NIS code of the municipality", "name_nl": "Municipality",
+    "province_name_nl": "Province", "size_class": "Size class (inhabitants)", "belfius_type_code": "Belfius type",
+    "is_centrumstad": "Centrumstad (1 = yes)", "population": "Inhabitants", "n_questionnaires": "Valid questionnaires",
+    "taskforce_persons": "Taskforce: persons received", "taskforce_minors": "Taskforce: minors received",
+    "taskforce_persons_per_1000": "Taskforce: persons per 1 000 inhabitants",
+}
+INDICATOR = re.compile(r"^(?P<question>q[0-9a-z]+?)(?:_r(?P<row>\d+))?(?:_c(?P<choice>\d+))?(?P<answered>_answered)?$")
+
+
+def wave_ids(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    return [row[0] for row in connection.execute("select wave_id from staging.stg_codebook__waves order by 1").fetchall()]
+
+
+def is_synthetic(connection: duckdb.DuckDBPyConnection, wave_id: str) -> bool:
+    """True when the wave was built from the bundled synthetic sample (its files say SYNTHETIC)."""
+    return bool(connection.execute(
+        "select count(*) from raw.export_files where wave_id = ? and upper(source_file) like '%SYNTHETIC%'", [wave_id]
+    ).fetchone()[0])
+
+
+def suppress_small(frame: pd.DataFrame, min_units: int, base: str = "n_answered") -> pd.DataFrame:
+    """Rows whose base has fewer than `min_units` units left out (public files)."""
+    return frame[frame[base] >= min_units].reset_index(drop=True) if min_units > 0 else frame
+
+
+def write_exports(db_path: str | Path, root: str | Path, *, min_units: int = 5,
+                  waves: list[str] | None = None) -> list[Path]:
+    """Writes every wave's (or the given waves') export folders afresh and returns the files written."""
+    written: list[Path] = []
+    with connect(db_path, read_only=True) as connection:
+        for wave_id in waves or wave_ids(connection):
+            folder = Path(root) / wave_id
+            shutil.rmtree(folder, ignore_errors=True)
+            written += write_wave_exports(connection, wave_id, folder, min_units=min_units)
+    return written
+
+
+def write_wave_exports(connection, wave_id: str, folder: Path, *, min_units: int) -> list[Path]:
+    results = connection.execute(QUESTION_RESULTS_SQL, [wave_id]).df()
+    estimates = connection.execute(ESTIMATES_SQL, [wave_id]).df()
+    codebook = connection.execute(CODEBOOK_SQL, [wave_id]).df()
+    synthetic = is_synthetic(connection, wave_id)
+    written = []
+    for profile, folder_results, folder_estimates in (
+        ("internal", results, estimates),
+        ("public", suppress_small(results, min_units), suppress_small(estimates, min_units)),
+    ):
+        out = folder / profile
+        out.mkdir(parents=True, exist_ok=True)
+        written.append(_write_readme(out, wave_id, profile, synthetic, min_units))
+        written.append(_write_csv(folder_results, out / "question_results.csv"))
+        written.append(_write_csv(folder_estimates, out / "weighted_estimates.csv"))
+        written.append(write_workbook(folder_results, folder_estimates, codebook, out / "tables.xlsx"))
+    internal = folder / "internal"
+    written += write_profile(connection, wave_id, codebook, internal)
+    written += write_marts_parquet(connection, wave_id, internal / "marts")
+    return written
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    frame.to_csv(path, index=False, encoding="utf-8")
+    return path
+
+
+def _write_readme(folder: Path, wave_id: str, profile: str, synthetic: bool, min_units: int) -> Path:
+    lines = [f"Wave {wave_id}, {profile} files, written from the published warehouse."]
+    if synthetic:
+        lines.insert(0, "SYNTHETIC DATA: built from the bundled synthetic sample, not from real survey answers.")
+    if profile == "public":
+        lines.append(f"Aggregates only; rows with a base (n_answered) below {min_units} units are left out.")
+    path = folder / "README.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def sheet_name(section: str, taken: set[str]) -> str:
+    """Excel sheet names: at most 31 characters, none of []:*?/\\ and unique."""
+    name = re.sub(r"[\[\]:*?/\\]", "_", section or "zonder sectie")[:31]
+    base, counter = name, 2
+    while name.lower() in taken:
+        name = f"{base[:28]}_{counter}"
+        counter += 1
+    taken.add(name.lower())
+    return name
+
+
+def workbook_tables(results: pd.DataFrame, estimates: pd.DataFrame) -> pd.DataFrame:
+    """Question results with the weighted estimate beside each closed choice."""
+    keys = ["wave_id", "question_id", "row_code", "choice_code"]
+    weighted = estimates[keys + ["pct_weighted", "ci_lower", "ci_upper", "population_n"]]
+    return results.merge(weighted, on=keys, how="left")
+
+
+def write_workbook(results, estimates, codebook, path: Path) -> Path:
+    table = workbook_tables(results, estimates)
+    taken: set[str] = {"codebook"}
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for section in dict.fromkeys(codebook["section"]):
+            rows = table[table["section"] == section]
+            if not rows.empty:
+                rows.drop(columns=["section"]).to_excel(writer, sheet_name=sheet_name(section, taken), index=False)
+        codebook.to_excel(writer, sheet_name="codebook", index=False)
+    return path
+
+
+def profile_labels(columns: list[str], codebook: pd.DataFrame) -> tuple[dict[str, str], dict[str, dict]]:
+    """SPSS variable labels (question texts, with the row and choice of a cell) and value labels."""
+    questions = codebook.drop_duplicates("question_id").set_index(codebook.drop_duplicates("question_id")["question_id"].str.lower())
+    variable_labels, value_labels = dict(PROFILE_COLUMN_LABELS), {}
+    for column in columns:
+        match = INDICATOR.match(column)
+        if column in variable_labels or not match or match["question"] not in questions.index:
+            continue
+        question = questions.loc[match["question"]]
+        entries = codebook[codebook["question_id"] == question["question_id"]]
+        label = question["question_label"]
+        if match["answered"]:
+            variable_labels[column] = f"{label} (answered)"
+            value_labels[column] = {1: "answered"}
+            continue
+        if match["row"]:
+            row = entries[entries["row_code"] == int(match["row"])]
+            label += f" - {row['row_label'].iloc[0]}" if not row.empty else ""
+        if match["choice"]:
+            choice = entries[entries["choice_code"] == int(match["choice"])]
+            label += f" - {choice['choice_label'].iloc[0]}" if not choice.empty else ""
+            value_labels[column] = {0: "not chosen", 1: "chosen"}
+        else:
+            choices = entries.dropna(subset=["choice_code"]).drop_duplicates("choice_code")
+            value_labels[column] = {int(code): text for code, text in zip(choices["choice_code"], choices["choice_label"])}
+        variable_labels[column] = label
+    return variable_labels, value_labels
+
+
+def write_profile(connection, wave_id: str, codebook: pd.DataFrame, folder: Path) -> list[Path]:
+    """marts.mart_municipality_profile of the wave as SPSS (.sav, labelled) and Parquet."""
+    folder.mkdir(parents=True, exist_ok=True)
+    parquet = folder / "municipality_profile.parquet"
+    relation = "(select * from marts.mart_municipality_profile where wave_id = ?)"
+    connection.execute(f"copy (select * from marts.mart_municipality_profile where wave_id = '{_quote(wave_id)}') "
+                       f"to '{_quote(str(parquet))}' (format parquet)")
+    frame = connection.execute(f"select * from {relation}", [wave_id]).df()
+    for column in frame.columns:
+        # SPSS numbers are doubles; missing answers become system-missing.
+        if frame[column].dtype.kind in "biuf" or str(frame[column].dtype) in ("Int8", "Int16", "Int32", "Int64", "boolean"):
+            frame[column] = frame[column].astype("Float64").astype(float)
+        else:
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), "").astype(str)
+    variable_labels, value_labels = profile_labels(list(frame.columns), codebook)
+    sav = folder / "municipality_profile.sav"
+    pyreadstat.write_sav(
+        frame, str(sav), column_labels=[variable_labels.get(c, c) for c in frame.columns],
+        variable_value_labels=value_labels, file_label=f"Municipality profile, wave {wave_id}",
+    )
+    return [sav, parquet]
+
+
+def write_marts_parquet(connection, wave_id: str, folder: Path) -> list[Path]:
+    """Every mart as Parquet, restricted to the wave when the mart has a wave_id column."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    marts = connection.execute(
+        "select table_name, bool_or(column_name = 'wave_id') from information_schema.columns "
+        "where table_schema = 'marts' group by table_name order by table_name"
+    ).fetchall()
+    for name, has_wave in marts:
+        where = f" where wave_id = '{_quote(wave_id)}'" if has_wave else ""
+        path = folder / f"{name}.parquet"
+        connection.execute(f'copy (select * from marts."{name}"{where}) to \'{_quote(str(path))}\' (format parquet)')
+        written.append(path)
+    return written
+
+
+def _quote(text: str) -> str:
+    return text.replace("'", "''")

@@ -1,0 +1,245 @@
+"""The wave report: one self-contained HTML file per wave, written from the published warehouse (read-only)
+to `<folder of WAREHOUSE_DB_PATH>/reports/<wave_id>/report.html`, its charts also as PNG and SVG in
+`charts/` beside it.
+
+Contents: response coverage by province, size class and Belfius type; every closed question with n and %
+(mart_question_result, the figures the warehouse reproduces) and its weighted estimate with the 95 %
+interval (mart_weighted_estimate); the Taskforce summary; a horizontal bar chart per closed question; and the
+change since the compared wave from mart_question_trend when that mart exists and holds the wave.
+Every number table row carries data-* attributes so tests can compare it with the marts.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import shutil
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, never a window
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from orchestration.deliverables.exports import ESTIMATES_SQL, QUESTION_RESULTS_SQL, is_synthetic, wave_ids  # noqa: E402
+from orchestration.warehouse_io import connect  # noqa: E402
+
+COVERAGE_LABELS = {"province": "Province", "size_class": "Size class (inhabitants)", "belfius_type": "Belfius type"}
+TASKFORCE_FIELDS = [
+    ("n_municipalities_with_count", "Responding municipalities with a Taskforce count"),
+    ("persons_total", "Persons received (total)"), ("minors_total", "Of whom minors"),
+    ("minors_share_pct", "Share of minors (%)"), ("persons_min", "Fewest persons in one municipality"),
+    ("persons_max", "Most persons in one municipality"), ("persons_median", "Median persons per municipality"),
+    ("per_1000_median", "Median persons per 1 000 inhabitants"), ("per_1000_max", "Highest per 1 000 inhabitants"),
+]
+STYLE = """
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
+color:#1d2430;line-height:1.4}
+h1{font-size:1.6rem}h2{border-bottom:2px solid #d0d7e2;padding-bottom:.2rem;margin-top:2.2rem}
+h3{font-size:1.05rem;margin-top:1.8rem}
+table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}
+th,td{border:1px solid #d0d7e2;padding:.25rem .5rem;text-align:left}td.num{text-align:right}
+th{background:#eef2f8}.banner{background:#fff3cd;border:1px solid #e0b400;padding:.6rem 1rem;font-weight:bold}
+figure{margin:.6rem 0}figure img{max-width:100%;height:auto}.note{color:#5a6473;font-size:.85rem}
+"""
+# Marks the page once every chart image has decoded (a browser test reads it); logs one line so the
+# test can tell that console capture works at all.
+CHECK_SCRIPT = """
+window.addEventListener('load', function () {
+  var charts = document.querySelectorAll('figure.chart img');
+  var drawn = 0;
+  charts.forEach(function (img) { if (img.complete && img.naturalWidth > 0) { drawn += 1; } });
+  document.body.setAttribute('data-charts-total', String(charts.length));
+  document.body.setAttribute('data-charts-drawn', String(drawn));
+  console.log('report ready: ' + drawn + ' of ' + charts.length + ' charts drawn');
+});
+"""
+
+
+def write_reports(db_path: str | Path, root: str | Path, waves: list[str] | None = None) -> list[Path]:
+    written: list[Path] = []
+    with connect(db_path, read_only=True) as connection:
+        for wave_id in waves or wave_ids(connection):
+            folder = Path(root) / wave_id
+            shutil.rmtree(folder, ignore_errors=True)
+            written += write_wave_report(connection, wave_id, folder)
+    return written
+
+
+def _table_exists(connection, schema: str, name: str) -> bool:
+    return bool(connection.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
+    ).fetchone()[0])
+
+
+def trend_rows(connection, wave_id: str) -> pd.DataFrame | None:
+    """This wave's rows of marts.mart_question_trend (contract §4), or None when there is no compared wave."""
+    if not _table_exists(connection, "marts", "mart_question_trend"):
+        return None
+    rows = connection.execute(
+        "select question_id, row_code, choice_code, choice_label, n_answered, pct, compared_wave_id, "
+        "compared_question_id, compared_n_answered, compared_pct, pct_point_change "
+        "from marts.mart_question_trend where wave_id = ? order by question_id, row_code, choice_code", [wave_id]
+    ).df()
+    return rows if not rows.empty else None
+
+
+def bar_chart(title: str, labels: list[str], pct: list[float], weighted: list[tuple] | None) -> plt.Figure:
+    """Horizontal bars of the unweighted %, the weighted estimate and its 95 % interval as a marker."""
+    height = 0.45 * len(labels) + 1.2
+    figure, axes = plt.subplots(figsize=(8, height))
+    positions = list(range(len(labels)))[::-1]
+    axes.barh(positions, [value or 0 for value in pct], color="#3c6fb0", label="% of responding municipalities")
+    for position, value in zip(positions, pct):
+        axes.text((value or 0) + 1, position, f"{value:.1f}" if value is not None else "–", va="center", fontsize=8)
+    if weighted and any(w[0] is not None for w in weighted):
+        points = [(p, w) for p, w in zip(positions, weighted) if w[0] is not None]
+        axes.errorbar([w[0] for _, w in points], [p for p, _ in points],
+                      xerr=[[w[0] - w[1] for _, w in points], [w[2] - w[0] for _, w in points]],
+                      fmt="D", color="#d9822b", markersize=4, capsize=3, label="weighted estimate, 95 % interval")
+        axes.legend(loc="lower right", fontsize=7, frameon=False)
+    axes.set_yticks(positions, [_wrap(label) for label in labels], fontsize=8)
+    axes.set_xlim(0, 105)
+    axes.set_xlabel("%")
+    axes.set_title(title, fontsize=9, loc="left")
+    axes.spines[["top", "right"]].set_visible(False)
+    figure.tight_layout()
+    return figure
+
+
+def _wrap(text: str, width: int = 45) -> str:
+    words, lines, line = str(text).split(), [], ""
+    for word in words:
+        if len(line) + len(word) + 1 > width and line:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "\n".join(lines + [line])
+
+
+def _num(value, decimals: int | None = None) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return "–"
+    if decimals is not None:
+        return f"{float(value):.{decimals}f}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return html.escape(str(value))
+
+
+def _attr(value) -> str:
+    return "" if value is None or pd.isna(value) else html.escape(str(value))
+
+
+def write_wave_report(connection, wave_id: str, folder: Path) -> list[Path]:
+    charts_dir = folder / "charts"
+    charts_dir.mkdir(parents=True, exist_ok=True)
+    results = connection.execute(QUESTION_RESULTS_SQL, [wave_id]).df()
+    estimates = connection.execute(ESTIMATES_SQL, [wave_id]).df()
+    keys = ["question_id", "row_code", "choice_code"]
+    merged = results.merge(estimates[keys + ["pct_weighted", "ci_lower", "ci_upper"]], on=keys, how="left")
+    coverage = connection.execute(
+        "select dimension, dimension_value, n_municipalities, n_responding, n_questionnaires, pct_responding "
+        "from marts.mart_response_coverage where wave_id = ? order by dimension, dimension_value", [wave_id]).df()
+    taskforce = connection.execute("select * from marts.mart_taskforce_summary where wave_id = ?", [wave_id]).df()
+    title = connection.execute("select title from staging.stg_codebook__waves where wave_id = ?", [wave_id]).fetchone()
+    trend = trend_rows(connection, wave_id)
+    written: list[Path] = []
+
+    parts = [f"<h1>{html.escape(title[0] if title else wave_id)} — wave {html.escape(wave_id)}</h1>"]
+    if is_synthetic(connection, wave_id):
+        parts.append('<p class="banner">SYNTHETIC DATA — built from the bundled synthetic sample, '
+                     "not from real survey answers.</p>")
+    parts.append('<p class="note">Written from the published warehouse. Unweighted shares are those of '
+                 "marts.mart_question_result; weighted estimates and intervals come from marts.mart_weighted_estimate "
+                 "(raking to all municipalities on the wave's map).</p>")
+
+    parts.append("<h2>Response coverage</h2>")
+    total = coverage[coverage["dimension"] == "all"]
+    if not total.empty:
+        row = total.iloc[0]
+        parts.append(f"<p>{int(row.n_responding)} of {int(row.n_municipalities)} municipalities responded "
+                     f"({_num(row.pct_responding, 1)} %), with {int(row.n_questionnaires)} valid questionnaires.</p>")
+    for dimension, label in COVERAGE_LABELS.items():
+        rows = coverage[coverage["dimension"] == dimension]
+        body = "".join(
+            f'<tr data-dimension="{dimension}" data-value="{_attr(r.dimension_value)}" data-n-responding="{r.n_responding}">'
+            f"<td>{_num(r.dimension_value)}</td><td class=num>{r.n_municipalities}</td><td class=num>{r.n_responding}</td>"
+            f"<td class=num>{_num(r.pct_responding, 1)}</td><td class=num>{_num(r.n_questionnaires)}</td></tr>"
+            for r in rows.itertuples())
+        parts.append(f"<h3>By {label.lower()}</h3><table class=coverage><tr><th>{label}</th><th>Municipalities</th>"
+                     f"<th>Responding</th><th>%</th><th>Questionnaires</th></tr>{body}</table>")
+
+    parts.append("<h2>Taskforce Oekraïne</h2>")
+    if taskforce.empty:
+        parts.append("<p>No Taskforce counts for this wave.</p>")
+    else:
+        row = taskforce.iloc[0]
+        body = "".join(f"<tr><td>{label}</td><td class=num>{_num(round(float(row[field]), 2) if pd.notna(row[field]) else None)}</td></tr>"
+                       for field, label in TASKFORCE_FIELDS if field in row.index)
+        parts.append(f"<table class=taskforce>{body}</table>"
+                     f'<p class="note">Population reference date: {pd.Timestamp(row["population_reference_date"]).date()}.</p>')
+
+    parts.append("<h2>Questions</h2>")
+    chart_count = 0
+    for section in dict.fromkeys(merged["section"]):
+        parts.append(f"<h2>Section: {html.escape(str(section))}</h2>")
+        for question_id in dict.fromkeys(merged.loc[merged["section"] == section, "question_id"]):
+            rows = merged[merged["question_id"] == question_id]
+            first = rows.iloc[0]
+            parts.append(f"<h3>{html.escape(question_id)}. {html.escape(first.question_label)}</h3>")
+            if first.choice_code is None or pd.isna(first.choice_code):
+                parts.append(f'<p data-question="{question_id}" data-n-answered="{first.n_answered}">Open question: '
+                             f"answered by {first.n_answered} (unit: {html.escape(first.unit)}; texts in the internal exports).</p>")
+                continue
+            body = "".join(
+                f'<tr data-question="{question_id}" data-row="{_attr(r.row_code)}" data-choice="{_attr(r.choice_code)}" '
+                f'data-n-selected="{r.n_selected}" data-n-answered="{r.n_answered}" data-pct="{_attr(r.pct)}">'
+                f"<td>{_num(r.row_label) if pd.notna(r.row_code) else ''}</td><td>{_num(r.choice_label)}</td>"
+                f"<td class=num>{r.n_selected}</td><td class=num>{r.n_answered}</td><td class=num>{_num(r.pct, 1)}</td>"
+                f"<td class=num>{_num(r.pct_weighted, 1)}</td>"
+                f"<td class=num>{'–' if pd.isna(r.ci_lower) else f'{r.ci_lower:.1f} – {r.ci_upper:.1f}'}</td></tr>"
+                for r in rows.itertuples())
+            parts.append(f'<table class=question data-question="{question_id}"><tr><th>Row</th><th>Choice</th><th>n</th>'
+                         f"<th>Base</th><th>%</th><th>Weighted %</th><th>95 % interval</th></tr>{body}</table>"
+                         f'<p class="note">Unit: {html.escape(first.unit)}.</p>')
+            if rows["row_code"].isna().all():
+                figure = bar_chart(f"{question_id} (n = {first.n_answered})", list(rows["choice_label"]),
+                                   [None if pd.isna(v) else float(v) for v in rows["pct"]],
+                                   [(None if pd.isna(w) else float(w), lo, hi)
+                                    for w, lo, hi in zip(rows["pct_weighted"], rows["ci_lower"], rows["ci_upper"])])
+                png, svg = charts_dir / f"{question_id}.png", charts_dir / f"{question_id}.svg"
+                figure.savefig(png, dpi=110)
+                figure.savefig(svg)
+                buffer = io.BytesIO()
+                figure.savefig(buffer, format="svg")
+                plt.close(figure)
+                written += [png, svg]
+                chart_count += 1
+                encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+                parts.append(f'<figure class="chart" data-question="{question_id}"><img alt="Chart of {question_id}" '
+                             f'src="data:image/svg+xml;base64,{encoded}"></figure>')
+
+    parts.append("<h2>Change since the compared wave</h2>")
+    if trend is None:
+        parts.append('<p class="no-trend">There is no compared wave for this wave: no question of it continues a '
+                     "question of an earlier wave.</p>")
+    else:
+        body = "".join(
+            f'<tr data-question="{r.question_id}" data-choice="{_attr(r.choice_code)}" data-change="{_attr(r.pct_point_change)}">'
+            f"<td>{html.escape(r.question_id)}</td><td>{_num(r.row_code)}</td><td>{_num(r.choice_label)}</td>"
+            f"<td>{html.escape(str(r.compared_wave_id))} {html.escape(str(r.compared_question_id))}</td>"
+            f"<td class=num>{_num(r.compared_pct, 1)}</td><td class=num>{_num(r.pct, 1)}</td>"
+            f"<td class=num>{_num(r.pct_point_change, 1)}</td></tr>" for r in trend.itertuples())
+        parts.append("<table class=trend><tr><th>Question</th><th>Row</th><th>Choice</th><th>Compared with</th>"
+                     f"<th>% then</th><th>% now</th><th>Change (points)</th></tr>{body}</table>")
+
+    document = (f'<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8"><title>Report {html.escape(wave_id)}</title>'
+                f"<style>{STYLE}</style></head><body data-wave=\"{html.escape(wave_id)}\" data-charts-expected=\"{chart_count}\">"
+                + "\n".join(parts) + f"<script>{CHECK_SCRIPT}</script></body></html>")
+    report = folder / "report.html"
+    report.write_text(document, encoding="utf-8")
+    return [report] + written
