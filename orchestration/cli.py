@@ -18,6 +18,8 @@ from orchestration.reporting import (
     report_figure_mismatches,
     report_waves_not_loaded,
 )
+from orchestration.partitions import all_waves_tags, register_waves
+from orchestration.survey.landing import discover_landing
 from orchestration.warehouse_io import connect
 
 EXAMPLE_QUERY = (
@@ -32,9 +34,12 @@ def run() -> int:
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
     print(f"Building the warehouse from {settings.landing_dir()} (run history: Dagster UI, `make ui`) ...")
     before = file_identity(settings.warehouse_db_path())
+    # Every wave folder is a partition; the run covers all of them (a missing landing directory is
+    # reported by the run itself).
+    waves = sorted(discover_landing(settings.landing_dir()).waves) if settings.landing_dir().is_dir() else []
     # Warnings and errors only on the console; every event is in the run's log in the Dagster UI.
     result = defs.resolve_job_def("refresh_warehouse").execute_in_process(
-        instance=instance, raise_on_error=False,
+        instance=instance, raise_on_error=False, tags=all_waves_tags(register_waves(instance, waves)),
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
     )
     db_path = settings.warehouse_db_path()

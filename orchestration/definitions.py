@@ -9,7 +9,7 @@ from orchestration.assets.reference import reference_tables
 from orchestration.assets.survey import qualtrics_exports, wave_codebooks
 from orchestration.assets.taskforce import municipality_name_overrides, taskforce_snapshots
 from orchestration.deliverables.assets import DELIVERABLE_ASSETS
-from orchestration.jobs import refresh_warehouse_job
+from orchestration.jobs import refresh_taskforce_job, refresh_warehouse_job
 from orchestration.resources import default_resources
 from orchestration.schedules import nightly_refresh_schedule
 from orchestration.sensors import landing_files_sensor
@@ -29,7 +29,7 @@ ALL_ASSETS = [
 
 defs = Definitions(
     assets=ALL_ASSETS,
-    jobs=[refresh_warehouse_job],
+    jobs=[refresh_warehouse_job, refresh_taskforce_job],
     schedules=[nightly_refresh_schedule],
     sensors=[landing_files_sensor],
     resources=default_resources(),

@@ -69,3 +69,54 @@ def missing_question_findings(connection: duckdb.DuckDBPyConnection) -> list[str
     except duckdb.CatalogException:
         return []
     return [f"{source_file}: {finding}" for source_file, finding in rows]
+
+
+def _markdown(headers: list[str], rows: list[tuple]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    return "\n".join(lines + ["| " + " | ".join(_cell(value) for value in row) + " |" for row in rows])
+
+
+def wave_resolution_markdown(connection: duckdb.DuckDBPyConnection) -> str:
+    """Per wave: its export files and when they were loaded, its response rows by status, the
+    municipalities its valid rows resolved to, and how (resolution methods of the valid rows)."""
+    rows = connection.execute(
+        """
+        with files as (
+            select wave_id, count(*) as files, sum(n_rows) as file_rows, max(loaded_at) as loaded_at
+            from raw.export_files group by wave_id
+        ),
+        statuses as (
+            select wave_id,
+                   count(*) filter (where status = 'valid') as valid,
+                   count(*) filter (where status = 'excluded') as excluded,
+                   count(*) filter (where status = 'quarantined') as quarantined,
+                   count(distinct nis_code) filter (where status = 'valid') as municipalities
+            from marts.mart_respondent_resolution group by wave_id
+        ),
+        methods as (
+            select wave_id, string_agg(method || ' ' || n, ', ' order by n desc, method) as methods
+            from (select wave_id, method, count(*) as n from marts.mart_respondent_resolution
+                  where status = 'valid' group by all)
+            group by wave_id
+        )
+        select wave_id, files.files, strftime(files.loaded_at, '%Y-%m-%d %H:%M:%S UTC'), files.file_rows,
+               statuses.valid, statuses.excluded, statuses.quarantined, statuses.municipalities, methods.methods
+        from files full join statuses using (wave_id) left join methods using (wave_id)
+        order by wave_id
+        """
+    ).fetchall()
+    if not rows:
+        return "(no waves loaded)"
+    return _markdown(["wave", "files", "loaded", "rows", "valid", "excluded", "quarantined", "municipalities",
+                      "resolved by"], rows)
+
+
+def wave_findings_markdown(connection: duckdb.DuckDBPyConnection) -> str:
+    """Data-quality findings per wave and kind (Taskforce and override findings have no wave)."""
+    rows = connection.execute(
+        """
+        select coalesce(wave_id, '(no wave)'), finding_type, count(*)
+        from marts.mart_data_quality_findings group by all order by 1, 3 desc, 2
+        """
+    ).fetchall()
+    return _markdown(["wave", "finding", "rows"], rows) if rows else "No findings."

@@ -1,21 +1,67 @@
-"""Refresh when the landing directory changes: a new wave export, a new Taskforce snapshot, an override."""
+"""Refresh when the landing directory changes, with the smallest job that covers the change:
 
-from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
+- only Taskforce snapshots changed: `refresh_taskforce` (the snapshots and what depends on them);
+- only one wave's folder changed (a new wave, or a wave's files replaced): `refresh_warehouse` for that
+  wave's partition (its files are reloaded, the other waves' raw rows stay; every dbt model is rebuilt);
+- anything else, or no published warehouse yet: `refresh_warehouse` over every wave.
 
-from orchestration.jobs import refresh_warehouse_job
+New wave folders become partitions of `waves` in the same tick.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from dagster import (
+    DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor,
+)
+
+from orchestration.jobs import refresh_taskforce_job, refresh_warehouse_job
+from orchestration.partitions import all_waves_tags, registered_waves, wave_partitions
 from orchestration.resources import WarehouseResource
-from orchestration.survey.landing import landing_fingerprint
+from orchestration.survey.landing import landing_parts
+
+WAVE = "wave:"
+
+
+def plan_refresh(previous: dict[str, str] | None, current: dict[str, str], published: bool) -> tuple[str, str | None]:
+    """(job name, wave id for a one-wave run or None) for a change from `previous` to `current` parts."""
+    changed = {key for key in set(current) | set(previous or {}) if current.get(key) != (previous or {}).get(key)}
+    if previous is not None and published:
+        if changed == {"taskforce"} and "taskforce" in current:
+            return refresh_taskforce_job.name, None
+        if len(changed) == 1 and next(iter(changed)).startswith(WAVE) and next(iter(changed)) in current:
+            return refresh_warehouse_job.name, next(iter(changed)).removeprefix(WAVE)
+    return refresh_warehouse_job.name, None
 
 
 # Running by default: with `make ui` (which starts the daemon) a file dropped in the landing directory
 # refreshes the warehouse within a minute.
-@sensor(job=refresh_warehouse_job, minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING)
+@sensor(jobs=[refresh_warehouse_job, refresh_taskforce_job], minimum_interval_seconds=60,
+        default_status=DefaultSensorStatus.RUNNING)
 def landing_files_sensor(context: SensorEvaluationContext, warehouse: WarehouseResource):
-    """One run per distinct state of the landing files (the fingerprint is the run key and the cursor)."""
+    """One run per distinct state of the landing files; the cursor holds each part's fingerprint."""
     if not warehouse.landing_path.is_dir():
         return SkipReason(f"landing directory {warehouse.landing_path} does not exist yet")
-    fingerprint = landing_fingerprint(warehouse.landing_path)
-    if fingerprint == context.cursor:
+    current = landing_parts(warehouse.landing_path)
+    previous = json.loads(context.cursor) if context.cursor else None
+    if current == previous:
         return SkipReason("no landing file changed since the last run")
-    context.update_cursor(fingerprint)
-    return RunRequest(run_key=fingerprint, tags={"landing_fingerprint": fingerprint})
+    job_name, wave_id = plan_refresh(previous, current, warehouse.published_path.exists())
+    waves = sorted(key.removeprefix(WAVE) for key in current if key.startswith(WAVE))
+    known = registered_waves(context.instance)
+    new = [wave for wave in waves if wave not in known]
+    state = json.dumps(current, sort_keys=True)
+    run_key = hashlib.sha256(state.encode("utf-8")).hexdigest()
+    tags = {"landing_change": job_name if wave_id is None else f"wave {wave_id}"}
+    if wave_id is not None:
+        request = RunRequest(run_key=run_key, job_name=job_name, partition_key=wave_id, tags=tags)
+    elif job_name == refresh_taskforce_job.name:
+        request = RunRequest(run_key=run_key, job_name=job_name, tags=tags)
+    else:
+        request = RunRequest(run_key=run_key, job_name=job_name, tags=tags | all_waves_tags(known + new))
+    return SensorResult(
+        run_requests=[request], cursor=state,
+        dynamic_partitions_requests=[wave_partitions.build_add_request(new)] if new else [],
+    )

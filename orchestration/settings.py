@@ -1,8 +1,13 @@
 """Where things live. Every path the warehouse uses is resolved here, from the environment.
 
 `WAREHOUSE_DB_PATH` and `WAREHOUSE_LANDING_DIR` are honoured by `make run`, Dagster and dbt alike
-(dbt gets the run's absolute path as `--vars`; run by hand it reads `WAREHOUSE_DB_PATH` in
-`dbt_project/profiles.yml`).
+(dbt gets the run's absolute draft path as `DBT_DUCKDB_PATH` in its environment, read by
+`dbt_project/profiles.yml`: an environment variable, unlike `--vars`, keeps dbt's partial parsing valid;
+run by hand, dbt falls back to `WAREHOUSE_DB_PATH`).
+
+DuckDB's memory: `WAREHOUSE_DUCKDB_MEMORY_LIMIT` (default 2.5GB, every DuckDB connection of a run: the
+Python loads and dbt) with spilling to `<warehouse file>.tmp/`, so a large export is bounded by disk,
+not memory; when both run out the run fails and the published warehouse stays as it was.
 """
 
 from __future__ import annotations
@@ -37,3 +42,16 @@ def landing_dir() -> Path:
 def export_min_units() -> int:
     """Public exports suppress rows whose base has fewer units than this (`EXPORT_MIN_UNITS`, default 5)."""
     return int(os.environ.get("EXPORT_MIN_UNITS") or 5)
+
+
+DEFAULT_DUCKDB_MEMORY_LIMIT = "2.5GB"
+
+
+def duckdb_memory_limit() -> str:
+    return os.environ.get("WAREHOUSE_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT
+
+
+def duckdb_temp_dir(db_path: str | os.PathLike[str]) -> Path:
+    """Where DuckDB spills what does not fit in memory: beside the database file it works on."""
+    path = Path(db_path)
+    return path.with_name(path.name + ".tmp")

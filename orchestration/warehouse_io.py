@@ -13,17 +13,40 @@ from typing import Iterator, Mapping
 import duckdb
 import pandas as pd
 
+from orchestration import settings
+
+
+def duckdb_config(db_path: str | Path) -> dict[str, str]:
+    """Memory limit and spill directory of every connection to the warehouse (dbt's come from profiles.yml)."""
+    return {"memory_limit": settings.duckdb_memory_limit(), "temp_directory": str(settings.duckdb_temp_dir(db_path))}
+
 
 @contextlib.contextmanager
 def connect(db_path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     db_path = Path(db_path)
     if not read_only:
         db_path.parent.mkdir(parents=True, exist_ok=True)
-    connection = duckdb.connect(str(db_path), read_only=read_only)
+    try:
+        connection = duckdb.connect(str(db_path), read_only=read_only, config=duckdb_config(db_path))
+    except duckdb.OutOfMemoryException as error:
+        raise OutOfResources(db_path, error) from error
     try:
         yield connection
+    except (duckdb.OutOfMemoryException, duckdb.IOException) as error:
+        raise OutOfResources(db_path, error) from error
     finally:
         connection.close()
+
+
+class OutOfResources(RuntimeError):
+    """DuckDB hit its memory limit with nowhere to spill, or the disk is full."""
+
+    def __init__(self, db_path: Path, error: Exception):
+        super().__init__(
+            f"{db_path}: DuckDB ran out of memory or disk (memory_limit WAREHOUSE_DUCKDB_MEMORY_LIMIT="
+            f"{settings.duckdb_memory_limit()}, spilling to {settings.duckdb_temp_dir(db_path)}): raise the limit "
+            f"or free disk space. The write was rolled back; the published warehouse is unchanged.\n{error}"
+        )
 
 
 def replace_tables(
@@ -62,6 +85,52 @@ def write_compatible_copy(db_path: str | Path, storage_version: str = PUBLISHED_
         connection.execute("copy from database source_db to target_db")
         connection.execute("detach target_db")
     copy_path.replace(db_path)
+
+
+class WaveTables:
+    """Replaces the rows of some waves in raw tables that hold every wave, in one transaction, from frames
+    appended piece by piece (a large export arrives in chunks). Other waves' rows stay as they are; when
+    the run covers every wave a table holds, the table is re-created (so a changed column list applies)."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, schema: str, wave_ids: list[str]):
+        self.connection, self.schema, self.wave_ids = connection, schema, list(wave_ids)
+        self.rows: dict[str, int] = {}
+
+    def __enter__(self) -> "WaveTables":
+        self.connection.execute("begin transaction")
+        self.connection.execute(f'create schema if not exists "{self.schema}"')
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        self.connection.execute("rollback" if kind else "commit")
+
+    def append(self, name: str, frame: pd.DataFrame) -> None:
+        table = f'"{self.schema}"."{name}"'
+        self.connection.register("_incoming_frame", frame)
+        if name not in self.rows:
+            self._start(name, table)
+        self.connection.execute(f"insert into {table} by name select * from _incoming_frame")
+        self.connection.unregister("_incoming_frame")  # not after a failure: the rollback comes first
+        self.rows[name] = self.rows.get(name, 0) + len(frame)
+
+    def finish(self, empty_frames: Mapping[str, pd.DataFrame]) -> None:
+        """Tables that got no rows at all still lose the run's waves (created empty when new)."""
+        for name, frame in empty_frames.items():
+            if name not in self.rows:
+                self.append(name, frame)
+
+    def _start(self, name: str, table: str) -> None:
+        exists = self.connection.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [self.schema, name],
+        ).fetchone()[0]
+        held = set()
+        if exists:
+            held = {wave for (wave,) in self.connection.execute(f"select distinct wave_id from {table}").fetchall()}
+        if not exists or held <= set(self.wave_ids):
+            self.connection.execute(f"create or replace table {table} as select * from _incoming_frame limit 0")
+        else:
+            self.connection.execute(f"delete from {table} where wave_id in (select unnest(?))", [self.wave_ids])
 
 
 def read_csv_as_text(path: str | Path) -> pd.DataFrame:

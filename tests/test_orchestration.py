@@ -6,13 +6,17 @@ import os
 import subprocess
 import sys
 
-from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context
+import json
+from pathlib import Path
 
-from orchestration.assets.dbt import dbt_build_args
+from dagster import SensorResult, SkipReason, build_sensor_context, instance_for_test
+
+from orchestration.assets.dbt import dbt_environment, keep_partial_parse, parse_cache_file, reuse_partial_parse
 from orchestration.definitions import defs
+from orchestration.partitions import RANGE_END, RANGE_START
 from orchestration.resources import WarehouseResource
-from orchestration.sensors import landing_files_sensor
-from orchestration.settings import PROJECT_ROOT
+from orchestration.sensors import landing_files_sensor, plan_refresh
+from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
 
 def test_definitions_validate_through_workspace_yaml(tmp_path):
@@ -31,22 +35,83 @@ def test_the_main_job_selects_every_asset():
             "marts/dim_municipality", "raw/taskforce_counts"} <= keys
 
 
-def test_dbt_gets_the_warehouse_path_of_the_run():
-    assert dbt_build_args("/data/w.duckdb") == ["build", "--vars", '{"warehouse_db_path": "/data/w.duckdb"}']
+def test_dbt_gets_the_warehouse_path_of_the_run_in_its_environment():
+    assert dbt_environment("/data/w.duckdb")["DBT_DUCKDB_PATH"] == "/data/w.duckdb"
+    assert dbt_environment("/data/w.duckdb")["WAREHOUSE_DUCKDB_TEMP_DIR"] == "/data/w.duckdb.tmp"
 
 
-def test_sensor_runs_once_per_landing_state(tmp_path):
+def test_a_second_run_on_the_same_file_reuses_dbts_partial_parse(tmp_path):
+    """dbt-duckdb's partial parse depends on the database path: kept per profile, a second run to the same
+    file parses only what changed (never `Unable to do partial parsing`)."""
+    values = dbt_environment(str(tmp_path / "elsewhere.duckdb"))
+    logs = []
+    for attempt in ("first", "second"):
+        target = tmp_path / attempt
+        reuse_partial_parse(values, target)
+        result = subprocess.run(
+            [str(Path(sys.prefix) / "bin" / "dbt"), "parse", "--target", "dev"], cwd=DBT_PROJECT_DIR,
+            capture_output=True, text=True, timeout=300,
+            env={**os.environ, **values, "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target)},
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        keep_partial_parse(values, target)
+        logs.append(result.stdout)
+    assert "Unable to do partial parsing" not in logs[1], logs[1]
+    parse_cache_file(values).unlink()
+
+
+def test_the_taskforce_job_selects_only_what_depends_on_taskforce_data():
+    keys = {key.to_user_string() for key in defs.resolve_job_def("refresh_taskforce").asset_layer.selected_asset_keys}
+    assert {"raw/taskforce_counts", "staging/stg_taskforce__counts", "marts/mart_taskforce_summary",
+            "warehouse_draft", "published_warehouse"} <= keys
+    assert not keys & {"raw/export_cells", "raw/codebook_questions", "marts/mart_respondent_resolution",
+                       "intermediate/int_respondent_answers", "reference/municipalities_2019_2024"}
+
+
+def test_plan_refresh_picks_the_smallest_job():
+    before = {"wave:w1": "a", "taskforce": "t", "overrides": "o"}
+    assert plan_refresh(before, before | {"taskforce": "t2"}, published=True) == ("refresh_taskforce", None)
+    assert plan_refresh(before, before | {"wave:w2": "b"}, published=True) == ("refresh_warehouse", "w2")
+    assert plan_refresh(before, before | {"wave:w1": "a2"}, published=True) == ("refresh_warehouse", "w1")
+    assert plan_refresh(before, before | {"taskforce": "t2", "wave:w2": "b"}, True) == ("refresh_warehouse", None)
+    assert plan_refresh(before, before | {"overrides": "o2"}, published=True) == ("refresh_warehouse", None)
+    assert plan_refresh({"wave:w1": "a", "wave:w2": "b"}, {"wave:w1": "a"}, True) == ("refresh_warehouse", None)
+    assert plan_refresh(before, before | {"taskforce": "t2"}, published=False) == ("refresh_warehouse", None)
+    assert plan_refresh(None, before, published=True) == ("refresh_warehouse", None)
+
+
+def test_sensor_registers_waves_and_runs_once_per_landing_state(tmp_path):
     landing = tmp_path / "landing"
-    (landing / "taskforce").mkdir(parents=True)
+    (landing / "waves" / "w1").mkdir(parents=True)
+    (landing / "taskforce").mkdir()
+    (landing / "waves" / "w1" / "codebook.yaml").write_text("wave: {id: w1}\n")
     warehouse = WarehouseResource(db_path=str(tmp_path / "w.duckdb"), landing_dir=str(landing))
-    with DagsterInstance.ephemeral() as instance:
-        first = landing_files_sensor(build_sensor_context(instance=instance), warehouse=warehouse)
-        assert isinstance(first, RunRequest)
-        context = build_sensor_context(instance=instance, cursor=first.run_key)
-        assert isinstance(landing_files_sensor(context, warehouse=warehouse), SkipReason)
+    with instance_for_test() as instance:
+        def tick(cursor):
+            result = landing_files_sensor(build_sensor_context(instance=instance, cursor=cursor), warehouse=warehouse)
+            if isinstance(result, SensorResult):
+                for request in result.dynamic_partitions_requests:
+                    instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+            return result
+
+        first = tick(None)
+        (request,) = first.run_requests
+        assert request.job_name == "refresh_warehouse" and request.tags[RANGE_START] == request.tags[RANGE_END] == "w1"
+        assert instance.get_dynamic_partitions("waves") == ["w1"]
+        assert isinstance(tick(first.cursor), SkipReason)
+
+        Path(warehouse.db_path).write_bytes(b"published")  # from here on a published warehouse exists
         (landing / "taskforce" / "new.csv").write_text("peildatum,nis_code,gemeente,personen,minderjarigen\n")
-        again = landing_files_sensor(build_sensor_context(instance=instance, cursor=first.run_key), warehouse=warehouse)
-        assert isinstance(again, RunRequest) and again.run_key != first.run_key
+        second = tick(first.cursor)
+        assert [r.job_name for r in second.run_requests] == ["refresh_taskforce"]
+
+        (landing / "waves" / "w2").mkdir()
+        (landing / "waves" / "w2" / "codebook.yaml").write_text("wave: {id: w2}\n")
+        third = tick(second.cursor)
+        (request,) = third.run_requests
+        assert (request.job_name, request.partition_key) == ("refresh_warehouse", "w2")
+        assert instance.get_dynamic_partitions("waves") == ["w1", "w2"]
+        assert json.loads(third.cursor).keys() == {"wave:w1", "wave:w2", "taskforce"}
 
 
 def materialization_metadata(result, *path: str) -> dict:

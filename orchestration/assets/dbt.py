@@ -1,21 +1,32 @@
 """The dbt project as Dagster assets; dbt tests become asset checks."""
 
+import hashlib
 import json
-from typing import Any, Mapping
+import os
+import shutil
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Mapping
 
 from dagster import AssetExecutionContext, AssetKey, MetadataValue, Output
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import dbt_project
+from orchestration import settings
 from orchestration.reporting import (
     mismatches_markdown,
     not_loaded_sentence,
     report_figure_mismatches,
     report_waves_not_loaded,
+    wave_findings_markdown,
+    wave_resolution_markdown,
 )
 from orchestration.resources import WarehouseResource
 
 REPORT_FIGURES = AssetKey(["marts", "mart_report_figures"])
+RESOLUTION = AssetKey(["marts", "mart_respondent_resolution"])
+FINDINGS = AssetKey(["marts", "mart_data_quality_findings"])
 
 
 class WarehouseDbtTranslator(DagsterDbtTranslator):
@@ -36,9 +47,60 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
         return super().get_group_name(dbt_resource_props)
 
 
-def dbt_build_args(db_path: str) -> list[str]:
-    """`dbt build` against the warehouse file of the run (absolute; dbt runs inside dbt_project/)."""
-    return ["build", "--vars", json.dumps({"warehouse_db_path": db_path})]
+PARTIAL_PARSE = "partial_parse.msgpack"
+PARSE_CACHE_DIR = settings.DBT_PROJECT_DIR / "target" / "partial_parse_by_profile"
+
+
+def dbt_environment(db_path: str) -> dict[str, str]:
+    """What dbt's profiles.yml reads: the run's database file (absolute; dbt runs inside dbt_project/),
+    DuckDB's memory limit and spill folder. Environment variables, not `--vars` (any change of `--vars`
+    makes dbt re-parse everything)."""
+    return {
+        "DBT_DUCKDB_PATH": db_path,
+        "WAREHOUSE_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit(),
+        "WAREHOUSE_DUCKDB_TEMP_DIR": str(settings.duckdb_temp_dir(db_path)),
+    }
+
+
+@contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """`values` in os.environ while dbt's process starts (DbtCliResource passes os.environ on), then restored."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def parse_cache_file(environment_values: Mapping[str, str]) -> Path:
+    """dbt checks a partial parse against the profile's connection values (dbt-duckdb: the path and the
+    settings), so it is kept per profile: the packaged one matches no run's draft path."""
+    key = hashlib.sha256(json.dumps(dict(environment_values), sort_keys=True).encode("utf-8")).hexdigest()[:16]
+    return PARSE_CACHE_DIR / f"{key}.msgpack"
+
+
+def reuse_partial_parse(environment_values: Mapping[str, str], target_path: Path) -> None:
+    """Start the run's dbt target folder from the partial parse of the last run with the same profile
+    (dagster-dbt copies the packaged one only when there is none). dbt re-parses changed files itself."""
+    cached = parse_cache_file(environment_values)
+    if cached.exists():
+        target_path.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cached, target_path / PARTIAL_PARSE)
+
+
+def keep_partial_parse(environment_values: Mapping[str, str], target_path: Path) -> None:
+    written = target_path / PARTIAL_PARSE
+    if written.exists():
+        cached = parse_cache_file(environment_values)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name(f"{cached.name}.{uuid.uuid4().hex[:7]}")
+        shutil.copyfile(written, partial)
+        os.replace(partial, cached)  # atomic: a concurrent run reads the old or the new file, never half
 
 
 @dbt_assets(
@@ -50,11 +112,20 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
     """Builds and tests every model, then adds row counts and, on mart_report_figures, the figures that
     do not match. Outputs wait until dbt has finished: DuckDB lets one process write at a time."""
     outputs = []
-    for event in dbt.cli(dbt_build_args(str(warehouse.ensure_draft())), context=context).stream():
-        if isinstance(event, Output):
-            outputs.append(event)
-        else:
-            yield event
+    values = dbt_environment(str(warehouse.ensure_draft()))
+    run = f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    target_path = settings.DBT_PROJECT_DIR / "target" / run
+    reuse_partial_parse(values, target_path)
+    with environment(values):
+        invocation = dbt.cli(["build"], context=context, target_path=target_path)
+    try:
+        for event in invocation.stream():
+            if isinstance(event, Output):
+                outputs.append(event)
+            else:
+                yield event
+    finally:
+        keep_partial_parse(values, target_path)
     with warehouse.connect(read_only=True) as connection:
         for output in outputs:
             asset_key = context.asset_key_for_output(output.output_name)
@@ -66,6 +137,10 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
                     context.log.info(not_loaded_sentence(not_loaded))
                 metadata |= {"figures_not_matching": len(rows), "report_waves_not_loaded": ", ".join(not_loaded),
                              "not_matching": MetadataValue.md(mismatches_markdown(rows, not_loaded))}
+            elif asset_key == RESOLUTION:
+                metadata |= {"per_wave": MetadataValue.md(wave_resolution_markdown(connection))}
+            elif asset_key == FINDINGS:
+                metadata |= {"per_wave": MetadataValue.md(wave_findings_markdown(connection))}
             yield output.with_metadata({**output.metadata, **metadata})
 
 

@@ -1,21 +1,28 @@
-"""Wave codebooks and Qualtrics exports from the landing directory into the `raw` schema, verbatim."""
+"""Wave codebooks and Qualtrics exports from the landing directory into the `raw` schema, verbatim.
+
+Both are partitioned by wave (orchestration/partitions.py): a run loads the waves of its partitions and
+replaces only their rows; a run without partitions (tests, a hand-run materialize) loads every wave in
+the landing directory."""
 
 import datetime as dt
 from pathlib import Path
 from typing import Callable, Iterable, TypeVar
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, Failure, MaterializeResult, MetadataValue, multi_asset
+from dagster import (
+    AssetExecutionContext, AssetKey, AssetSpec, BackfillPolicy, Failure, MaterializeResult, MetadataValue, multi_asset,
+)
 
 from orchestration.assets.landing import landing_directory
 from orchestration.assets.publish import warehouse_draft
+from orchestration.partitions import wave_partitions
 from orchestration.resources import WarehouseResource
 from orchestration.settings import SURVEY_SEEDS_DIR
 from orchestration.survey.codebook import Codebook, CodebookError, codebook_frames, comparison_problems, load_codebook
-from orchestration.survey.landing import discover_landing, relative_name
-from orchestration.survey.qualtrics_reader import CsvFileError, export_frames, file_sha256, read_export
-from orchestration.survey.raw_tables import stack_frames
-from orchestration.warehouse_io import replace_tables
+from orchestration.survey.landing import LandingInventory, discover_landing, relative_name
+from orchestration.survey.qualtrics_reader import CsvFileError, export_frame_chunks, file_sha256, stream_export
+from orchestration.survey.raw_tables import empty_frame, stack_frames
+from orchestration.warehouse_io import WaveTables, replace_tables
 
 T = TypeVar("T")
 RAW_SCHEMA = "raw"
@@ -58,23 +65,54 @@ def write_raw(warehouse: WarehouseResource, frames: dict[str, pd.DataFrame], met
         yield MaterializeResult(asset_key=AssetKey([RAW_SCHEMA, name]), metadata={"dagster/row_count": rows, **extra})
 
 
+def run_waves(context: AssetExecutionContext, inventory: LandingInventory) -> list[str]:
+    """The waves this run loads: its partitions, or every wave in the landing directory (no partitions)."""
+    if not (context.has_partition_key or context.has_partition_key_range):
+        return sorted(inventory.waves)
+    waves = list(context.partition_keys)
+    missing = [wave_id for wave_id in waves if wave_id not in inventory.waves]
+    if missing:
+        raise Failure(description=(
+            f"wave partition(s) {', '.join(missing)} have no waves/<wave_id>/ folder in {inventory.landing_dir}; "
+            "nothing was replaced (a wave leaves the warehouse only on purpose: delete its partition and rebuild)"
+        ))
+    return waves
+
+
+def write_wave_rows(warehouse: WarehouseResource, waves: list[str], tables: tuple[str, ...],
+                    pieces: Iterable[tuple[str, pd.DataFrame]], metadata: dict | None = None):
+    """Replaces the rows of `waves` in `tables` (one transaction) and reports a materialization per table."""
+    with warehouse.connect() as connection:
+        with WaveTables(connection, RAW_SCHEMA, waves) as writer:
+            for name, frame in pieces:
+                writer.append(name, frame)
+            writer.finish({name: empty_frame(name) for name in tables})
+    for name in tables:
+        extra = (metadata or {}).get(name, {})
+        yield MaterializeResult(asset_key=AssetKey([RAW_SCHEMA, name]),
+                                metadata={"dagster/row_count": writer.rows[name], "waves": ", ".join(waves), **extra})
+
+
 def bundled_codebook(wave_id: str) -> Path | None:
     """The codebook this project ships for a known wave (`seeds/survey/<wave_id>_codebook.yaml`)."""
     path = SURVEY_SEEDS_DIR / f"{wave_id}_codebook.yaml"
     return path if path.is_file() else None
 
 
-@multi_asset(specs=raw_specs(CODEBOOK_TABLES, "Questionnaires of every wave in the landing directory"))
+@multi_asset(specs=raw_specs(CODEBOOK_TABLES, "Questionnaires of every wave in the landing directory"),
+             partitions_def=wave_partitions, backfill_policy=BackfillPolicy.single_run())
 def wave_codebooks(context: AssetExecutionContext, warehouse: WarehouseResource):
     """Validates each `waves/<wave_id>/codebook.yaml` (for a wave without one, the codebook this project
     ships for it, if any), then each `comparable_to` against the earlier wave's codebook (the landing's,
     else the bundled one); any defect stops the load with every problem listed."""
     landing = warehouse.landing_path
     inventory = discover_landing(landing)
+    waves = run_waves(context, inventory)
     loaded_at = dt.datetime.now(dt.UTC)
     codebooks: dict[str, tuple[Codebook, Path]] = {}
     problems = []
-    for wave_id, files in sorted(inventory.waves.items()):
+    for wave_id in waves:
+        files = inventory.waves[wave_id]
         codebook_path = files.codebook_path or bundled_codebook(wave_id)
         if codebook_path is None:
             problems.append(f"waves/{wave_id}/: no codebook.yaml, so its exports cannot be read")
@@ -91,7 +129,7 @@ def wave_codebooks(context: AssetExecutionContext, warehouse: WarehouseResource)
             continue
         codebooks[wave_id] = (codebook, codebook_path)
     for wave_id, (codebook, codebook_path) in codebooks.items():
-        compared = comparison_problems(codebook, lambda earlier: earlier_codebook(earlier, codebooks))
+        compared = comparison_problems(codebook, lambda earlier: earlier_codebook(earlier, codebooks, inventory))
         if compared:
             problems.append(str(CodebookError(str(codebook_path), compared)))
     if problems:
@@ -103,16 +141,19 @@ def wave_codebooks(context: AssetExecutionContext, warehouse: WarehouseResource)
         frames.append(codebook_frames(
             codebook, source_file=source_file, file_sha256=file_sha256(codebook_path), loaded_at=loaded_at,
         ))
-    yield from write_raw(warehouse, stack(frames, CODEBOOK_TABLES))
+    yield from write_wave_rows(warehouse, waves, CODEBOOK_TABLES, stack(frames, CODEBOOK_TABLES).items())
 
 
-def earlier_codebook(wave_id: str, landing_codebooks: dict[str, tuple[Codebook, Path]]) -> Codebook | None:
-    """The codebook a `comparable_to` is checked against: the landing's for that wave, else the bundled one
-    (a wave the project knows but this landing does not hold); None for an unknown wave. A bundled
-    codebook that is itself invalid counts as unknown rather than hiding its own problems here."""
-    if wave_id in landing_codebooks:
-        return landing_codebooks[wave_id][0]
-    path = bundled_codebook(wave_id)
+def earlier_codebook(wave_id: str, run_codebooks: dict[str, tuple[Codebook, Path]],
+                     inventory: LandingInventory) -> Codebook | None:
+    """The codebook a `comparable_to` is checked against: the one this run loads for that wave, else the
+    landing's (a wave outside this run's partitions), else the bundled one (a wave the project knows but
+    this landing does not hold); None for an unknown wave. An earlier codebook that is itself invalid
+    counts as unknown rather than hiding its own problems here."""
+    if wave_id in run_codebooks:
+        return run_codebooks[wave_id][0]
+    files = inventory.waves.get(wave_id)
+    path = (files.codebook_path if files else None) or bundled_codebook(wave_id)
     if path is None:
         return None
     try:
@@ -121,20 +162,39 @@ def earlier_codebook(wave_id: str, landing_codebooks: dict[str, tuple[Codebook, 
         return None
 
 
-@multi_asset(specs=raw_specs(EXPORT_TABLES, "Every Qualtrics export row and non-blank cell, verbatim"))
-def qualtrics_exports(warehouse: WarehouseResource):
-    """Lands every export of every wave with file name, row number, sha256 and load time, whatever its quality.
-    Rows are judged later, in dbt; only a file that is not a readable export stops the load."""
+@multi_asset(specs=raw_specs(EXPORT_TABLES, "Every Qualtrics export row and non-blank cell, verbatim"),
+             partitions_def=wave_partitions, backfill_policy=BackfillPolicy.single_run())
+def qualtrics_exports(context: AssetExecutionContext, warehouse: WarehouseResource):
+    """Lands every export of the run's waves with file name, row number, sha256 and load time, whatever its
+    quality. Rows are judged later, in dbt; only a file that is not a readable export stops the load.
+    Exports stream into DuckDB in chunks, so their size is bounded by disk, not memory."""
     landing = warehouse.landing_path
+    inventory = discover_landing(landing)
+    waves = run_waves(context, inventory)
     loaded_at = dt.datetime.now(dt.UTC)
-    wave_of = {path: wave_id for wave_id, files in discover_landing(landing).waves.items() for path in files.export_paths}
-    frames = read_files(
-        sorted(wave_of, key=lambda path: (wave_of[path], path)),
-        lambda path: export_frames(read_export(path), wave_id=wave_of[path],
-                                   source_file=relative_name(path, landing), loaded_at=loaded_at),
-        "exports",
-    )
-    tables = stack(frames, EXPORT_TABLES)
-    summary = tables["export_files"][["source_file", "header_format", "delimiter", "encoding", "n_rows"]]
-    files = MetadataValue.md(summary.to_markdown(index=False) if len(summary) else "(no exports)")
-    yield from write_raw(warehouse, tables, {"export_files": {"files": files}})
+    files: list[pd.DataFrame] = []
+    problems: list[str] = []
+
+    def pieces():
+        for wave_id in waves:
+            for path in inventory.waves[wave_id].export_paths:
+                try:
+                    chunks = export_frame_chunks(stream_export(path), wave_id=wave_id,
+                                                 source_file=relative_name(path, landing), loaded_at=loaded_at)
+                    for name, frame in chunks:
+                        if name == "export_files":
+                            files.append(frame)
+                        yield name, frame
+                except CsvFileError as error:  # go on: every broken file is listed, then nothing is kept
+                    problems.append(str(error))
+        if problems:
+            raise Failure(description="exports not loaded; the warehouse is unchanged:\n" + "\n".join(problems))
+
+    results = list(write_wave_rows(warehouse, waves, EXPORT_TABLES, pieces()))
+    summary = stack_frames(files, "export_files")
+    listing = summary[["wave_id", "source_file", "header_format", "delimiter", "encoding", "n_rows", "loaded_at"]]
+    table = MetadataValue.md(listing.to_markdown(index=False) if len(listing) else "(no exports)")
+    for result in results:
+        if result.asset_key == AssetKey([RAW_SCHEMA, "export_files"]):
+            result = MaterializeResult(asset_key=result.asset_key, metadata={**result.metadata, "files": table})
+        yield result

@@ -107,8 +107,27 @@ def unused_files(inventory: LandingInventory) -> list[Path]:
 def landing_fingerprint(landing_dir: str | Path) -> str:
     """A stable hash of the landing files' relative paths, sizes and modification times (a sensor cursor)."""
     inventory = discover_landing(landing_dir)
+    return _hash(inventory, inventory.all_paths())
+
+
+def landing_parts(landing_dir: str | Path) -> dict[str, str]:
+    """One fingerprint per part that can be refreshed on its own: `wave:<wave_id>` per wave folder,
+    `taskforce` and `overrides` (absent when there is no such file)."""
+    inventory = discover_landing(landing_dir)
+    parts = {
+        f"wave:{wave_id}": _hash(inventory, ([files.codebook_path] if files.codebook_path else []) + list(files.export_paths))
+        for wave_id, files in inventory.waves.items()
+    }
+    if inventory.taskforce_paths:
+        parts["taskforce"] = _hash(inventory, inventory.taskforce_paths)
+    if inventory.override_path:
+        parts["overrides"] = _hash(inventory, [inventory.override_path])
+    return parts
+
+
+def _hash(inventory: LandingInventory, paths) -> str:
     entries = []
-    for path in inventory.all_paths():
+    for path in paths:
         stat = path.stat()
         entries.append((relative_name(path, inventory.landing_dir), stat.st_size, stat.st_mtime_ns))
     return hashlib.sha256(json.dumps(sorted(entries)).encode("utf-8")).hexdigest()

@@ -32,9 +32,10 @@ import datetime as dt
 import hashlib
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import chain, islice
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import pandas as pd
 
@@ -67,13 +68,16 @@ class ExportFormatError(CsvFileError):
 
 @dataclass(frozen=True)
 class DecodedCsv:
-    """A CSV file's text with how it was written: what every raw-table row records about its file."""
+    """How a CSV file is written: what every raw-table row records about its file. The text itself is not
+    held: `open_text()` streams it, so a file of any size is read in constant memory."""
 
     source: str
-    text: str
     encoding: str  # 'utf-8', 'utf-8-sig', 'cp1252' (or 'utf-16' for a Qualtrics TSV download)
     delimiter: str
     sha256: str
+
+    def open_text(self) -> io.TextIOWrapper:
+        return open(self.source, encoding=self.encoding, newline="")
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,7 @@ class ParsedExport:
     file: DecodedCsv
     header_format: str  # 'qualtrics' or 'legacy'
     columns: tuple[HeaderColumn, ...]
-    rows: list[DataRow]
+    rows: list[DataRow] | Iterator[DataRow]  # an iterator from `stream_export`: read it once
 
     @property
     def column_names(self) -> list[str]:
@@ -116,31 +120,65 @@ def file_sha256(path: str | Path) -> str:
 # --- shared with flat_files: decoding, sniffing, records ------------------------------------------------
 
 def decode_csv_file(path: str | Path, error: type[CsvFileError] = CsvFileError) -> DecodedCsv:
-    """Read a file, decide its encoding and separator; raise `error` for an empty or undecodable file."""
+    """Decide a file's encoding and separator in one streaming pass (sha256 on the way); raise `error`
+    for an empty or undecodable file."""
     source = str(path)
-    raw = Path(path).read_bytes()
-    sha256 = hashlib.sha256(raw).hexdigest()
-    text, encoding = _decode(raw, source, error)
-    if not text.strip():
-        raise error(source, None, "file is empty")
-    return DecodedCsv(source, text, encoding, _sniff_delimiter(text, source, error), sha256)
-
-
-def _decode(raw: bytes, source: str, error: type[CsvFileError]) -> tuple[str, str]:
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    with open(path, "rb") as handle:
+        start = handle.read(4)
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         candidates = ("utf-16",)
-    elif raw.startswith(codecs.BOM_UTF8):
+    elif start.startswith(codecs.BOM_UTF8):
         candidates = ("utf-8-sig",)  # a BOM promises UTF-8: no cp1252 fallback
     else:
         candidates = ("utf-8", "cp1252")  # Excel's "CSV (;)" on a Belgian Windows writes cp1252
     for encoding in candidates:
+        scan = _scan(path, encoding)
+        if scan.failure is None:
+            break
+    else:
+        offset, byte, line = scan.failure
+        tried = " nor ".join(candidates)
+        raise error(source, line, f"byte 0x{byte:02x} is neither {tried}: not a text export")
+    if not scan.has_text:
+        raise error(source, None, "file is empty")
+    return DecodedCsv(source, encoding, _sniff_delimiter(scan.first_text, source, error), scan.sha256)
+
+
+@dataclass(frozen=True)
+class _Scan:
+    sha256: str
+    first_text: str  # the first characters (up to _SNIFF_LIMIT), for the separator
+    has_text: bool
+    failure: tuple[int, int, int] | None  # (byte offset, byte, line) of the first undecodable byte
+
+
+def _scan(path: str | Path, encoding: str) -> _Scan:
+    """Decode the whole file block by block without keeping it: valid in `encoding`, not blank?"""
+    digest, decoder = hashlib.sha256(), codecs.getincrementaldecoder(encoding)()
+    first, has_text, offset, lines = [], False, 0, 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+            pending = decoder.getstate()[0]
+            try:
+                text = decoder.decode(block)
+            except UnicodeDecodeError as failure:
+                data = pending + block
+                position = offset - len(pending) + failure.start
+                newlines = lines - pending.count(b"\n") + data.count(b"\n", 0, failure.start)
+                return _Scan("", "", False, (position, data[failure.start], newlines + 1))
+            if sum(map(len, first)) < _SNIFF_LIMIT:
+                first.append(text)
+            has_text = has_text or not text.isspace() and text != ""
+            offset += len(block)
+            lines += block.count(b"\n")
         try:
-            return raw.decode(encoding), encoding
-        except UnicodeDecodeError as failure:
-            last = failure
-    line = raw.count(b"\n", 0, last.start) + 1
-    tried = " nor ".join(candidates)
-    raise error(source, line, f"byte 0x{raw[last.start]:02x} is neither {tried}: not a text export")
+            text = decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return _Scan("", "", False, (offset, 0, lines + 1))
+        first.append(text)
+        has_text = has_text or bool(text.strip())
+    return _Scan(digest.hexdigest(), "".join(first)[:_SNIFF_LIMIT], has_text, None)
 
 
 def _sniff_delimiter(text: str, source: str, error: type[CsvFileError]) -> str:
@@ -170,28 +208,36 @@ def iter_csv_records(decoded: DecodedCsv, error: type[CsvFileError] = CsvFileErr
     (a bare quote inside an unquoted cell, `5" scherm`, is fine).
     """
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_SIZE_LIMIT))
-    reader = csv.reader(io.StringIO(decoded.text, newline=""), delimiter=decoded.delimiter, strict=True)
-    while True:
-        start = reader.line_num + 1
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as failure:
-            raise error(
-                decoded.source, start, f"cannot parse the record starting here ({failure}): check its quotes"
-            ) from failure
-        if not fields or (len(fields) == 1 and fields[0].strip() == ""):
-            continue
-        if fields[-1].endswith("\r"):
-            fields[-1] = fields[-1][:-1]
-        yield start, fields
+    with decoded.open_text() as text:
+        reader = csv.reader(text, delimiter=decoded.delimiter, strict=True)
+        while True:
+            start = reader.line_num + 1
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as failure:
+                raise error(
+                    decoded.source, start, f"cannot parse the record starting here ({failure}): check its quotes"
+                ) from failure
+            if not fields or (len(fields) == 1 and fields[0].strip() == ""):
+                continue
+            if fields[-1].endswith("\r"):
+                fields[-1] = fields[-1][:-1]
+            yield start, fields
 
 
 # --- exports --------------------------------------------------------------------------------------------
 
 def read_export(path: str | Path) -> ParsedExport:
     """Parse one export file (any accepted layout); raise `ExportFormatError` if it is none of them."""
+    parsed = stream_export(path)
+    return replace(parsed, rows=list(parsed.rows))
+
+
+def stream_export(path: str | Path) -> ParsedExport:
+    """`read_export` with the data rows as an iterator read from the file as they are consumed (large
+    exports): header problems raise here, a broken record raises when the iteration reaches it."""
     decoded = decode_csv_file(path, ExportFormatError)
     records = iter_csv_records(decoded, ExportFormatError)
     header: list[tuple[int, list[str]]] = []
@@ -219,7 +265,7 @@ def read_export(path: str | Path) -> ParsedExport:
         )
     _check_names(decoded.source, header[0][0], columns)
 
-    rows = [DataRow(number, line, fields) for number, (line, fields) in enumerate([*pending, *records], start=1)]
+    rows = (DataRow(number, line, fields) for number, (line, fields) in enumerate(chain(pending, records), start=1))
     return ParsedExport(decoded, header_format, tuple(columns), rows)
 
 
@@ -299,51 +345,69 @@ def _check_names(source: str, line: int, columns: list[HeaderColumn]) -> None:
 
 # --- raw tables -----------------------------------------------------------------------------------------
 
+CHUNK_ROWS = 20_000  # rows per chunk of a streamed export: ~1.5 M cells, ~150 MB of Python objects
+
+
 def export_frames(
     parsed: ParsedExport, *, wave_id: str, source_file: str, loaded_at: dt.datetime
 ) -> dict[str, pd.DataFrame]:
     """The four raw tables of one export: files, columns, rows and (non-blank) cells."""
-    decoded, columns, rows = parsed.file, parsed.columns, parsed.rows
-    width = len(columns)
+    chunks: dict[str, list[pd.DataFrame]] = {}
+    for name, frame in export_frame_chunks(parsed, wave_id=wave_id, source_file=source_file, loaded_at=loaded_at):
+        chunks.setdefault(name, []).append(frame)
+    return {name: pd.concat(chunks[name], ignore_index=True) if len(chunks[name]) > 1 else chunks[name][0]
+            for name in ("export_files", "export_columns", "export_rows", "export_cells")}
 
-    export_files = typed_frame(
-        wave_id=[wave_id], source_file=[source_file], file_sha256=[decoded.sha256],
-        header_format=[parsed.header_format], delimiter=[decoded.delimiter], encoding=[decoded.encoding],
-        n_columns=([width], "int64"), n_rows=([len(rows)], "int64"), loaded_at=loaded_at_column(loaded_at, 1),
-    )
-    export_columns = typed_frame(
+
+def export_frame_chunks(
+    parsed: ParsedExport, *, wave_id: str, source_file: str, loaded_at: dt.datetime, chunk_rows: int = CHUNK_ROWS
+) -> Iterator[tuple[str, pd.DataFrame]]:
+    """(table, frame) pieces of the four raw tables, `chunk_rows` data rows at a time, so an export of any
+    size is held in memory one chunk at a time (`parsed` from `stream_export`). `export_files` comes last:
+    it needs the row count."""
+    decoded, columns = parsed.file, parsed.columns
+    width = len(columns)
+    yield "export_columns", typed_frame(
         wave_id=[wave_id] * width, source_file=[source_file] * width,
         column_position=([column.position for column in columns], "int64"),
         column_name=[column.name for column in columns], column_label=[column.label for column in columns],
         import_id=[column.import_id for column in columns], time_zone=[column.time_zone for column in columns],
         choice_id=[column.choice_id for column in columns],
     )
-    n_fields = [len(row.fields) for row in rows]
-    export_rows = typed_frame(
-        wave_id=[wave_id] * len(rows), source_file=[source_file] * len(rows),
-        file_sha256=[decoded.sha256] * len(rows),
-        source_row=([row.source_row for row in rows], "int64"),
-        source_line=([row.source_line for row in rows], "int64"),
-        n_fields=(n_fields, "int64"),
-        row_issue=[None if count == width else f"row has {count} fields, header has {width}" for count in n_fields],
-        loaded_at=loaded_at_column(loaded_at, len(rows)),
+    names = parsed.column_names  # grows by `_extra_<n>` for the widest ragged row so far
+    rows_iter, n_rows, first = iter(parsed.rows), 0, True
+    while True:
+        rows = list(islice(rows_iter, chunk_rows))
+        if not rows and not first:
+            break
+        first = False
+        n_rows += len(rows)
+        n_fields = [len(row.fields) for row in rows]
+        yield "export_rows", typed_frame(
+            wave_id=[wave_id] * len(rows), source_file=[source_file] * len(rows),
+            file_sha256=[decoded.sha256] * len(rows),
+            source_row=([row.source_row for row in rows], "int64"),
+            source_line=([row.source_line for row in rows], "int64"),
+            n_fields=(n_fields, "int64"),
+            row_issue=[None if count == width else f"row has {count} fields, header has {width}" for count in n_fields],
+            loaded_at=loaded_at_column(loaded_at, len(rows)),
+        )
+        yield "export_cells", _cells_frame(rows, names, width, wave_id, source_file)
+        if len(rows) < chunk_rows:
+            break
+    yield "export_files", typed_frame(
+        wave_id=[wave_id], source_file=[source_file], file_sha256=[decoded.sha256],
+        header_format=[parsed.header_format], delimiter=[decoded.delimiter], encoding=[decoded.encoding],
+        n_columns=([width], "int64"), n_rows=([n_rows], "int64"), loaded_at=loaded_at_column(loaded_at, 1),
     )
-    return {
-        "export_files": export_files,
-        "export_columns": export_columns,
-        "export_rows": export_rows,
-        "export_cells": _cells_frame(parsed, wave_id, source_file),
-    }
 
 
-def _cells_frame(parsed: ParsedExport, wave_id: str, source_file: str) -> pd.DataFrame:
-    """One row per non-blank cell. A plain loop: 100k rows x 150 columns takes a few seconds."""
-    width = len(parsed.columns)
-    names = parsed.column_names  # grows by `_extra_<n>` for the widest ragged row
+def _cells_frame(rows: Iterable[DataRow], names: list[str], width: int, wave_id: str, source_file: str) -> pd.DataFrame:
+    """One row per non-blank cell. `names` is extended in place by `_extra_<n>` for ragged rows."""
     row_numbers: list[int] = []
     positions: list[int] = []
     values: list[str] = []
-    for row in parsed.rows:
+    for row in rows:
         fields = row.fields
         if len(fields) > len(names):
             names += [f"_extra_{index + 1 - width}" for index in range(len(names), len(fields))]

@@ -1,0 +1,141 @@
+"""Partial refreshes: one wave's partition, the Taskforce job, and a run that runs out of memory."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import duckdb
+from dagster import AssetKey, DagsterInstance, instance_for_test, materialize
+
+from orchestration.assets.landing import landing_directory
+from orchestration.assets.publish import warehouse_draft
+from orchestration.assets.survey import qualtrics_exports, wave_codebooks
+from orchestration.definitions import ALL_ASSETS
+from orchestration.jobs import refresh_taskforce_job
+from orchestration.resources import WarehouseResource, dbt_resource
+from synthetic import build_wave1_sample, write_landing
+
+from conftest import build_warehouse
+
+WAVE_ASSETS = [warehouse_draft, landing_directory, wave_codebooks, qualtrics_exports]
+
+
+def rows_per_wave(db_path: Path) -> dict[str, tuple[int, object]]:
+    with duckdb.connect(str(db_path), read_only=True) as connection:
+        return {wave: (rows, loaded) for wave, rows, loaded in connection.execute(
+            "select wave_id, count(*), max(loaded_at) from raw.export_rows group by 1").fetchall()}
+
+
+def test_a_wave_partition_reloads_that_wave_and_leaves_the_others(tmp_path):
+    landing = tmp_path / "landing"
+    write_landing(build_wave1_sample(), landing)
+    copy = landing / "waves" / "w0_copy"
+    shutil.copytree(landing / "waves" / "w1_2023", copy)
+    codebook = copy / "codebook.yaml"
+    codebook.write_text(codebook.read_text(encoding="utf-8").replace("id: w1_2023", "id: w0_copy"), encoding="utf-8")
+    warehouse = WarehouseResource(db_path=str(tmp_path / "w.duckdb"), landing_dir=str(landing))
+    with instance_for_test() as instance:
+        instance.add_dynamic_partitions("waves", ["w1_2023", "w0_copy"])
+        first = materialize(WAVE_ASSETS, resources={"warehouse": warehouse}, instance=instance,
+                            tags={"dagster/asset_partition_range_start": "w1_2023",
+                                  "dagster/asset_partition_range_end": "w0_copy"})
+        assert first.success
+        before = rows_per_wave(warehouse.draft_path)
+        assert before["w0_copy"][0] == before["w1_2023"][0] > 0
+
+        exports = sorted((landing / "waves" / "w1_2023").glob("*.csv"))
+        for path in exports[1:]:
+            path.unlink()
+        second = materialize(WAVE_ASSETS, resources={"warehouse": warehouse}, instance=instance,
+                             partition_key="w1_2023", selection=WAVE_ASSETS[1:])  # the same draft
+        assert second.success
+        after = rows_per_wave(warehouse.draft_path)
+        assert after["w0_copy"] == before["w0_copy"]
+        assert after["w1_2023"][0] < before["w1_2023"][0] and after["w1_2023"][1] > before["w1_2023"][1]
+        partitions = {event.event_specific_data.materialization.partition
+                      for event in second.get_asset_materialization_events()
+                      if event.event_specific_data.materialization.asset_key == AssetKey(["raw", "export_rows"])}
+        assert partitions == {"w1_2023"}
+        keys = instance.get_materialized_partitions(AssetKey(["raw", "export_rows"]))
+        assert keys == {"w1_2023", "w0_copy"}
+
+
+def test_a_wave_partition_without_its_folder_stops_the_run(tmp_path):
+    landing = tmp_path / "landing"
+    write_landing(build_wave1_sample(), landing)
+    warehouse = WarehouseResource(db_path=str(tmp_path / "w.duckdb"), landing_dir=str(landing))
+    with instance_for_test() as instance:
+        instance.add_dynamic_partitions("waves", ["w9_gone"])
+        result = materialize(WAVE_ASSETS, resources={"warehouse": warehouse}, instance=instance,
+                             partition_key="w9_gone", raise_on_error=False)
+    assert not result.success
+    failures = failure_text(result)
+    assert "w9_gone have no waves/<wave_id>/ folder" in failures
+
+
+def failure_text(result) -> str:
+    """What the failed steps said: the error and, for a dagster Failure, its description."""
+    texts = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            data = event.step_failure_data
+            error = data.error
+            while error is not None:
+                texts.append(error.message)
+                error = error.cause
+            if data.user_failure_data:
+                texts.append(data.user_failure_data.description or "")
+    return "\n".join(texts)
+
+
+def copy_of_published(warehouse_db: Path, tmp_path: Path) -> tuple[Path, Path]:
+    landing = tmp_path / "landing"
+    shutil.copytree(warehouse_db.parent / "landing", landing)
+    published = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(warehouse_db, published)
+    return published, landing
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_taskforce_refresh_rebuilds_only_what_depends_on_taskforce(warehouse_db, tmp_path):
+    published, landing = copy_of_published(warehouse_db, tmp_path)
+    (snapshot,) = (landing / "taskforce").glob("*.csv")
+    lines = snapshot.read_text(encoding="utf-8").splitlines()
+    dates = sorted({line.split(",")[0] for line in lines[1:]})
+    later = [line.replace(dates[-1], "2024-12-31", 1) for line in lines[1:] if line.startswith(dates[-1])]
+    (landing / "taskforce" / "later.csv").write_text("\n".join([lines[0], *later]) + "\n", encoding="utf-8")
+    resources = {"warehouse": WarehouseResource(db_path=str(published), landing_dir=str(landing)), "dbt": dbt_resource()}
+
+    result = materialize(ALL_ASSETS, resources=resources, instance=DagsterInstance.ephemeral(),
+                         selection=refresh_taskforce_job.selection, raise_on_error=False)
+
+    assert result.success
+    built = {event.event_specific_data.materialization.asset_key.to_user_string()
+             for event in result.get_asset_materialization_events()}
+    assert {"raw/taskforce_counts", "marts/mart_taskforce_summary", "published_warehouse"} <= built
+    assert not {key for key in built if "respondent" in key or key.startswith("raw/export")}
+    with duckdb.connect(str(published), read_only=True) as connection:
+        assert connection.execute("select count(*) from raw.taskforce_counts where peildatum = '2024-12-31'"
+                                  ).fetchone()[0] == len(later)
+        with duckdb.connect(str(warehouse_db), read_only=True) as before:
+            query = "select count(*), count(distinct nis_code) from marts.mart_respondent_resolution"
+            assert connection.execute(query).fetchone() == before.execute(query).fetchone()
+
+
+def test_running_out_of_memory_fails_clearly_and_keeps_the_published_warehouse(warehouse_db, tmp_path, monkeypatch):
+    published, landing = copy_of_published(warehouse_db, tmp_path)
+    before = digest(published)
+    monkeypatch.setenv("WAREHOUSE_DUCKDB_MEMORY_LIMIT", "1MB")
+
+    result = build_warehouse(published, landing)
+
+    assert not result.success
+    failures = failure_text(result)
+    assert "ran out of memory or disk" in failures and "WAREHOUSE_DUCKDB_MEMORY_LIMIT=1MB" in failures
+    assert "published warehouse is unchanged" in failures
+    assert digest(published) == before
