@@ -1,6 +1,6 @@
 -- Open answers (text questions and "other, namely" fields of valid respondents, display logic applied)
--- matched against the theme dictionary: one row per answer × theme it matches. Contact details are
--- masked before anything is matched or kept.
+-- matched against the theme dictionary: one row per answer × theme it matches. Contact details were
+-- masked in staging (macro mask_contact_details), before any answer leaves the raw layer.
 with
 
 open_answers as (
@@ -10,7 +10,7 @@ open_answers as (
         question_id,
         choice_code as other_choice_code,
         response_id,
-        {{ mask_contact_details('value_text') }} as answer_text
+        value_text as answer_text
     from {{ ref('int_respondent_answers') }}
     where
         answer_kind in ('text', 'other_text')
