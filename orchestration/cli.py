@@ -35,7 +35,6 @@ def run() -> int:
         return 1
     print(f"\nWarehouse: {db_path}")
     print(f"Landing directory: {settings.landing_dir()}")
-    print(f"Exports and reports: {db_path.parent / 'exports'}, {db_path.parent / 'reports'}  (make export / make report)")
     with connect(db_path, read_only=True) as connection:
         tables = connection.execute(
             "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
