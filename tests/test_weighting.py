@@ -106,3 +106,10 @@ def test_weighted_estimates_rows_carry_both_shares_and_the_interval():
                                 margins=("province_name_nl",)).to_dict("records")
     assert (row["n_answered"], row["population_n"], row["pct_unweighted"]) == (5, 10, 60.0)
     assert (row["pct_weighted"], row["ci_lower"], row["ci_upper"]) == (56.7, 19.3, 94.0)
+
+
+def test_equal_weights_give_the_simple_random_sampling_variance_of_a_proportion():
+    # Cochran: v(p) = (1 − n/N) · p(1 − p) / (n − 1); here n = 8, N = 20, p = 3/8.
+    share, variance = ratio_estimate(np.full(8, 20 / 8), np.ones(8), np.array([1, 1, 1, 0, 0, 0, 0, 0.0]), 20)
+    assert share == 0.375
+    assert variance == pytest.approx((1 - 8 / 20) * 0.375 * 0.625 / 7)

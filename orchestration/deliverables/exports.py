@@ -162,7 +162,8 @@ def write_workbook(results, estimates, codebook, path: Path) -> Path:
 
 def profile_labels(columns: list[str], codebook: pd.DataFrame) -> tuple[dict[str, str], dict[str, dict]]:
     """SPSS variable labels (question texts, with the row and choice of a cell) and value labels."""
-    questions = codebook.drop_duplicates("question_id").set_index(codebook.drop_duplicates("question_id")["question_id"].str.lower())
+    questions = codebook.drop_duplicates("question_id")
+    questions = questions.set_index(questions["question_id"].str.lower())
     variable_labels, value_labels = dict(PROFILE_COLUMN_LABELS), {}
     for column in columns:
         match = INDICATOR.match(column)
@@ -193,10 +194,9 @@ def write_profile(connection, wave_id: str, codebook: pd.DataFrame, folder: Path
     """marts.mart_municipality_profile of the wave as SPSS (.sav, labelled) and Parquet."""
     folder.mkdir(parents=True, exist_ok=True)
     parquet = folder / "municipality_profile.parquet"
-    relation = "(select * from marts.mart_municipality_profile where wave_id = ?)"
     connection.execute(f"copy (select * from marts.mart_municipality_profile where wave_id = '{_quote(wave_id)}') "
                        f"to '{_quote(str(parquet))}' (format parquet)")
-    frame = connection.execute(f"select * from {relation}", [wave_id]).df()
+    frame = connection.execute("select * from marts.mart_municipality_profile where wave_id = ?", [wave_id]).df()
     for column in frame.columns:
         # SPSS numbers are doubles; missing answers become system-missing.
         if frame[column].dtype.kind in "biuf" or str(frame[column].dtype) in ("Int8", "Int16", "Int32", "Int64", "boolean"):

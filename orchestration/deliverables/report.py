@@ -93,7 +93,10 @@ def bar_chart(title: str, labels: list[str], pct: list[float], weighted: list[tu
     positions = list(range(len(labels)))[::-1]
     axes.barh(positions, [value or 0 for value in pct], color="#3c6fb0", label="% of responding municipalities")
     for position, value in zip(positions, pct):
-        axes.text((value or 0) + 1, position, f"{value:.1f}" if value is not None else "–", va="center", fontsize=8)
+        # Inside the bar's base, so the interval markers near its end stay readable.
+        inside = (value or 0) >= 12
+        axes.text(1 if inside else (value or 0) + 1, position, f"{value:.1f}" if value is not None else "–",
+                  va="center", ha="left", fontsize=8, color="white" if inside else "#1d2430")
     if weighted and any(w[0] is not None for w in weighted):
         points = [(p, w) for p, w in zip(positions, weighted) if w[0] is not None]
         axes.errorbar([w[0] for _, w in points], [p for p, _ in points],

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 MARGINS = ("province_name_nl", "size_class", "belfius_type_code")
+MARGIN_LABELS = {"province_name_nl": "province", "size_class": "size class", "belfius_type_code": "Belfius type"}
 Z_95 = 1.959963984540054
 
 
@@ -45,7 +46,7 @@ def rake(sample: pd.DataFrame, population: pd.DataFrame, margins: tuple[str, ...
     for margin in margins:
         missing = sorted(set(population[margin].dropna()) - set(sample[margin].dropna()))
         if missing:
-            notes.append(f"{margin} left out (no respondent in {', '.join(map(str, missing))})")
+            notes.append(f"{MARGIN_LABELS.get(margin, margin)} left out (no respondent in {', '.join(map(str, missing))})")
         else:
             usable.append(margin)
     weights = np.full(n, big_n / n, dtype=float)
@@ -125,7 +126,7 @@ def weighted_estimates(frame: pd.DataFrame, sample: pd.DataFrame, items: pd.Data
         if responding.empty:
             continue
         weights, notes = rake(responding, population, margins)
-        method = ("raking on " + " × ".join(margins) + "; ratio estimator, linearised variance with "
+        method = ("raking on " + " × ".join(MARGIN_LABELS.get(m, m) for m in margins) + "; ratio estimator, linearised variance with "
                   "finite-population correction; 95 % Wald interval" + "".join(f"; {note}" for note in notes))
         position = {code: i for i, code in enumerate(responding["nis_code"])}
         answered_by_item: dict[tuple, set] = {}
