@@ -104,10 +104,10 @@ def digest(path: Path) -> str:
 
 def test_a_taskforce_refresh_rebuilds_only_what_depends_on_taskforce(warehouse_db, tmp_path):
     published, landing = copy_of_published(warehouse_db, tmp_path)
-    (snapshot,) = (landing / "taskforce").glob("*.csv")
+    snapshot = sorted((landing / "taskforce").glob("*.csv"))[0]
     lines = snapshot.read_text(encoding="utf-8").splitlines()
     dates = sorted({line.split(",")[0] for line in lines[1:]})
-    later = [line.replace(dates[-1], "2024-12-31", 1) for line in lines[1:] if line.startswith(dates[-1])]
+    later = [line.replace(dates[-1], "2026-06-30", 1) for line in lines[1:] if line.startswith(dates[-1])]
     (landing / "taskforce" / "later.csv").write_text("\n".join([lines[0], *later]) + "\n", encoding="utf-8")
     resources = {"warehouse": WarehouseResource(db_path=str(published), landing_dir=str(landing)), "dbt": dbt_resource()}
 
@@ -120,7 +120,7 @@ def test_a_taskforce_refresh_rebuilds_only_what_depends_on_taskforce(warehouse_d
     assert {"raw/taskforce_counts", "marts/mart_taskforce_summary", "published_warehouse"} <= built
     assert not {key for key in built if "respondent" in key or key.startswith("raw/export")}
     with duckdb.connect(str(published), read_only=True) as connection:
-        assert connection.execute("select count(*) from raw.taskforce_counts where peildatum = '2024-12-31'"
+        assert connection.execute("select count(*) from raw.taskforce_counts where peildatum = '2026-06-30'"
                                   ).fetchone()[0] == len(later)
         with duckdb.connect(str(warehouse_db), read_only=True) as before:
             query = "select count(*), count(distinct nis_code) from marts.mart_respondent_resolution"
