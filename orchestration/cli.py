@@ -40,6 +40,12 @@ def run() -> int:
             "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
         ).fetchall()
         print("Marts: " + ", ".join(f"marts.{name}" for (name,) in tables))
+        waves = connection.execute(
+            "select wave_id, municipality_map from staging.stg_codebook__waves order by wave_id"
+        ).fetchall()
+        print("Waves: " + ", ".join(f"{wave_id} ({municipality_map} map)" for wave_id, municipality_map in waves))
+        trend_rows = connection.execute("select count(*) from marts.mart_question_trend").fetchone()[0]
+        print(f"Trend rows (marts.mart_question_trend, questions with comparable_to): {trend_rows}")
         statuses = dict(connection.execute(
             "select status, count(*) from marts.mart_respondent_resolution group by status"
         ).fetchall())
