@@ -17,7 +17,7 @@ help:
 	@echo "make run     build the warehouse from the landing directory (the default, empty one gets the SYNTHETIC sample)"
 	@echo "make test    the whole suite: pytest (with dbt build and its tests) and sqlfluff lint"
 	@echo "make ui      Dagster UI on http://127.0.0.1:3000 (workspace.yaml)"
-	@echo "make sample  (re)write the synthetic wave-1 sample into the landing directory"
+	@echo "make sample  (re)write the synthetic sample (w1_2023 and the follow-up w2_2025) into the landing directory"
 	@echo "make query SQL=\"select ...\"  one read-only query on the published warehouse"
 	@echo "make rollback [TO=<id>]  list the kept previous warehouses, or publish one of them again"
 	@echo "make bench   benchmarks (bench/)"

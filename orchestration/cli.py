@@ -59,37 +59,44 @@ def run() -> int:
     print(f"\nWarehouse: {db_path}")
     print(f"Landing directory: {settings.landing_dir()}")
     with connect(db_path, read_only=True) as connection:
-        print_summary(connection)
+        print("\n".join(summary_lines(connection)))
     print(f"\nOpen it read-only:  duckdb -readonly {db_path}   (or: make query SQL=\"...\")")
     print(f"Example query:\n{EXAMPLE_QUERY}")
     return 0
 
 
-def print_summary(connection) -> None:
-    """Marts, export rows by verdict, figures reproduced, and questions an export has no column for."""
+def summary_lines(connection) -> list[str]:
+    """What `make run` prints about the published warehouse: marts, waves, rows, figure check, and
+    questions an export has no column for."""
     tables = connection.execute(
         "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
     ).fetchall()
-    print("Marts: " + ", ".join(f"marts.{name}" for (name,) in tables))
+    lines = ["Marts: " + ", ".join(f"marts.{name}" for (name,) in tables)]
+    waves = connection.execute(
+        "select wave_id, municipality_map from staging.stg_codebook__waves order by wave_id"
+    ).fetchall()
+    lines.append("Waves: " + ", ".join(f"{wave_id} ({municipality_map} map)" for wave_id, municipality_map in waves))
+    trend_rows = connection.execute("select count(*) from marts.mart_question_trend").fetchone()[0]
+    lines.append(f"Trend rows (marts.mart_question_trend, questions with comparable_to): {trend_rows}")
     statuses = dict(connection.execute(
         "select status, count(*) from marts.mart_respondent_resolution group by status"
     ).fetchall())
-    print("Export rows: " + ", ".join(f"{count} {status}" for status, count in sorted(statuses.items())))
+    lines.append("Export rows: " + ", ".join(f"{count} {status}" for status, count in sorted(statuses.items())))
     mismatches = report_figure_mismatches(connection)
     total = connection.execute("select count(*) from intermediate.int_report_figure_comparison").fetchone()[0]
     if total:
-        print(f"Published figures reproduced: {total - len(mismatches)} of {total}")
+        lines.append(f"Published figures reproduced: {total - len(mismatches)} of {total}")
     not_loaded = report_waves_not_loaded(connection)
     if not_loaded:
-        print(not_loaded_sentence(not_loaded))
+        lines.append(not_loaded_sentence(not_loaded))
     for wave_id, figure_id, kind, *_, explanation in mismatches:
-        print(f"  not matching: {wave_id} {figure_id} ({kind}): {explanation}")
+        lines.append(f"  not matching: {wave_id} {figure_id} ({kind}): {explanation}")
     missing = missing_question_findings(connection)
     if missing:
-        print(f"Data quality: {len(missing)} question(s) without a column in an export "
-              "(their n counts only the other exports; marts.mart_data_quality_findings):")
-        for finding in missing:
-            print(f"  {finding}")
+        lines.append(f"Data quality: {len(missing)} question(s) without a column in an export "
+                     "(their n counts only the other exports; marts.mart_data_quality_findings):")
+        lines.extend(f"  {finding}" for finding in missing)
+    return lines
 
 
 def query(sql: str) -> int:

@@ -7,7 +7,7 @@ import copy
 import pytest
 import yaml
 
-from orchestration.survey.codebook import CodebookError, load_codebook, parse_codebook
+from orchestration.survey.codebook import CodebookError, codebook_frames, comparison_problems, load_codebook, parse_codebook
 from orchestration.settings import SURVEY_SEEDS_DIR
 
 WAVE1 = SURVEY_SEEDS_DIR / "w1_2023_codebook.yaml"
@@ -84,3 +84,100 @@ def test_unreadable_yaml_is_a_codebook_error(tmp_path):
     path.write_text("wave: [unclosed", encoding="utf-8")
     with pytest.raises(CodebookError, match="cannot read YAML"):
         load_codebook(path)
+
+
+# ---------------------------------------------------------------------------------------------------
+# comparable_to (contract §4): checked against the earlier wave's codebook
+# ---------------------------------------------------------------------------------------------------
+
+WAVE2 = SURVEY_SEEDS_DIR / "w2_2025_codebook.yaml"
+
+
+@pytest.fixture(scope="module")
+def wave2_data() -> dict:
+    return yaml.safe_load(WAVE2.read_text(encoding="utf-8"))
+
+
+def earlier_waves(wave_id: str):
+    return load_codebook(WAVE1) if wave_id == "w1_2023" else None
+
+
+def test_bundled_follow_up_codebook_compares_cleanly():
+    codebook = load_codebook(WAVE2)
+    assert comparison_problems(codebook, earlier_waves) == []
+    assert codebook.wave.municipality_map == "2025"
+    q6 = codebook.question("Q6").comparable_to
+    assert (q6.wave, q6.question, q6.compared_codes(2), q6.compared_codes(4)) == ("w1_2023", "Q6", (1,), (3,))
+    assert codebook.question("Q3").comparable_to.compared_codes(5) == (5,)  # no recode: the same code
+    assert codebook.question("Q19").comparable_to.question == "Q25"
+    assert codebook.question("Q42").comparable_to is None
+
+
+def test_comparisons_become_one_raw_row_per_code_pair():
+    frames = codebook_frames(load_codebook(WAVE2), source_file="c.yaml", file_sha256="0", loaded_at=None)
+    pairs = frames["codebook_comparisons"]
+    q21 = pairs[pairs.question_id == "Q21"][["choice_code", "compared_choice_code"]].values.tolist()
+    assert q21 == [[1, 1], [1, 2], [2, 3], [3, 4], [3, 5]]
+    q31 = pairs[pairs.question_id == "Q31"]
+    assert len(q31) == 8 and (q31.choice_code == q31.compared_choice_code).all()
+    questions = frames["codebook_questions"].set_index("question_id")
+    assert questions.loc["Q19", ["comparable_wave_id", "comparable_question_id"]].tolist() == ["w1_2023", "Q25"]
+
+
+@pytest.mark.parametrize(
+    "edit, expected",
+    [
+        (lambda d: question(d, "Q3").update(comparable_to={"wave": "w0_2020", "question": "Q3"}),
+         "question Q3: comparable_to w0_2020 Q3: unknown wave w0_2020"),
+        (lambda d: question(d, "Q3").update(comparable_to={"wave": "w1_2023", "question": "Q99"}),
+         "wave w1_2023 has no question Q99"),
+        (lambda d: question(d, "Q3").update(comparable_to={"wave": "w1_2023", "question": "Q6"}),
+         "types do not agree (multi here, single in w1_2023"),
+        (lambda d: question(d, "Q21").update(comparable_to={"wave": "w1_2023", "question": "Q31"}),
+         "types do not agree (single here, matrix_multi in w1_2023"),
+        (lambda d: question(d, "Q6").update(comparable_to={"wave": "w1_2023", "question": "Q6",
+                                                            "recode": {1: [1], 2: [1], 3: [2], 4: [3], 7: [3]}}),
+         "recode key 7 is not a code of Q6"),
+        (lambda d: question(d, "Q6").update(comparable_to={"wave": "w1_2023", "question": "Q6",
+                                                            "recode": {1: [1], 2: [9], 3: [2], 4: [3]}}),
+         "recode target 9 (of code 2) is not a code of w1_2023 Q6"),
+        (lambda d: question(d, "Q6").update(comparable_to={"wave": "w1_2023", "question": "Q6"}),
+         "code 4 has no recode and w1_2023 Q6 has no code 4"),
+        (lambda d: question(d, "Q31")["rows"].pop(3), "matrix rows differ ({1, 2} here, {1, 2, 3} in w1_2023)"),
+        (lambda d: question(d, "Q31")["columns"].update({9: {"label": "Misschien"}}), "matrix columns differ"),
+        (lambda d: question(d, "Q31")["comparable_to"].update(recode={1: [2]}), "`recode` is not allowed"),
+        (lambda d: question(d, "Q3").update(comparable_to={"wave": "w2_2025", "question": "Q3"}),
+         "cannot continue a question of its own wave"),
+    ],
+)
+def test_each_comparison_problem_is_named_with_the_question(wave2_data, edit, expected):
+    problems = comparison_problems(parse_codebook(broken(wave2_data, edit)), earlier_waves)
+    assert any(expected in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize(
+    "edit, expected",
+    [
+        (lambda d: question(d, "Q40").update(comparable_to={"wave": "w1_2023", "question": "Q40"}),
+         "a text question cannot be compared"),
+        (lambda d: question(d, "Q3").update(comparable_to={"wave": "w1_2023"}), "needs `wave` and `question`"),
+        (lambda d: question(d, "Q3").update(comparable_to={"wave": "w1_2023", "question": "Q3", "recodes": {}}),
+         "unknown key `recodes`"),
+        (lambda d: question(d, "Q3").update(comparable_to={"wave": "w1_2023", "question": "Q3", "recode": {1: "a"}}),
+         "is not an integer code"),
+    ],
+)
+def test_malformed_comparable_to_is_a_codebook_error(wave2_data, edit, expected):
+    with pytest.raises(CodebookError) as error:
+        parse_codebook(broken(wave2_data, edit), source="w2/codebook.yaml")
+    assert any(expected in problem for problem in error.value.problems), error.value.problems
+
+
+def test_every_comparison_problem_is_listed_at_once(wave2_data):
+    def three_defects(data):
+        question(data, "Q3")["comparable_to"]["question"] = "Q99"
+        question(data, "Q6")["comparable_to"]["recode"] = {1: [1], 2: [8], 3: [2], 4: [9]}
+        question(data, "Q31")["rows"].pop(3)
+
+    problems = comparison_problems(parse_codebook(broken(wave2_data, three_defects)), earlier_waves)
+    assert len(problems) == 4, problems

@@ -50,6 +50,26 @@ def test_invalid_codebook_stops_the_run_and_keeps_the_marts(published_copy):
     assert snapshot(db_path) == before
 
 
+def test_a_bad_comparable_to_stops_the_run_listing_every_problem_and_keeps_the_marts(published_copy):
+    db_path, landing = published_copy
+    before = snapshot(db_path)
+    codebook = landing / "waves" / "w2_2025" / "codebook.yaml"
+    text = codebook.read_text(encoding="utf-8")
+    text = text.replace("recode: {1: [1], 2: [1], 3: [2], 4: [3]}", "recode: {1: [1], 2: [7], 3: [2], 9: [3]}")
+    text = text.replace("question: Q25}", "question: Q99}").replace("{wave: w1_2023, question: Q31}", "{wave: w1_2023, question: Q8}")
+    codebook.write_text(text, encoding="utf-8")
+    result = build_warehouse(db_path, landing)
+    assert not result.success
+    message = failure_text(result)
+    assert "waves/w2_2025/codebook.yaml" in message
+    for problem in ("question Q6: comparable_to w1_2023 Q6: recode target 7 (of code 2) is not a code of w1_2023 Q6",
+                    "recode key 9 is not a code of Q6", "code 4 has no recode and w1_2023 Q6 has no code 4",
+                    "question Q19: comparable_to w1_2023 Q99: wave w1_2023 has no question Q99",
+                    "question Q31: comparable_to w1_2023 Q8: types do not agree"):
+        assert problem in message, message
+    assert snapshot(db_path) == before
+
+
 def test_unreadable_export_names_file_and_line_and_keeps_the_marts(published_copy):
     db_path, landing = published_copy
     before = snapshot(db_path)

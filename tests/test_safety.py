@@ -26,7 +26,7 @@ from dagster import DagsterInstance
 
 from conftest import build_warehouse
 from orchestration.cli import main as cli_main
-from orchestration.cli import print_summary
+from orchestration.cli import summary_lines
 from orchestration.jobs import REFRESH_TAG
 from orchestration.publishing import (
     ALLOW_DROPPED_VARIABLE,
@@ -198,12 +198,12 @@ def findings(connection, finding_type: str) -> list[tuple]:
     ).fetchall()
 
 
-def test_a_question_without_a_column_in_an_export_is_named(spoiled_warehouse, capsys):
+def test_a_question_without_a_column_in_an_export_is_named(spoiled_warehouse):
     rows = findings(spoiled_warehouse, MISSING_QUESTION_FINDING)
     assert [(source_file, column) for source_file, _, column, _ in rows] == [("waves/w1_2023/second_export.csv", "Q6")]
     assert missing_question_findings(spoiled_warehouse) == [f"waves/w1_2023/second_export.csv: {rows[0][3]}"]
-    print_summary(spoiled_warehouse)  # the `make run` summary
-    assert "waves/w1_2023/second_export.csv: question Q6" in capsys.readouterr().out
+    summary = "\n".join(summary_lines(spoiled_warehouse))  # what `make run` prints
+    assert "waves/w1_2023/second_export.csv: question Q6" in summary
 
 
 def test_contact_details_in_open_answers_are_masked_outside_raw(spoiled_warehouse):

@@ -186,6 +186,17 @@ def test_without_the_report_wave_no_figure_is_listed_as_not_matching(follow_up_o
     assert "not in the landing directory" in mismatches_markdown([], ["w1_2023"])
 
 
+def test_make_run_summary_says_once_that_the_report_wave_is_not_loaded(follow_up_only):
+    from orchestration.cli import summary_lines
+
+    connection, _ = follow_up_only
+    lines = summary_lines(connection)
+    assert [line for line in lines if "w1_2023" in line] == [
+        "Published figures of w1_2023 not checked: that wave is not in the landing directory."]
+    assert not any("not matching" in line or "reproduced" in line for line in lines)
+    assert f"Waves: {FOLLOW_UP_WAVE} (2025 map)" in lines
+
+
 def test_a_follow_up_alone_builds_but_has_no_trend_without_earlier_answers(follow_up_only):
     connection, _ = follow_up_only
     assert connection.execute("select count(*) from marts.mart_question_trend").fetchone() == (0,)

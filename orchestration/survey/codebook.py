@@ -437,7 +437,7 @@ def _parse_comparison(raw: Any, question_type: str, where: str, problems: list[s
 
 def comparison_problems(codebook: Codebook, earlier_codebook: Callable[[str], "Codebook | None"]) -> list[str]:
     """Every problem of the codebook's `comparable_to` entries, checked against the earlier waves'
-    codebooks (contract §4): unknown or not earlier wave, unknown question, types that do not agree,
+    codebooks (contract §4): unknown wave (or the wave itself), unknown question, types that do not agree,
     recode keys that are not this question's codes, recode targets or unrecoded codes that the earlier
     question does not have, matrix rows or columns that differ."""
     problems: list[str] = []
@@ -454,9 +454,6 @@ def comparison_problems(codebook: Codebook, earlier_codebook: Callable[[str], "C
             problems.append(f"{where}: unknown wave {comparison.wave} (not in the landing directory, "
                             "and no codebook is bundled for it)")
             continue
-        if earlier.wave.fieldwork_start >= codebook.wave.fieldwork_start:
-            problems.append(f"{where}: wave {comparison.wave} does not come earlier "
-                            f"(fieldwork {earlier.wave.fieldwork_start} vs {codebook.wave.fieldwork_start})")
         if comparison.question not in earlier:
             problems.append(f"{where}: wave {comparison.wave} has no question {comparison.question}")
             continue
