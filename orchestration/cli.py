@@ -26,7 +26,6 @@ def run() -> int:
 
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
     print(f"Building the warehouse from {settings.landing_dir()} (run history: Dagster UI, `make ui`) ...")
-    before = file_identity(settings.warehouse_db_path())
     # Warnings and errors only on the console; every event is in the run's log in the Dagster UI.
     result = defs.resolve_job_def("refresh_warehouse").execute_in_process(
         instance=instance, raise_on_error=False,
@@ -40,10 +39,13 @@ def run() -> int:
                 while error.cause is not None:  # the step's own exception, not Dagster's wrapper
                     error = error.cause
                 print(f"{event.step_key} failed: {error.message.strip()}", file=sys.stderr)
-        if file_identity(db_path) == before:
-            print(f"refresh_warehouse failed; the warehouse at {db_path} is left as it was.", file=sys.stderr)
+        # Only the last step replaces the file, in one rename: if it did not succeed, this run changed nothing
+        # (another run may have published meanwhile, which is why the file itself is not compared).
+        published = any(event.is_step_success and event.step_key == "published_warehouse" for event in result.all_events)
+        if not published:
+            print(f"refresh_warehouse failed; this run left the warehouse at {db_path} as it was.", file=sys.stderr)
         else:
-            print(f"refresh_warehouse failed after {db_path} was replaced; the previous one is kept "
+            print(f"refresh_warehouse published {db_path} but then failed; the previous warehouse is kept "
                   "(`make rollback`).", file=sys.stderr)
         return 1
     print(f"\nWarehouse: {db_path}")
@@ -83,15 +85,6 @@ def query(sql: str) -> int:
     with connect(settings.warehouse_db_path(), read_only=True) as connection:
         connection.sql(sql).show(max_rows=100, max_width=200)
     return 0
-
-
-def file_identity(path) -> tuple | None:
-    """Which file is published (inode, size, modification time), to tell whether a failed run replaced it."""
-    try:
-        stat = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 def rollback(kept_id: str | None) -> int:

@@ -18,6 +18,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import json
+import logging
 import os
 import re
 import shutil
@@ -272,7 +273,10 @@ def publish_draft(draft: Path, published: Path, *, build: BuildInfo | None, allo
         if old is not None:
             _keep_in_history(published, old)
         os.replace(draft, published)
-    prune_history(published)
+    try:
+        prune_history(published)
+    except OSError as error:  # published already; an old copy left behind is no reason to fail the run
+        logging.getLogger(__name__).warning(f"could not remove old kept warehouses: {error}")
     return dropped
 
 
