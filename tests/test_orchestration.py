@@ -39,13 +39,17 @@ def test_sensor_runs_once_per_landing_state(tmp_path):
     landing = tmp_path / "landing"
     (landing / "taskforce").mkdir(parents=True)
     warehouse = WarehouseResource(db_path=str(tmp_path / "w.duckdb"), landing_dir=str(landing))
+    def evaluate(instance, cursor=None):
+        # The resource frees the refresh lock when a run ends (a teardown), so it needs the context's scope.
+        with build_sensor_context(instance=instance, cursor=cursor, resources={"warehouse": warehouse}) as context:
+            return landing_files_sensor(context)
+
     with DagsterInstance.ephemeral() as instance:
-        first = landing_files_sensor(build_sensor_context(instance=instance), warehouse=warehouse)
+        first = evaluate(instance)
         assert isinstance(first, RunRequest)
-        context = build_sensor_context(instance=instance, cursor=first.run_key)
-        assert isinstance(landing_files_sensor(context, warehouse=warehouse), SkipReason)
+        assert isinstance(evaluate(instance, first.run_key), SkipReason)
         (landing / "taskforce" / "new.csv").write_text("peildatum,nis_code,gemeente,personen,minderjarigen\n")
-        again = landing_files_sensor(build_sensor_context(instance=instance, cursor=first.run_key), warehouse=warehouse)
+        again = evaluate(instance, first.run_key)
         assert isinstance(again, RunRequest) and again.run_key != first.run_key
 
 
