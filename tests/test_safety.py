@@ -42,23 +42,12 @@ from orchestration.resources import WarehouseResource
 from orchestration.settings import PROJECT_ROOT
 from orchestration.survey.codebook import CodebookError, load_codebook
 from scenarios import CODEBOOK_PATH, response, write_scenario_landing
-from synthetic import build_wave1_sample, write_landing
 from synthetic.qualtrics_writer import ExportTable, build_export, write_export
-from test_failures import failure_text
+from test_failures import failure_text, published_copy  # noqa: F401  (a fixture)
 
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-@pytest.fixture
-def published_copy(warehouse_db, tmp_path):
-    """A copy of the session's warehouse as the published one, and the sample as its landing directory."""
-    db_path = tmp_path / "warehouse.duckdb"
-    shutil.copy(warehouse_db, db_path)
-    landing = tmp_path / "landing"
-    write_landing(build_wave1_sample(), landing)
-    return db_path, landing
 
 
 def cli_env(db_path: Path, landing: Path, dagster_home: Path) -> dict[str, str]:
