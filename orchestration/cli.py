@@ -95,9 +95,11 @@ def rollback(kept_id: str | None) -> int:
         print(f"Warehouses kept for {db_path} (newest first; `make rollback TO=<id>` publishes one again):")
         for warehouse in kept:
             info = warehouse.info
+            dates = info.get("taskforce_dates") or []
+            date_range = f"{len(dates)} ({dates[0]} … {dates[-1]})" if dates else "?"
             print(f"  {warehouse.id}  built {info.get('built_at', '?')}  waves {','.join(info.get('waves', [])) or '?'}  "
-                  f"Taskforce dates {','.join(info.get('taskforce_dates', [])) or '?'}  commit {info.get('commit', '?')[:12]}  "
-                  f"landing {info.get('landing_dir', '?')} ({len(info.get('files', []))} files, "
+                  f"Taskforce dates {date_range}  commit {info.get('commit', '?')[:12]}\n"
+                  f"      from {info.get('landing_dir', '?')} ({len(info.get('files', []))} files, "
                   f"fingerprint {info.get('landing_fingerprint', '?')[:12]})")
         if not kept:
             print("  (none yet: a warehouse is kept when a run replaces it)")
