@@ -50,10 +50,13 @@ def run() -> int:
                 while error.cause is not None:  # the step's own exception, not Dagster's wrapper
                     error = error.cause
                 print(f"{event.step_key} failed: {error.message.strip()}", file=sys.stderr)
-        if file_identity(db_path) == before:
-            print(f"refresh_warehouse failed; the warehouse at {db_path} is left as it was.", file=sys.stderr)
+        # Only the last step replaces the file, in one rename: if it did not succeed, this run changed nothing
+        # (another run may have published meanwhile, which is why the file itself is not compared).
+        published = any(event.is_step_success and event.step_key == "published_warehouse" for event in result.all_events)
+        if not published:
+            print(f"refresh_warehouse failed; this run left the warehouse at {db_path} as it was.", file=sys.stderr)
         else:
-            print(f"refresh_warehouse failed after {db_path} was replaced; the previous one is kept "
+            print(f"refresh_warehouse published {db_path} but then failed; the previous warehouse is kept "
                   "(`make rollback`).", file=sys.stderr)
         return 1
     print(f"\nWarehouse: {db_path}")
@@ -106,15 +109,6 @@ def query(sql: str) -> int:
     return 0
 
 
-def file_identity(path) -> tuple | None:
-    """Which file is published (inode, size, modification time), to tell whether a failed run replaced it."""
-    try:
-        stat = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return stat.st_ino, stat.st_size, stat.st_mtime_ns
-
-
 def rollback(kept_id: str | None) -> int:
     """Without an id: the kept warehouses, newest first, with what each was built from. With one: publish it."""
     db_path = settings.warehouse_db_path()
@@ -123,9 +117,11 @@ def rollback(kept_id: str | None) -> int:
         print(f"Warehouses kept for {db_path} (newest first; `make rollback TO=<id>` publishes one again):")
         for warehouse in kept:
             info = warehouse.info
+            dates = info.get("taskforce_dates") or []
+            date_range = f"{len(dates)} ({dates[0]} … {dates[-1]})" if dates else "?"
             print(f"  {warehouse.id}  built {info.get('built_at', '?')}  waves {','.join(info.get('waves', [])) or '?'}  "
-                  f"Taskforce dates {','.join(info.get('taskforce_dates', [])) or '?'}  commit {info.get('commit', '?')[:12]}  "
-                  f"landing {info.get('landing_dir', '?')} ({len(info.get('files', []))} files, "
+                  f"Taskforce dates {date_range}  commit {info.get('commit', '?')[:12]}\n"
+                  f"      from {info.get('landing_dir', '?')} ({len(info.get('files', []))} files, "
                   f"fingerprint {info.get('landing_fingerprint', '?')[:12]})")
         if not kept:
             print("  (none yet: a warehouse is kept when a run replaces it)")

@@ -18,6 +18,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import json
+import logging
 import os
 import re
 import shutil
@@ -131,7 +132,8 @@ _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (
 
 def open_for_writing_by(db_path: Path) -> str | None:
     """Who has this DuckDB file open for writing (a read-write connection), if anybody: DuckDB takes an
-    exclusive lock on the file for that, which our read-only attempt runs into. Readers do not count."""
+    exclusive lock on the file for that, which our read-only attempt runs into. Readers do not count, and
+    neither does a file that cannot be read for another reason (the run's own checks report that)."""
     if not Path(db_path).exists():
         return None
     try:
@@ -145,7 +147,7 @@ def open_for_writing_by(db_path: Path) -> str | None:
             return f"this process (pid {os.getpid()})"
         if "lock" in text.lower():
             return text
-        raise
+        # Unreadable for another reason (a draft a killed run left half-written): nobody holds it.
     return None
 
 
@@ -272,7 +274,10 @@ def publish_draft(draft: Path, published: Path, *, build: BuildInfo | None, allo
         if old is not None:
             _keep_in_history(published, old)
         os.replace(draft, published)
-    prune_history(published)
+    try:
+        prune_history(published)
+    except OSError as error:  # published already; an old copy left behind is no reason to fail the run
+        logging.getLogger(__name__).warning(f"could not remove old kept warehouses: {error}")
     return dropped
 
 

@@ -42,23 +42,12 @@ from orchestration.resources import WarehouseResource
 from orchestration.settings import PROJECT_ROOT
 from orchestration.survey.codebook import CodebookError, load_codebook
 from scenarios import CODEBOOK_PATH, response, write_scenario_landing
-from synthetic import build_wave1_sample, write_landing
 from synthetic.qualtrics_writer import ExportTable, build_export, write_export
-from test_failures import failure_text
+from test_failures import failure_text, published_copy  # noqa: F401  (a fixture)
 
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-@pytest.fixture
-def published_copy(warehouse_db, tmp_path):
-    """A copy of the session's warehouse as the published one, and the sample as its landing directory."""
-    db_path = tmp_path / "warehouse.duckdb"
-    shutil.copy(warehouse_db, db_path)
-    landing = tmp_path / "landing"
-    write_landing(build_wave1_sample(), landing)
-    return db_path, landing
 
 
 def cli_env(db_path: Path, landing: Path, dagster_home: Path) -> dict[str, str]:
@@ -100,7 +89,7 @@ def test_a_second_refresh_is_refused_while_one_runs_and_a_killed_run_frees_the_l
         assert first.poll() is None, "the first refresh must still be running for this test to mean anything"
         assert second.returncode == 1
         assert f"another refresh of {db_path} is running since {holder['since']}, pid {first.pid}" in second.stderr
-        assert f"the warehouse at {db_path} is left as it was" in second.stderr
+        assert f"this run left the warehouse at {db_path} as it was" in second.stderr
     finally:
         os.killpg(first.pid, signal.SIGKILL)  # kill -9 of the run and its dbt
         first.wait()
@@ -332,7 +321,9 @@ def test_published_warehouses_are_kept_with_what_they_were_built_from_and_rollba
     kept = kept_warehouses(db_path)
     assert len(kept) == 2 and sha256(kept[-1].path) == original
     built_from = kept[-1].info  # the session's build, recorded when it was published
-    waves = sorted(folder.name for folder in (landing / "waves").iterdir())
+    with duckdb.connect(str(db_path), read_only=True) as connection:  # the waves the published file holds
+        waves = [wave for (wave,) in connection.execute(
+            "select distinct wave_id from marts.mart_respondent_resolution order by 1").fetchall()]
     assert built_from["waves"] == waves and built_from["taskforce_dates"]
     assert len(built_from["landing_fingerprint"]) == 64 and built_from["commit"]
     assert any(name.endswith("codebook.yaml") for name in built_from["files"])
@@ -348,5 +339,4 @@ def test_published_warehouses_are_kept_with_what_they_were_built_from_and_rollba
     assert sha256(db_path) == original
     assert len(kept_warehouses(db_path)) == 3  # the replaced one ("second") is kept too
     assert cli_main(["rollback", "no-such-id"]) == 1
-    assert not lock_path(db_path).exists() or acquire_refresh_lock(db_path) is None
-    release_refresh_lock(db_path)
+    assert "no kept warehouse 'no-such-id'" in capsys.readouterr().err
