@@ -33,7 +33,6 @@ def run() -> int:
 
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
     print(f"Building the warehouse from {settings.landing_dir()} (run history: Dagster UI, `make ui`) ...")
-    before = file_identity(settings.warehouse_db_path())
     # Every wave folder is a partition; the run covers all of them (a missing landing directory is
     # reported by the run itself).
     waves = sorted(discover_landing(settings.landing_dir()).waves) if settings.landing_dir().is_dir() else []

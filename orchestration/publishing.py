@@ -257,7 +257,7 @@ def read_build_info(connection: duckdb.DuckDBPyConnection) -> dict | None:
 # Publishing and the history of published warehouses
 
 def publish_draft(draft: Path, published: Path, *, build: BuildInfo | None, allowed: set[str],
-                  guard: bool = True) -> list[str]:
+                  guard: bool = True, rewrite_compatible: bool = True) -> list[str]:
     """Replaces `published` by `draft` (the caller holds the refresh lock). The old file goes to the
     history, with its `.wal` if a crashed writer left one: nothing is deleted. Returns drops allowed."""
     draft, published = Path(draft), Path(published)
@@ -268,7 +268,8 @@ def publish_draft(draft: Path, published: Path, *, build: BuildInfo | None, allo
             replace_tables(connection, BUILD_SCHEMA, {BUILD_TABLE: build.frame()})
     if wal_path(draft).exists():
         raise PublishError(f"the draft {draft} still has a write-ahead log after closing; not published")
-    write_compatible_copy(draft)  # readable by DuckDB's LTS line (README: which versions open it)
+    if rewrite_compatible:  # readable by DuckDB's LTS line (README: which versions open it)
+        write_compatible_copy(draft)
     with read_only_hold(published) as old:
         dropped = check_nothing_dropped(contents(old), new, published, allowed) if old is not None and guard else []
         if old is not None:
@@ -341,5 +342,6 @@ def rollback(published: Path, kept_id: str) -> KeptWarehouse:
         if wal_path(chosen.path).exists():
             shutil.copy2(wal_path(chosen.path), wal_path(restore))
             duckdb.connect(str(restore)).close()  # replays that log into the copy
-        publish_draft(restore, published, build=None, allowed=set(), guard=False)
+        # a kept file was written in the compatible format when it was first published: restore it byte for byte
+        publish_draft(restore, published, build=None, allowed=set(), guard=False, rewrite_compatible=False)
     return chosen
