@@ -58,18 +58,22 @@ def test_unweighted_share_and_n_equal_the_published_question_results(warehouse):
 
 @pytest.mark.parametrize("wave_id", WAVES)
 def test_weighted_shares_sit_inside_their_intervals_over_the_wave_map(warehouse, wave_id):
-    (n, population, bad_interval, missing) = rows(warehouse, """
+    (n, population, bad_interval, missing, items) = rows(warehouse, """
         select count(*), max(population_n),
                count(*) filter (where not (ci_lower <= pct_weighted and pct_weighted <= ci_upper)),
-               count(*) filter (where n_answered > 0 and pct_weighted is null)
-        from marts.mart_weighted_estimate where wave_id = ?""", [wave_id])[0]
-    assert n > 100 and population == MAP_SIZE[wave_id] and bad_interval == 0 and missing == 0
+               count(*) filter (where n_answered > 0 and pct_weighted is null),
+               (select count(*) from intermediate.int_estimation_items where wave_id = $1)
+        from marts.mart_weighted_estimate where wave_id = $1""", [wave_id])[0]
+    assert n > 50 and n == items and population == MAP_SIZE[wave_id] and bad_interval == 0 and missing == 0
 
 
 def test_estimates_are_those_of_each_waves_own_questions(warehouse):
     differing = rows(warehouse, """
-        select e.wave_id, e.question_id, e.row_code, e.choice_code from marts.mart_weighted_estimate as e
-        full join intermediate.int_estimation_items as i using (wave_id, question_id, row_code, choice_code)
+        select coalesce(e.wave_id, i.wave_id), coalesce(e.question_id, i.question_id)
+        from marts.mart_weighted_estimate as e
+        full join intermediate.int_estimation_items as i
+            on e.wave_id = i.wave_id and e.question_id = i.question_id
+            and e.row_code is not distinct from i.row_code and e.choice_code = i.choice_code
         where e.wave_id is null or i.wave_id is null""")
     assert differing == []
     # Q6 was recoded in w2_2025 (four choices instead of three); Q42 is new, Q4 dropped.
@@ -250,7 +254,8 @@ def test_public_suppression_follows_the_analysts_setting(warehouse, warehouse_db
                      [wave_id])[0][0]
         unsuppressed = pd.read_csv(tmp_path / "none" / wave_id / "public" / "question_results.csv")
         suppressed = pd.read_csv(tmp_path / "five" / wave_id / "public" / "question_results.csv")
-        assert small > 0 and len(unsuppressed) - len(suppressed) == small, wave_id
+        assert len(unsuppressed) - len(suppressed) == small, wave_id
+        assert small > 0 or wave_id != WAVE  # the report wave has small bases to suppress
 
 
 # --- report ---------------------------------------------------------------------------------------------
