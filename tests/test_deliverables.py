@@ -1,6 +1,8 @@
 """Analysts' deliverables on the session warehouse (built from the synthetic sample, which `ALL_ASSETS`
 also exports and reports): estimates, benchmarks, themes, files read back, the report in a browser, and
-the published file opened by the DuckDB 1.x command-line client."""
+the published file opened by the DuckDB 1.x command-line client. The sample has two waves on different
+maps and questionnaires (w1_2023: 300 municipalities; w2_2025: 285, questions recoded, added, dropped),
+so each wave's deliverables are checked against that wave's rows, codebook and map."""
 
 from __future__ import annotations
 
@@ -19,11 +21,13 @@ import pyreadstat
 import pytest
 
 from orchestration.deliverables.exports import write_exports
-from orchestration.deliverables.report import write_reports
 from orchestration.survey.flat_files import FlatFileFormatError, read_open_answer_themes
 from orchestration.survey.landing import discover_landing
 
-WAVE = "w1_2023"
+WAVE = "w1_2023"  # the report wave: its figures are checked against the published ones
+WAVES = ["w1_2023", "w2_2025"]
+MAP_SIZE = {"w1_2023": 300, "w2_2025": 285}
+MAP_DIM = {"w1_2023": "dim_municipality", "w2_2025": "dim_municipality_2025"}
 ESTIMATE_COLUMNS = ["wave_id", "question_id", "row_code", "choice_code", "n_answered", "population_n",
                     "pct_unweighted", "pct_weighted", "ci_lower", "ci_upper", "method"]
 
@@ -52,23 +56,42 @@ def test_unweighted_share_and_n_equal_the_published_question_results(warehouse):
     assert differing == []
 
 
-def test_weighted_shares_sit_inside_their_intervals_over_the_wave_map(warehouse):
-    (n, population, bad_interval, missing) = rows(warehouse, """
+@pytest.mark.parametrize("wave_id", WAVES)
+def test_weighted_shares_sit_inside_their_intervals_over_the_wave_map(warehouse, wave_id):
+    (n, population, bad_interval, missing, items) = rows(warehouse, """
         select count(*), max(population_n),
                count(*) filter (where not (ci_lower <= pct_weighted and pct_weighted <= ci_upper)),
-               count(*) filter (where n_answered > 0 and pct_weighted is null)
-        from marts.mart_weighted_estimate where wave_id = ?""", [WAVE])[0]
-    assert n > 100 and population == 300 and bad_interval == 0 and missing == 0
+               count(*) filter (where n_answered > 0 and pct_weighted is null),
+               (select count(*) from intermediate.int_estimation_items where wave_id = $1)
+        from marts.mart_weighted_estimate where wave_id = $1""", [wave_id])[0]
+    assert n > 50 and n == items and population == MAP_SIZE[wave_id] and bad_interval == 0 and missing == 0
+
+
+def test_estimates_are_those_of_each_waves_own_questions(warehouse):
+    differing = rows(warehouse, """
+        select coalesce(e.wave_id, i.wave_id), coalesce(e.question_id, i.question_id)
+        from marts.mart_weighted_estimate as e
+        full join intermediate.int_estimation_items as i
+            on e.wave_id = i.wave_id and e.question_id = i.question_id
+            and e.row_code is not distinct from i.row_code and e.choice_code = i.choice_code
+        where e.wave_id is null or i.wave_id is null""")
+    assert differing == []
+    # Q6 was recoded in w2_2025 (four choices instead of three); Q42 is new, Q4 dropped.
+    counts = dict(rows(warehouse, "select wave_id || ' ' || question_id, count(*) from marts.mart_weighted_estimate "
+                                  "where question_id in ('Q4', 'Q6', 'Q42') group by 1"))
+    assert set(counts) == {"w1_2023 Q4", "w1_2023 Q6", "w2_2025 Q6", "w2_2025 Q42"}
+    assert (counts["w1_2023 Q6"], counts["w2_2025 Q6"]) == (3, 4)
 
 
 def test_raked_weights_would_reproduce_the_map_so_a_question_everyone_answered_sums_to_100(warehouse):
-    # A single-choice question: the weighted shares of its choices add up to 100 (up to rounding).
+    # A single-choice question of a wave: the weighted shares of its choices add up to 100 (up to rounding).
     totals = rows(warehouse, """
-        select question_id, sum(pct_weighted) from marts.mart_weighted_estimate
-        where question_id in (select question_id from staging.stg_codebook__questions
-                              where question_type in ('single', 'likert5') and unit = 'municipality')
-        group by question_id""")
-    assert totals and all(abs(total - 100) <= 0.3 for _, total in totals)
+        select e.wave_id, e.question_id, sum(e.pct_weighted) from marts.mart_weighted_estimate as e
+        inner join staging.stg_codebook__questions as q using (wave_id, question_id)
+        where q.question_type in ('single', 'likert5') and q.unit = 'municipality'
+        group by e.wave_id, e.question_id""")
+    assert {wave for wave, _, _ in totals} == set(WAVES)
+    assert all(abs(total - 100) <= 0.3 for _, _, total in totals), totals
 
 
 # --- benchmarks ---------------------------------------------------------------------------------------
@@ -84,24 +107,34 @@ def test_benchmark_flanders_share_is_the_question_result(warehouse):
     assert differing == []
 
 
-def test_benchmark_of_one_municipality_matches_a_count_over_its_province(warehouse):
+@pytest.mark.parametrize("wave_id", WAVES)
+def test_benchmark_of_one_municipality_matches_a_count_over_its_province(warehouse, wave_id):
+    # The wave's own answers and its own map: a province of the 2025 map holds the merged municipalities.
+    dim = MAP_DIM[wave_id]
     nis_code, province = rows(warehouse, "select nis_code, province_name_nl from marts.mart_municipality_benchmark "
-                                         "order by nis_code limit 1")[0]
+                                         "where wave_id = ? order by nis_code limit 1", [wave_id])[0]
     own = dict(((q, c), (chosen, pct)) for q, c, chosen, pct in rows(warehouse, """
         select question_id, choice_code, is_chosen, province_pct from marts.mart_municipality_benchmark
-        where nis_code = ? and question_id = 'Q7'""", [nis_code]))
-    answered = {r[0] for r in rows(warehouse, """
-        select distinct f.nis_code from marts.fct_municipality_answers f join marts.dim_municipality d using (nis_code)
-        where f.question_id = 'Q7' and d.province_name_nl = ?""", [province])}
-    chose = dict(rows(warehouse, """
+        where wave_id = ? and nis_code = ? and question_id = 'Q7'""", [wave_id, nis_code]))
+    answered = {r[0] for r in rows(warehouse, f"""
+        select distinct f.nis_code from marts.fct_municipality_answers f join marts.{dim} d using (nis_code)
+        where f.wave_id = ? and f.question_id = 'Q7' and d.province_name_nl = ?""", [wave_id, province])}
+    chose = dict(rows(warehouse, f"""
         select f.choice_code, count(distinct f.nis_code) from marts.fct_municipality_answers f
-        join marts.dim_municipality d using (nis_code)
-        where f.question_id = 'Q7' and d.province_name_nl = ? group by 1""", [province]))
+        join marts.{dim} d using (nis_code)
+        where f.wave_id = ? and f.question_id = 'Q7' and d.province_name_nl = ? group by 1""", [wave_id, province]))
     mine = {c for (c,) in rows(warehouse, "select choice_code from marts.fct_municipality_answers "
-                                          "where nis_code = ? and question_id = 'Q7'", [nis_code])}
+                                          "where wave_id = ? and nis_code = ? and question_id = 'Q7'", [wave_id, nis_code])}
+    assert own and answered
     for (question, code), (chosen, pct) in own.items():
         assert pct == pytest.approx(round(100 * chose.get(code, 0) / len(answered), 1), abs=0.051)
         assert chosen == (code in mine)
+
+
+def test_benchmark_has_belfius_clusters_only_on_the_2019_2024_map(warehouse):
+    clustered = dict(rows(warehouse, "select wave_id, count(cluster_pct) > 0 from marts.mart_municipality_benchmark "
+                                     "group by wave_id"))
+    assert clustered == {"w1_2023": True, "w2_2025": False}
 
 
 # --- themes in open answers -----------------------------------------------------------------------------
@@ -133,49 +166,79 @@ def test_a_theme_pattern_that_is_no_regular_expression_is_refused_with_file_and_
 
 # --- exports --------------------------------------------------------------------------------------------
 
+@pytest.fixture(scope="module", params=WAVES)
+def wave_id(request) -> str:
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def export_dir(warehouse_db) -> Path:
-    return warehouse_db.parent / "exports" / WAVE
+def export_dir(warehouse_db, wave_id) -> Path:
+    return warehouse_db.parent / "exports" / wave_id
 
 
-def test_csv_exports_read_back_as_the_marts(warehouse, export_dir):
+def test_csv_exports_read_back_as_the_marts(warehouse, export_dir, wave_id):
     results = pd.read_csv(export_dir / "internal" / "question_results.csv")
-    mart = warehouse.execute("select * from marts.mart_question_result where wave_id = ?", [WAVE]).df()
-    assert len(results) == len(mart)
+    mart = warehouse.execute("select * from marts.mart_question_result where wave_id = ?", [wave_id]).df()
+    assert len(results) == len(mart) and set(results["wave_id"]) == {wave_id}
     assert results["n_selected"].sum() == mart["n_selected"].sum()
     estimates = pd.read_csv(export_dir / "internal" / "weighted_estimates.csv")
     assert estimates["pct_weighted"].sum() == pytest.approx(
-        warehouse.execute("select sum(pct_weighted) from marts.mart_weighted_estimate where wave_id = ?", [WAVE]).fetchone()[0])
+        warehouse.execute("select sum(pct_weighted) from marts.mart_weighted_estimate where wave_id = ?", [wave_id]).fetchone()[0])
 
 
-def test_workbook_has_a_sheet_per_section_and_a_codebook(warehouse, export_dir):
+def test_workbook_has_a_sheet_per_section_and_a_codebook(warehouse, export_dir, wave_id):
     workbook = openpyxl.load_workbook(export_dir / "internal" / "tables.xlsx", read_only=True)
     sections = {r[0] for r in rows(warehouse, "select distinct section from staging.stg_codebook__questions "
-                                              "where wave_id = ? and question_type <> 'number'", [WAVE])}
+                                              "where wave_id = ? and question_type <> 'number'", [wave_id])}
     assert set(workbook.sheetnames) == sections | {"codebook"}
+    assert ("toekomst" in sections) == (wave_id == "w2_2025")  # the section w2_2025 added
     q7 = pd.read_excel(export_dir / "internal" / "tables.xlsx", sheet_name="beleidskeuzes").query("question_id == 'Q7'")
     assert list(q7["pct"]) == [r[0] for r in rows(warehouse, "select pct from marts.mart_question_result "
-                                                             "where question_id = 'Q7' order by choice_code")]
+                                                             "where wave_id = ? and question_id = 'Q7' order by choice_code",
+                                                  [wave_id])]
     assert q7["pct_weighted"].notna().all()
+    codebook = pd.read_excel(export_dir / "internal" / "tables.xlsx", sheet_name="codebook")
+    assert set(codebook["wave_id"]) == {wave_id} and set(codebook["question_id"]) == {r[0] for r in rows(
+        warehouse, "select question_id from staging.stg_codebook__questions where wave_id = ?", [wave_id])}
 
 
-def test_spss_profile_carries_question_texts_and_choice_labels(warehouse, export_dir):
+def test_spss_profile_carries_question_texts_and_choice_labels(warehouse, export_dir, wave_id):
     frame, meta = pyreadstat.read_sav(str(export_dir / "internal" / "municipality_profile.sav"))
     assert len(frame) == rows(warehouse, "select count(*) from marts.mart_municipality_profile where wave_id = ?",
-                              [WAVE])[0][0]
-    label = rows(warehouse, "select label from staging.stg_codebook__questions where question_id = 'Q6'")[0][0]
+                              [wave_id])[0][0]
+    label = rows(warehouse, "select label from staging.stg_codebook__questions where wave_id = ? and question_id = 'Q6'",
+                 [wave_id])[0][0]
     assert meta.column_names_to_labels["q6"] == label
-    choices = dict(rows(warehouse, "select choice_code, label from staging.stg_codebook__choices where question_id = 'Q6'"))
+    choices = dict(rows(warehouse, "select choice_code, label from staging.stg_codebook__choices "
+                                   "where wave_id = ? and question_id = 'Q6'", [wave_id]))
     assert {int(k): v for k, v in meta.variable_value_labels["q6"].items()} == choices
+    # Q6 was recoded in w2_2025: its "Ja" split into a large and a limited impact.
+    assert (choices[1] == "Ja, een grote impact") == (wave_id == "w2_2025")
     assert meta.column_names_to_labels["q7_c1"].endswith(" - Opvang/huisvesting")
     assert meta.variable_value_labels["q7_c1"] == {0: "not chosen", 1: "chosen"}
+    # Only the wave's own questions: w1_2023's Q4 was dropped in w2_2025, Q42 is new there.
+    columns = set(frame.columns)
+    assert ("q4_c1" in columns, "q42" in columns) == ((True, False) if wave_id == "w1_2023" else (False, True))
     parquet = duckdb.sql(f"select * from read_parquet('{export_dir / 'internal' / 'municipality_profile.parquet'}')").df()
     assert len(parquet) == len(frame) and frame["q6"].sum() == parquet["q6"].sum()
+    assert list(parquet.columns) == list(frame.columns)
 
 
-def test_internal_profile_has_every_mart_and_public_only_aggregates(warehouse, export_dir):
+def test_internal_profile_has_every_mart_of_the_wave_and_public_only_aggregates(warehouse, export_dir, wave_id):
     marts = {r[0] for r in rows(warehouse, "select table_name from information_schema.tables where table_schema = 'marts'")}
-    assert {p.stem for p in (export_dir / "internal" / "marts").glob("*.parquet")} == marts
+    with_wave = {r[0] for r in rows(warehouse, "select table_name from information_schema.columns "
+                                               "where table_schema = 'marts' and column_name = 'wave_id'")}
+    # The marts without wave_id: the dims (and Taskforce series) of the wave's map, the report's figures.
+    on_map = {"w1_2023": {"dim_municipality"}, "w2_2025": {"dim_municipality_2025", "mart_taskforce_timeseries"}}[wave_id]
+    assert marts - with_wave <= {"dim_municipality", "dim_municipality_2025", "mart_taskforce_timeseries",
+                                 "mart_report_figures"}
+    folder = export_dir / "internal" / "marts"
+    assert {p.stem for p in folder.glob("*.parquet")} == with_wave | on_map | {"mart_report_figures"}
+    for name in with_wave:
+        waves = duckdb.sql(f"select distinct wave_id from read_parquet('{folder / name}.parquet')").fetchall()
+        assert waves in ([], [(wave_id,)]), name
+    (dim,) = on_map & {"dim_municipality", "dim_municipality_2025"}
+    assert len(duckdb.sql(f"select * from read_parquet('{folder / dim}.parquet')").fetchall()) == MAP_SIZE[wave_id]
     public = {p.name for p in (export_dir / "public").iterdir()}
     assert public == {"README.txt", "question_results.csv", "weighted_estimates.csv", "tables.xlsx"}
     for name in ("question_results.csv", "weighted_estimates.csv"):
@@ -183,14 +246,16 @@ def test_internal_profile_has_every_mart_and_public_only_aggregates(warehouse, e
     assert "SYNTHETIC" in (export_dir / "public" / "README.txt").read_text(encoding="utf-8")
 
 
-def test_public_suppression_follows_the_analysts_setting(warehouse_db, tmp_path):
-    small = rows(duckdb.connect(str(warehouse_db), read_only=True),
-                 "select count(*) from marts.mart_question_result where wave_id = ? and n_answered < 5", [WAVE])[0][0]
+def test_public_suppression_follows_the_analysts_setting(warehouse, warehouse_db, tmp_path):
     write_exports(warehouse_db, tmp_path / "none", min_units=0)
     write_exports(warehouse_db, tmp_path / "five", min_units=5)
-    unsuppressed = pd.read_csv(tmp_path / "none" / WAVE / "public" / "question_results.csv")
-    suppressed = pd.read_csv(tmp_path / "five" / WAVE / "public" / "question_results.csv")
-    assert small > 0 and len(unsuppressed) - len(suppressed) == small
+    for wave_id in WAVES:
+        small = rows(warehouse, "select count(*) from marts.mart_question_result where wave_id = ? and n_answered < 5",
+                     [wave_id])[0][0]
+        unsuppressed = pd.read_csv(tmp_path / "none" / wave_id / "public" / "question_results.csv")
+        suppressed = pd.read_csv(tmp_path / "five" / wave_id / "public" / "question_results.csv")
+        assert len(unsuppressed) - len(suppressed) == small, wave_id
+        assert small > 0 or wave_id != WAVE  # the report wave has small bases to suppress
 
 
 # --- report ---------------------------------------------------------------------------------------------
@@ -211,7 +276,9 @@ def report_path(warehouse_db) -> Path:
     return warehouse_db.parent / "reports" / WAVE / "report.html"
 
 
-def test_report_tables_equal_the_question_results(warehouse, report_path):
+@pytest.mark.parametrize("wave_id", WAVES)
+def test_report_tables_equal_the_question_results(warehouse, warehouse_db, wave_id):
+    report_path = warehouse_db.parent / "reports" / wave_id / "report.html"
     parser = _Rows()
     parser.feed(report_path.read_text(encoding="utf-8"))
     shown = {(r["data-question"], r["data-row"], r["data-choice"]): (int(r["data-n-selected"]), int(r["data-n-answered"]),
@@ -219,7 +286,7 @@ def test_report_tables_equal_the_question_results(warehouse, report_path):
              for r in parser.rows}
     mart = {(q, "" if row is None else str(row), str(c)): (n, base, pct) for q, row, c, n, base, pct in rows(
         warehouse, "select question_id, row_code, choice_code, n_selected, n_answered, pct from marts.mart_question_result "
-                   "where wave_id = ? and choice_code is not null", [WAVE])}
+                   "where wave_id = ? and choice_code is not null", [wave_id])}
     assert shown == mart
 
 
@@ -253,21 +320,27 @@ def test_report_has_charts_as_png_and_svg_and_says_there_is_no_compared_wave(rep
     assert 'class="no-trend"' in text
 
 
-def test_report_shows_the_change_when_a_trend_mart_exists(warehouse_db, tmp_path):
-    copy = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(warehouse_db, copy)
-    with duckdb.connect(str(copy)) as connection:
-        connection.execute("""
-            create table marts.mart_question_trend as
-            select wave_id, question_id, row_code, choice_code, choice_label, unit, n_selected, n_answered, pct,
-                   'w0_2022' as compared_wave_id, question_id as compared_question_id,
-                   cast(choice_code as varchar) as compared_choice_codes, 10 as compared_n_selected,
-                   100 as compared_n_answered, 10.0 as compared_pct, round(pct - 10.0, 1) as pct_point_change
-            from marts.mart_question_result where question_id = 'Q6'""")
-    (report,) = [p for p in write_reports(copy, tmp_path / "reports") if p.name == "report.html"]
-    text = report.read_text(encoding="utf-8")
-    assert 'class="no-trend"' not in text and "w0_2022" in text
-    assert 'data-question="Q6" data-choice="1" data-change="54.0"' in text
+def test_follow_up_report_has_its_own_questions_labels_and_map(warehouse_db):
+    folder = warehouse_db.parent / "reports" / "w2_2025"
+    text = (folder / "report.html").read_text(encoding="utf-8")
+    charts = {p.stem for p in (folder / "charts").glob("*.png")}
+    assert "Q42" in charts and "Q4" not in charts  # added in w2_2025; dropped from w1_2023
+    assert "Ja, een grote impact" in text and "SYNTHETIC" in text
+    assert re.search(r"\d+ of 285 municipalities responded", text)
+    # The 2025 map: merged municipalities whose former ones had different Belfius types have none.
+    assert 'data-dimension="belfius_type" data-value=""' in text and "did not share one value" in text
+
+
+def test_report_shows_the_change_since_the_compared_wave_from_the_trend_mart(warehouse, warehouse_db):
+    # w2_2025 continues questions of w1_2023 (Q6 recoded, Q19 continues Q25): its report shows each change.
+    text = (warehouse_db.parent / "reports" / "w2_2025" / "report.html").read_text(encoding="utf-8")
+    assert 'class="no-trend"' not in text and "w1_2023" in text
+    shown = re.findall(r'<tr data-question="([^"]+)" data-choice="([^"]*)" data-change="([^"]*)"', text)
+    trend = rows(warehouse, "select question_id, cast(choice_code as varchar), coalesce(cast(pct_point_change as varchar), '') "
+                            "from marts.mart_question_trend where wave_id = 'w2_2025' order by question_id, row_code, choice_code")
+    assert len(trend) > 20 and sorted(shown) == sorted(trend)
+    assert {"Q6", "Q19", "Q21"} <= {question for question, _, _ in shown}
+    assert not {"Q42", "Q43"} & {question for question, _, _ in shown}  # new questions have nothing to compare
 
 
 def test_report_renders_in_headless_chromium_with_charts_and_no_console_errors(report_path, tmp_path):

@@ -113,3 +113,18 @@ def test_equal_weights_give_the_simple_random_sampling_variance_of_a_proportion(
     share, variance = ratio_estimate(np.full(8, 20 / 8), np.ones(8), np.array([1, 1, 1, 0, 0, 0, 0, 0.0]), 20)
     assert share == 0.375
     assert variance == pytest.approx((1 - 8 / 20) * 0.375 * 0.625 / 7)
+
+
+def test_a_unit_without_a_margin_value_is_weighted_as_a_category_of_its_own():
+    # The 2025 map leaves the Belfius type empty for a merged municipality whose predecessors differ.
+    population = POPULATION.assign(size=[None, "L", "S", "S", "L", "L", None, "S", "L", "S"])
+    frame = population[population["nis_code"].isin(SAMPLE_CODES)].reset_index(drop=True)
+    weights, notes = rake(frame, population, ("size",))
+    # Sample a1, a2, b1, b2, b3 = none, L, none, S, L; population none 2, L 4, S 4.
+    assert notes == [] and weights == pytest.approx([1, 2, 1, 4, 2])
+
+
+def test_units_without_a_margin_value_that_nobody_represents_are_named():
+    population = POPULATION.assign(size=POPULATION["size"].where(POPULATION["nis_code"] != "a6"))
+    _, notes = rake(sample(), population, ("size",))
+    assert notes == ["size left out (no respondent in (no value))"]

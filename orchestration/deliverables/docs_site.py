@@ -2,16 +2,19 @@
 
 dbt reads the catalog from a database; it gets a temporary copy of the published warehouse (an analyst's
 open session or a refresh is never disturbed) and its own target folder (Dagster's manifest stays as is).
+The copy reaches dbt as a run's draft does, through the environment profiles.yml reads (`dbt_environment`):
+`--vars` name no database any more, and dbt would otherwise open (and create, empty) the default file.
 """
 
 from __future__ import annotations
 
-import json
+import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
+from orchestration.assets.dbt import dbt_environment
 from orchestration.resources import dbt_resource
 from orchestration.settings import DBT_PROJECT_DIR
 
@@ -25,9 +28,8 @@ def write_docs_site(db_path: str | Path, output: str | Path) -> Path:
         shutil.copyfile(db_path, copy)
         target = Path(scratch) / "target"
         subprocess.run(
-            [dbt_resource().dbt_executable, "docs", "generate", "--static", "--target-path", str(target),
-             "--vars", json.dumps({"warehouse_db_path": str(copy)})],
-            cwd=DBT_PROJECT_DIR, check=True,
+            [dbt_resource().dbt_executable, "docs", "generate", "--static", "--target-path", str(target)],
+            cwd=DBT_PROJECT_DIR, check=True, env={**os.environ, **dbt_environment(str(copy))},
         )
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(target / "static_index.html", output)

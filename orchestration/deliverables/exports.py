@@ -3,7 +3,9 @@
 
 internal: question results and weighted estimates (CSV), one Excel workbook (a sheet per questionnaire
           section and a codebook sheet), the municipality profile as SPSS `.sav` (question texts as variable
-          labels, choice labels as value labels) and as Parquet, and every mart of the wave as Parquet.
+          labels, choice labels as value labels) and as Parquet, and every mart of the wave as Parquet
+          (its rows; of the municipality dims, the one of its map).
+Everything is per wave: its rows, its codebook (sections, labels) and its municipality map.
 public:   aggregates only — question results and estimates (CSV and Excel) without rows whose base has
           fewer than `min_units` units; no municipality rows, no open answers.
 """
@@ -190,13 +192,31 @@ def profile_labels(columns: list[str], codebook: pd.DataFrame) -> tuple[dict[str
     return variable_labels, value_labels
 
 
+def profile_columns(connection, wave_id: str) -> list[str]:
+    """The profile's columns that belong to the wave: the mart pivots the indicators of every wave into one
+    table, so a wave's rows also carry (empty) columns of questions only another wave asked."""
+    other_waves_only = {r[0] for r in connection.execute(
+        "select indicator from intermediate.int_municipality_indicators group by indicator "
+        "having not bool_or(wave_id = ?)", [wave_id]).fetchall()}
+    columns = [r[0] for r in connection.execute(
+        "select column_name from information_schema.columns where table_schema = 'marts' "
+        "and table_name = 'mart_municipality_profile' order by ordinal_position").fetchall()]
+    return [column for column in columns if column not in other_waves_only]
+
+
+def profile_select(connection, wave_id: str) -> str:
+    return ("select " + ", ".join(f'"{column}"' for column in profile_columns(connection, wave_id))
+            + f" from marts.mart_municipality_profile where wave_id = '{_quote(wave_id)}'")
+
+
 def write_profile(connection, wave_id: str, codebook: pd.DataFrame, folder: Path) -> list[Path]:
-    """marts.mart_municipality_profile of the wave as SPSS (.sav, labelled) and Parquet."""
+    """marts.mart_municipality_profile of the wave (its rows and its questions' columns) as SPSS (.sav,
+    labelled with the wave's codebook) and Parquet."""
     folder.mkdir(parents=True, exist_ok=True)
     parquet = folder / "municipality_profile.parquet"
-    connection.execute(f"copy (select * from marts.mart_municipality_profile where wave_id = '{_quote(wave_id)}') "
-                       f"to '{_quote(str(parquet))}' (format parquet)")
-    frame = connection.execute("select * from marts.mart_municipality_profile where wave_id = ?", [wave_id]).df()
+    select = profile_select(connection, wave_id)
+    connection.execute(f"copy ({select}) to '{_quote(str(parquet))}' (format parquet)")
+    frame = connection.execute(select).df()
     for column in frame.columns:
         # SPSS numbers are doubles; missing answers become system-missing.
         if frame[column].dtype.kind in "biuf" or str(frame[column].dtype) in ("Int8", "Int16", "Int32", "Int64", "boolean"):
@@ -212,18 +232,49 @@ def write_profile(connection, wave_id: str, codebook: pd.DataFrame, folder: Path
     return [sav, parquet]
 
 
-def write_marts_parquet(connection, wave_id: str, folder: Path) -> list[Path]:
-    """Every mart as Parquet, restricted to the wave when the mart has a wave_id column."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
+# Marts without a wave_id column: those on one municipality map go with the waves on that map
+# (stg_codebook__waves.municipality_map); the report figures go with the wave whose report they check.
+MARTS_ON_MAP = {"dim_municipality": "2019-2024", "dim_municipality_2025": "2025", "mart_taskforce_timeseries": "2025"}
+MARTS_WAVE_FILTER = {
+    "mart_report_figures": "figure_id in (select figure_id from intermediate.int_report_figure_definitions "
+                           "where wave_id = '{wave_id}')",
+}
+
+
+def wave_marts(connection, wave_id: str) -> dict[str, str]:
+    """The marts that belong in the wave's files, each with the filter keeping the wave's rows."""
+    (municipality_map,) = connection.execute(
+        "select municipality_map from staging.stg_codebook__waves where wave_id = ?", [wave_id]).fetchone()
     marts = connection.execute(
         "select table_name, bool_or(column_name = 'wave_id') from information_schema.columns "
         "where table_schema = 'marts' group by table_name order by table_name"
     ).fetchall()
+    selected, unknown = {}, []
     for name, has_wave in marts:
-        where = f" where wave_id = '{_quote(wave_id)}'" if has_wave else ""
+        if has_wave:
+            selected[name] = f"wave_id = '{_quote(wave_id)}'"
+        elif name in MARTS_WAVE_FILTER:
+            selected[name] = MARTS_WAVE_FILTER[name].format(wave_id=_quote(wave_id))
+        elif name in MARTS_ON_MAP:
+            if MARTS_ON_MAP[name] == municipality_map:
+                selected[name] = "true"
+        else:
+            unknown.append(name)
+    if unknown:
+        raise ValueError(f"marts without a wave_id column that no wave is assigned to: {', '.join(unknown)} "
+                         "(name them in MARTS_ON_MAP or MARTS_WAVE_FILTER of orchestration/deliverables/exports.py)")
+    return selected
+
+
+def write_marts_parquet(connection, wave_id: str, folder: Path) -> list[Path]:
+    """Every mart of the wave as Parquet: its rows of the marts with a wave_id, the dims of its map."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, where in wave_marts(connection, wave_id).items():
         path = folder / f"{name}.parquet"
-        connection.execute(f'copy (select * from marts."{name}"{where}) to \'{_quote(str(path))}\' (format parquet)')
+        select = (profile_select(connection, wave_id) if name == "mart_municipality_profile"
+                  else f'select * from marts."{name}" where {where}')
+        connection.execute(f"copy ({select}) to '{_quote(str(path))}' (format parquet)")
         written.append(path)
     return written
 

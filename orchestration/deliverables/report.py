@@ -170,11 +170,16 @@ def write_wave_report(connection, wave_id: str, folder: Path) -> list[Path]:
         rows = coverage[coverage["dimension"] == dimension]
         body = "".join(
             f'<tr data-dimension="{dimension}" data-value="{_attr(r.dimension_value)}" data-n-responding="{r.n_responding}">'
-            f"<td>{_num(r.dimension_value)}</td><td class=num>{r.n_municipalities}</td><td class=num>{r.n_responding}</td>"
+            f"<td>{_num(r.dimension_value) if pd.notna(r.dimension_value) else 'none'}</td>"
+            f"<td class=num>{r.n_municipalities}</td><td class=num>{r.n_responding}</td>"
             f"<td class=num>{_num(r.pct_responding, 1)}</td><td class=num>{_num(r.n_questionnaires)}</td></tr>"
             for r in rows.itertuples())
         parts.append(f"<h3>By {label.lower()}</h3><table class=coverage><tr><th>{label}</th><th>Municipalities</th>"
                      f"<th>Responding</th><th>%</th><th>Questionnaires</th></tr>{body}</table>")
+        if rows["dimension_value"].isna().any():
+            # On the 2025 map: merged municipalities whose predecessors had different values.
+            parts.append(f'<p class="note">{label} "none": merged municipalities whose former municipalities '
+                         "did not share one value.</p>")
 
     parts.append("<h2>Taskforce Oekraïne</h2>")
     if taskforce.empty:

@@ -42,26 +42,36 @@ def rake(sample: pd.DataFrame, population: pd.DataFrame, margins: tuple[str, ...
     n, big_n = len(sample), len(population)
     if n == 0:
         raise WeightingError("no responding unit: nothing to weight")
+    # A unit without a value (on the 2025 map: a merged municipality whose predecessors had different Belfius
+    # types) is a category of its own, so the weights still add up to the whole map.
+    sample, population = _with_missing_category(sample, margins), _with_missing_category(population, margins)
     usable, notes = [], []
     for margin in margins:
-        missing = sorted(set(population[margin].dropna()) - set(sample[margin].dropna()))
+        missing = sorted(map(str, set(population[margin]) - set(sample[margin])))
         if missing:
             notes.append(f"{MARGIN_LABELS.get(margin, margin)} left out (no respondent in {', '.join(map(str, missing))})")
         else:
             usable.append(margin)
     weights = np.full(n, big_n / n, dtype=float)
-    targets = {m: population[m].value_counts(dropna=False) for m in usable}
+    targets = {m: population[m].value_counts() for m in usable}
     for _ in range(max_iterations):
         previous = weights.copy()
         for margin in usable:
             categories = sample[margin].to_numpy()
-            sums = pd.Series(weights).groupby(categories, dropna=False).sum()
+            sums = pd.Series(weights).groupby(categories).sum()
             factor = targets[margin].reindex(sums.index).to_numpy() / sums.to_numpy()
             weights = weights * pd.Series(factor, index=sums.index).reindex(categories).to_numpy()
         if np.max(np.abs(weights - previous)) < tolerance:
             return weights, notes
     notes.append(f"raking stopped after {max_iterations} iterations without converging")
     return weights, notes
+
+
+MISSING_CATEGORY = "(no value)"
+
+
+def _with_missing_category(frame: pd.DataFrame, margins: tuple[str, ...]) -> pd.DataFrame:
+    return frame.assign(**{m: frame[m].astype(object).where(frame[m].notna(), MISSING_CATEGORY) for m in margins})
 
 
 def ratio_estimate(weights: np.ndarray, answered: np.ndarray, chosen: np.ndarray, population_n: int
