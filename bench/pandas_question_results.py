@@ -39,18 +39,56 @@ def codes(cell: str) -> list[int]:
     return [int(part) for part in cell.split(",") if part.strip() and part.strip() not in NOT_ANSWERED]
 
 
+def edit_distance(a: str, b: str, limit: int = 2) -> int:
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def resolver(municipalities: Path, overrides: Path | None):
+    """Q1 text -> NIS code: override, exact name (nl/fr), merged-away name, unique deelgemeente, one unique
+    closest name within edit distance 2; else None."""
+    reference = municipalities.parent
+    names = pd.read_csv(municipalities, dtype=str)
+    exact = {normalise(name): code for column in ("name_nl", "name_fr")
+             for name, code in zip(names[column], names["nis_code"])}
+    mergers = pd.read_csv(reference / "municipality_mergers.csv", dtype=str)
+    merged = {normalise(name): code for name, code in zip(mergers["old_name_nl"], mergers["new_nis_code"])
+              if code in set(names["nis_code"])}
+    parts = pd.read_csv(reference / "deelgemeenten.csv", dtype=str)
+    parts = parts.assign(key=parts["name_nl"].map(normalise)).groupby("key")["nis_code"].unique()
+    deelgemeenten = {key: codes[0] for key, codes in parts.items() if len(codes) == 1}
+    fixes = {}
+    if overrides is not None and overrides.exists():
+        table = pd.read_csv(overrides, dtype=str, keep_default_na=False)
+        fixes = {normalise(text): code for text, code in zip(table["raw_text"], table["nis_code"])}
+
+    def resolve(text: str) -> str | None:
+        key = normalise(text)
+        for lookup in (fixes, exact, merged, deelgemeenten):
+            if key in lookup:
+                return lookup[key]
+        distances = sorted((edit_distance(key, name), code) for name, code in exact.items() if abs(len(name) - len(key)) <= 2)
+        close = [code for distance, code in distances if distance <= 2 and distance == distances[0][0]] if distances else []
+        return close[0] if len(set(close)) == 1 else None
+
+    return resolve
+
+
 def question_results(export: Path, codebook, municipalities: Path, overrides: Path | None) -> pd.DataFrame:
     frame = pd.read_csv(export, skiprows=[1, 2], dtype=str, keep_default_na=False, encoding="utf-8-sig")
     frame = frame[frame["Status"].isin(REAL_STATUSES)].drop_duplicates()
     frame = frame[~frame["ResponseId"].duplicated(keep=False)]
 
-    names = pd.read_csv(municipalities, dtype=str)
-    lookup = {normalise(name): code for column in ("name_nl", "name_fr")
-              for name, code in zip(names[column], names["nis_code"])}
-    if overrides is not None and overrides.exists():
-        fixes = pd.read_csv(overrides, dtype=str, keep_default_na=False)
-        lookup |= {normalise(text): code for text, code in zip(fixes["raw_text"], fixes["nis_code"])}
-    frame = frame.assign(nis_code=frame["Q1"].map(lambda text: lookup.get(normalise(text))))
+    resolve = resolver(municipalities, overrides)
+    texts = {text: resolve(text) for text in frame["Q1"].unique()}  # few distinct texts: resolve each once
+    frame = frame.assign(nis_code=frame["Q1"].map(texts))
     frame = frame[frame["nis_code"].notna()]
 
     closed = [q for q in codebook.questions if q.type in ("single", "likert5", "multi", "matrix_multi", "text")

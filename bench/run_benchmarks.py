@@ -134,8 +134,9 @@ def dbt_parse(values: dict[str, str]) -> None:
     shutil.rmtree(target, ignore_errors=True)
 
 
-def stage_job(work: Path, job: str, partition: str | None) -> dict:
-    """A job as `make run` / the landing sensor start it: one in-process run on a local instance."""
+def stage_job(work: Path, job: str, partition: str | None, ephemeral: bool = False) -> dict:
+    """A job as `make run` / the landing sensor start it: one in-process run on a local instance
+    (`ephemeral`: on an in-memory instance, as the tests run it: no event storage on disk)."""
     os.environ["WAREHOUSE_DB_PATH"] = str(work / "warehouse.duckdb")
     os.environ["WAREHOUSE_LANDING_DIR"] = str(work / "landing")
     os.environ["DAGSTER_HOME"] = str(work / "dagster_home")
@@ -150,7 +151,7 @@ def stage_job(work: Path, job: str, partition: str | None) -> dict:
 
     warehouse = defs.resources["warehouse"]
     dbt_parse(dbt_environment(str(warehouse.draft_path)))
-    instance = DagsterInstance.get()
+    instance = DagsterInstance.ephemeral() if ephemeral else DagsterInstance.get()
     registered = register_waves(instance, sorted(discover_landing(work / "landing").waves))
     tags = {} if job == "refresh_taskforce" or partition else all_waves_tags(registered)
     baseline = peak_rss_mib()
@@ -185,7 +186,8 @@ def stage_bare_dbt(work: Path) -> dict:
     started = time.perf_counter()
     completed = subprocess.run(
         [str(Path(sys.prefix) / "bin" / "dbt"), "build", "--target", "dev"], cwd=DBT_PROJECT_DIR,
-        env={**os.environ, **values, "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target)},
+        env={**os.environ, **values, "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target),
+             "DBT_LOG_FORMAT_FILE": "json"},
         capture_output=True, text=True,
     )
     seconds = time.perf_counter() - started
@@ -243,7 +245,7 @@ def stage_pandas(work: Path) -> dict:
         key = ["question_id", "row_code", "choice_code"]
         for frame in (mart, result):
             for column in ("row_code", "choice_code"):
-                frame[column] = pd.to_numeric(frame[column]).astype("Int64")
+                frame[column] = pd.to_numeric(frame[column]).astype("Int64").fillna(-1)  # NULL joins NULL
         both = mart.merge(result, on=key, how="left", suffixes=("", "_pandas"))
         same = (both["n_selected"] == both["n_selected_pandas"]) & (both["n_answered"] == both["n_answered_pandas"])
         out["agrees_with_mart"] = f"{int(same.fillna(False).sum())}/{len(mart)}"
@@ -289,7 +291,7 @@ def dbt_timings(results_path: Path) -> dict:
         for line in log.read_text(encoding="utf-8").splitlines():
             try:
                 info = json.loads(line)["info"]
-            except (ValueError, KeyError):
+            except (ValueError, KeyError, TypeError):
                 continue
             stamp = dt.datetime.fromisoformat(info["ts"].replace("Z", "+00:00"))
             first = first or stamp
@@ -310,19 +312,21 @@ def run_worker(args: argparse.Namespace) -> None:
     if args.worker == "write":
         result = write_landing(args.worker_size, work / "landing") | {"rss_mib": peak_rss_mib()}
     elif args.worker == "job":
-        result = stage_job(work, args.job, args.partition)
+        result = stage_job(work, args.job, args.partition, args.ephemeral)
     else:
         result = STAGES[args.worker](work)
     (work / "stage.json").write_text(json.dumps(result, default=str), encoding="utf-8")
 
 
 def run_stage(work: Path, stage: str, *, size: int = 0, job: str = "", partition: str | None = None,
-              label: str = "") -> dict:
+              label: str = "", ephemeral: bool = False) -> dict:
     """One measurement in a fresh interpreter, at low priority (the machine is shared)."""
     command = ["nice", "-n", "5", sys.executable, str(Path(__file__).resolve()), "--worker", stage,
                "--worker-dir", str(work), "--worker-size", str(size), "--job", job]
     if partition:
         command += ["--partition", partition]
+    if ephemeral:
+        command.append("--ephemeral")
     print(f"  {work.name}: {label or stage} ...", flush=True)
     started = time.perf_counter()
     completed = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True)
@@ -345,6 +349,8 @@ def measure_size(size: int, root: Path, refresh: bool, bare_dbt: bool) -> dict:
     out["end_to_end"] = run_stage(work, "job", job="refresh_warehouse", label="main job (empty warehouse)")
     if bare_dbt:
         out["bare_dbt"] = run_stage(work, "bare_dbt", label="bare dbt build")
+        out["in_memory"] = run_stage(work, "job", job="refresh_warehouse", ephemeral=True,
+                                     label="main job, in-memory Dagster instance")
     out["scan"] = run_stage(work, "scan", label="duckdb read_csv")
     out["pandas"] = run_stage(work, "pandas", label="pandas")
     if refresh:
@@ -392,6 +398,8 @@ def table(sizes: list[dict], make_test: dict | None) -> str:
         if "bare_dbt" in row:
             rows.append(ratio_row("main job / bare dbt build", n, "job", row["end_to_end"], "dbt", row["bare_dbt"],
                                   "≤ 1.3", lambda v: v <= 1.3))
+            rows.append(ratio_row("main job, in-memory instance / bare dbt build", n, "job", row.get("in_memory"),
+                                  "dbt", row["bare_dbt"], "≤ 1.3", lambda v: v <= 1.3))
         if "full" in row:
             rows.append(ratio_row("Taskforce-only refresh / full refresh", n, "taskforce", row["taskforce"],
                                   "full", row["full"], "≤ 0.5", lambda v: v <= 0.5))
@@ -421,7 +429,7 @@ def details(sizes: list[dict]) -> str:
     """Where the time goes: Dagster steps, dbt's parse/models/tests, pandas' agreement with the mart."""
     lines = []
     for row in sizes:
-        for name in ("end_to_end", "bare_dbt", "full", "taskforce", "add_wave", "full_two_waves", "scan", "pandas"):
+        for name in ("end_to_end", "bare_dbt", "in_memory", "full", "taskforce", "add_wave", "full_two_waves", "scan", "pandas"):
             stage = row.get(name)
             if not stage:
                 continue
@@ -471,6 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker-size", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--job", default="", help=argparse.SUPPRESS)
     parser.add_argument("--partition", help=argparse.SUPPRESS)
+    parser.add_argument("--ephemeral", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         run_worker(args)
