@@ -240,15 +240,20 @@ def stage_pandas(work: Path) -> dict:
     if database.exists():
         with duckdb.connect(str(database), read_only=True) as connection:
             mart = connection.execute(
-                "select question_id, row_code, choice_code, n_selected, n_answered from marts.mart_question_result "
-                "where wave_id = ?", [WAVE_ID]).df()
+                "select question_id, row_code, choice_code, n_selected, n_answered, pct "
+                "from marts.mart_question_result where wave_id = ?", [WAVE_ID]).df()
+            units = connection.execute(
+                "select count(distinct nis_code) from marts.mart_respondent_resolution "
+                "where wave_id = ? and status = 'valid'", [WAVE_ID]).fetchall()[0][0]
         key = ["question_id", "row_code", "choice_code"]
         for frame in (mart, result):
             for column in ("row_code", "choice_code"):
                 frame[column] = pd.to_numeric(frame[column]).astype("Int64").fillna(-1)  # NULL joins NULL
         both = mart.merge(result, on=key, how="left", suffixes=("", "_pandas"))
         same = (both["n_selected"] == both["n_selected_pandas"]) & (both["n_answered"] == both["n_answered_pandas"])
-        out["agrees_with_mart"] = f"{int(same.fillna(False).sum())}/{len(mart)}"
+        out["agrees_with_mart"] = f"{int(same.fillna(False).sum())}/{len(mart)} rows"
+        out["max_pct_difference"] = float((both["pct"] - both["pct_pandas"]).abs().max())
+        out["municipalities"] = f"pandas {result.loc[result['unit'] == 'municipality', 'n_answered'].max()}, mart {units}"
     return out
 
 
@@ -434,7 +439,8 @@ def details(sizes: list[dict]) -> str:
             if not stage:
                 continue
             keys = ("seconds", "process_seconds", "dbt_parse_s", "dbt_models_s", "dbt_tests_s", "dbt_nodes",
-                    "partial_parse_refused", "rows", "agrees_with_mart", "rss_mib", "dbt_rss_mib")
+                    "partial_parse_refused", "rows", "agrees_with_mart", "max_pct_difference", "municipalities",
+                    "rss_mib", "dbt_rss_mib")
             facts = ", ".join(f"{k} {fmt(stage[k], '{:.1f}') if isinstance(stage[k], float) else stage[k]}"
                               for k in keys if stage.get(k) not in (None, []))
             lines.append(f"- {row['size']:,} {name}: {facts}")
