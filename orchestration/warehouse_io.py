@@ -27,7 +27,10 @@ def connect(db_path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.
     if not read_only:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        connection = duckdb.connect(str(db_path), read_only=read_only, config=duckdb_config(db_path))
+        # Limits for writers only: a read-only connection must match other readers of the same file in
+        # this process (DuckDB refuses a second configuration), and readers do not load exports.
+        config = {} if read_only else duckdb_config(db_path)
+        connection = duckdb.connect(str(db_path), read_only=read_only, config=config)
     except duckdb.OutOfMemoryException as error:
         raise OutOfResources(db_path, error) from error
     try:
