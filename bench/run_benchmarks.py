@@ -166,7 +166,8 @@ def stage_job(work: Path, job: str, partition: str | None, ephemeral: bool = Fal
     results = run_results(result.run_id)
     if results is not None:
         out |= dbt_timings(results)
-        shutil.rmtree(results.parent, ignore_errors=True)
+        if result.success:  # a failed run's dbt logs stay for reading
+            shutil.rmtree(results.parent, ignore_errors=True)
     if not result.success:
         out["failures"] = [(event.message or "")[:2000] for event in result.all_events if event.is_failure]
     return out
@@ -286,6 +287,8 @@ def dbt_timings(results_path: Path) -> dict:
         "dbt_models_s": round(sum(s for uid, s in nodes if uid.startswith("model.")), 1),
         "dbt_tests_s": round(sum(s for uid, s in nodes if uid.startswith("test.")), 1),
         "dbt_nodes": len(nodes),
+        "dbt_errors": [(r["unique_id"].split(".")[-1], r.get("status"), (r.get("message") or "")[:300])
+                       for r in results.get("results", []) if r.get("status") in ("error", "fail")][:10],
         "slowest_models": [(uid.split(".")[-1], round(s, 1)) for uid, s in
                            sorted((n for n in nodes if n[0].startswith("model.")), key=lambda n: -n[1])[:5]],
     }
@@ -365,7 +368,8 @@ def measure_size(size: int, root: Path, refresh: bool, bare_dbt: bool) -> dict:
         add_wave_copy(work / "landing")
         out["add_wave"] = run_stage(work, "job", job="refresh_warehouse", partition=COPY_WAVE_ID, label="add a wave")
         out["full_two_waves"] = run_stage(work, "job", job="refresh_warehouse", label="full refresh, two waves")
-    shutil.rmtree(work, ignore_errors=True)
+    if all(stage.get("success") is not False for stage in out.values() if isinstance(stage, dict)):
+        shutil.rmtree(work, ignore_errors=True)  # a failure's landing, warehouse and logs stay
     return out
 
 
@@ -451,6 +455,8 @@ def details(sizes: list[dict]) -> str:
                 lines.append("  - slowest models: " + ", ".join(f"{k} {v}" for k, v in stage["slowest_models"]))
             if stage.get("success") is False:
                 lines.append(f"  - FAILED: {str(stage.get('failures'))[:400]}")
+            if stage.get("dbt_errors"):
+                lines.append("  - dbt errors: " + "; ".join(f"{n} ({s}): {m}" for n, s, m in stage["dbt_errors"]))
     return "\n".join(lines)
 
 
