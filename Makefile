@@ -81,8 +81,10 @@ docs: $(MANIFEST)
 sample: $(BIN)/.installed
 	$(BIN)/python -m synthetic --landing-dir "$$($(BIN)/python -c 'from orchestration.settings import landing_dir; print(landing_dir())')" --force
 
-bench: $(MANIFEST)
-	$(BIN)/python bench/run_benchmarks.py
+# The side-by-side comparisons of bench/README.md (the 1 000 000-respondent run: add SIZES=...).
+SIZES ?= 10000,100000
+bench: $(MANIFEST) | $(DAGSTER_HOME)
+	$(BIN)/python bench/run_benchmarks.py --sizes $(SIZES) --make-test
 
 clean:
 	rm -rf dbt_project/target dbt_project/target_lint dbt_project/logs .dagster_home

@@ -36,6 +36,15 @@ def plan_refresh(previous: dict[str, str] | None, current: dict[str, str], publi
     return refresh_warehouse_job.name, None
 
 
+def read_cursor(cursor: str | None) -> dict[str, str] | None:
+    """The parts' fingerprints of the last run; None for none, or for the one-hash cursor of older versions."""
+    try:
+        previous = json.loads(cursor) if cursor else None
+    except ValueError:
+        return None
+    return previous if isinstance(previous, dict) else None
+
+
 # Running by default: with `make ui` (which starts the daemon) a file dropped in the landing directory
 # refreshes the warehouse within a minute.
 @sensor(jobs=[refresh_warehouse_job, refresh_taskforce_job], minimum_interval_seconds=60,
@@ -45,7 +54,7 @@ def landing_files_sensor(context: SensorEvaluationContext, warehouse: WarehouseR
     if not warehouse.landing_path.is_dir():
         return SkipReason(f"landing directory {warehouse.landing_path} does not exist yet")
     current = landing_parts(warehouse.landing_path)
-    previous = json.loads(context.cursor) if context.cursor else None
+    previous = read_cursor(context.cursor)
     if current == previous:
         return SkipReason("no landing file changed since the last run")
     job_name, wave_id = plan_refresh(previous, current, warehouse.published_path.exists())

@@ -27,8 +27,8 @@ def connect(db_path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.
     if not read_only:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        # Readers take DuckDB's defaults: one process may hold several read-only connections to a file only
-        # when they share one configuration (an analyst's plain `duckdb.connect` included).
+        # Limits for writers only: a read-only connection must match other readers of the same file in
+        # this process (DuckDB refuses a second configuration), and readers do not load exports.
         config = {} if read_only else duckdb_config(db_path)
         connection = duckdb.connect(str(db_path), read_only=read_only, config=config)
     except duckdb.OutOfMemoryException as error:
@@ -91,30 +91,39 @@ def write_compatible_copy(db_path: str | Path, storage_version: str = PUBLISHED_
 
 
 class WaveTables:
-    """Replaces the rows of some waves in raw tables that hold every wave, in one transaction, from frames
-    appended piece by piece (a large export arrives in chunks). Other waves' rows stay as they are; when
-    the run covers every wave a table holds, the table is re-created (so a changed column list applies)."""
+    """Replaces the rows of some waves in raw tables that hold every wave, from frames appended piece by
+    piece (a large export arrives in chunks). Pieces go to `_loading_<table>` tables first, committed as
+    they come (DuckDB keeps an open transaction's appends in memory, whatever its memory limit); the raw
+    tables change only at the end, in one transaction, or not at all. Other waves' rows stay; when the
+    run covers every wave a table holds, the table is re-created (so a changed column list applies)."""
 
     def __init__(self, connection: duckdb.DuckDBPyConnection, schema: str, wave_ids: list[str]):
         self.connection, self.schema, self.wave_ids = connection, schema, list(wave_ids)
         self.rows: dict[str, int] = {}
 
     def __enter__(self) -> "WaveTables":
-        self.connection.execute("begin transaction")
         self.connection.execute(f'create schema if not exists "{self.schema}"')
         return self
 
     def __exit__(self, kind, value, traceback) -> None:
-        self.connection.execute("rollback" if kind else "commit")
+        if kind is None:
+            self._swap_in()
+        else:
+            for name in self.rows:
+                self.connection.execute(f"drop table if exists {self._loading(name)}")
+
+    def _loading(self, name: str) -> str:
+        return f'"{self.schema}"."_loading_{name}"'
 
     def append(self, name: str, frame: pd.DataFrame) -> None:
-        table = f'"{self.schema}"."{name}"'
         self.connection.register("_incoming_frame", frame)
         if name not in self.rows:
-            self._start(name, table)
-        self.connection.execute(f"insert into {table} by name select * from _incoming_frame")
-        self.connection.unregister("_incoming_frame")  # not after a failure: the rollback comes first
-        self.rows[name] = self.rows.get(name, 0) + len(frame)
+            self.connection.execute(f"create or replace table {self._loading(name)} as "
+                                    "select * from _incoming_frame limit 0")
+            self.rows[name] = 0
+        self.connection.execute(f"insert into {self._loading(name)} by name select * from _incoming_frame")
+        self.connection.unregister("_incoming_frame")
+        self.rows[name] += len(frame)
 
     def finish(self, empty_frames: Mapping[str, pd.DataFrame]) -> None:
         """Tables that got no rows at all still lose the run's waves (created empty when new)."""
@@ -122,18 +131,28 @@ class WaveTables:
             if name not in self.rows:
                 self.append(name, frame)
 
-    def _start(self, name: str, table: str) -> None:
-        exists = self.connection.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [self.schema, name],
-        ).fetchone()[0]
-        held = set()
-        if exists:
-            held = {wave for (wave,) in self.connection.execute(f"select distinct wave_id from {table}").fetchall()}
-        if not exists or held <= set(self.wave_ids):
-            self.connection.execute(f"create or replace table {table} as select * from _incoming_frame limit 0")
-        else:
-            self.connection.execute(f"delete from {table} where wave_id in (select unnest(?))", [self.wave_ids])
+    def _swap_in(self) -> None:
+        self.connection.execute("begin transaction")
+        try:
+            for name in self.rows:
+                table = f'"{self.schema}"."{name}"'
+                exists = self.connection.execute(
+                    "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                    [self.schema, name],
+                ).fetchall()[0][0]
+                held = set()
+                if exists:
+                    held = {wave for (wave,) in self.connection.execute(f"select distinct wave_id from {table}").fetchall()}
+                if not exists or held <= set(self.wave_ids):
+                    self.connection.execute(f"create or replace table {table} as select * from {self._loading(name)}")
+                else:
+                    self.connection.execute(f"delete from {table} where wave_id in (select unnest(?))", [self.wave_ids])
+                    self.connection.execute(f"insert into {table} by name select * from {self._loading(name)}")
+                self.connection.execute(f"drop table {self._loading(name)}")
+            self.connection.execute("commit")
+        except Exception:
+            self.connection.execute("rollback")
+            raise
 
 
 def read_csv_as_text(path: str | Path) -> pd.DataFrame:

@@ -114,6 +114,7 @@ def test_sensor_registers_waves_and_runs_once_per_landing_state(tmp_path):
         assert (request.job_name, request.partition_key) == ("refresh_warehouse", "w2")
         assert instance.get_dynamic_partitions("waves") == ["w1", "w2"]
         assert json.loads(third.cursor).keys() == {"wave:w1", "wave:w2", "taskforce"}
+        assert [r.job_name for r in tick("3f9a0c").run_requests] == ["refresh_warehouse"]  # an older cursor
 
 
 def materialization_metadata(result, *path: str) -> dict:

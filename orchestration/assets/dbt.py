@@ -49,6 +49,7 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
 
 PARTIAL_PARSE = "partial_parse.msgpack"
 PARSE_CACHE_DIR = settings.DBT_PROJECT_DIR / "target" / "partial_parse_by_profile"
+PARSE_CACHE_KEEP = 8
 
 
 def dbt_environment(db_path: str) -> dict[str, str]:
@@ -101,6 +102,12 @@ def keep_partial_parse(environment_values: Mapping[str, str], target_path: Path)
         partial = cached.with_name(f"{cached.name}.{uuid.uuid4().hex[:7]}")
         shutil.copyfile(written, partial)
         os.replace(partial, cached)  # atomic: a concurrent run reads the old or the new file, never half
+        try:  # test runs use a new path each time: keep the recent ones
+            kept = sorted(PARSE_CACHE_DIR.glob("*.msgpack"), key=lambda path: path.stat().st_mtime, reverse=True)
+            for stale in kept[PARSE_CACHE_KEEP:]:
+                stale.unlink(missing_ok=True)
+        except OSError:  # another run pruned at the same time
+            pass
 
 
 @dbt_assets(

@@ -80,17 +80,24 @@ def run_waves(context: AssetExecutionContext, inventory: LandingInventory) -> li
 
 
 def write_wave_rows(warehouse: WarehouseResource, waves: list[str], tables: tuple[str, ...],
-                    pieces: Iterable[tuple[str, pd.DataFrame]], metadata: dict | None = None):
-    """Replaces the rows of `waves` in `tables` (one transaction) and reports a materialization per table."""
+                    pieces: Iterable[tuple[str, pd.DataFrame]]) -> dict[str, int]:
+    """Replaces the rows of `waves` in `tables` from (table, frame) pieces, in one transaction; row counts."""
     with warehouse.connect() as connection:
         with WaveTables(connection, RAW_SCHEMA, waves) as writer:
             for name, frame in pieces:
                 writer.append(name, frame)
             writer.finish({name: empty_frame(name) for name in tables})
-    for name in tables:
-        extra = (metadata or {}).get(name, {})
-        yield MaterializeResult(asset_key=AssetKey([RAW_SCHEMA, name]),
-                                metadata={"dagster/row_count": writer.rows[name], "waves": ", ".join(waves), **extra})
+    return writer.rows
+
+
+def wave_results(waves: list[str], rows: dict[str, int], metadata: dict | None = None) -> list[MaterializeResult]:
+    """A materialization per table (per wave partition of the run), with its row count and the run's waves."""
+    return [
+        MaterializeResult(asset_key=AssetKey([RAW_SCHEMA, name]), metadata={
+            "dagster/row_count": count, "waves": ", ".join(waves), **(metadata or {}).get(name, {}),
+        })
+        for name, count in rows.items()
+    ]
 
 
 def bundled_codebook(wave_id: str) -> Path | None:
@@ -141,7 +148,8 @@ def wave_codebooks(context: AssetExecutionContext, warehouse: WarehouseResource)
         frames.append(codebook_frames(
             codebook, source_file=source_file, file_sha256=file_sha256(codebook_path), loaded_at=loaded_at,
         ))
-    yield from write_wave_rows(warehouse, waves, CODEBOOK_TABLES, stack(frames, CODEBOOK_TABLES).items())
+    yield from wave_results(waves, write_wave_rows(warehouse, waves, CODEBOOK_TABLES,
+                                                   stack(frames, CODEBOOK_TABLES).items()))
 
 
 def earlier_codebook(wave_id: str, run_codebooks: dict[str, tuple[Codebook, Path]],
@@ -190,11 +198,8 @@ def qualtrics_exports(context: AssetExecutionContext, warehouse: WarehouseResour
         if problems:
             raise Failure(description="exports not loaded; the warehouse is unchanged:\n" + "\n".join(problems))
 
-    results = list(write_wave_rows(warehouse, waves, EXPORT_TABLES, pieces()))
-    summary = stack_frames(files, "export_files")
-    listing = summary[["wave_id", "source_file", "header_format", "delimiter", "encoding", "n_rows", "loaded_at"]]
+    rows = write_wave_rows(warehouse, waves, EXPORT_TABLES, pieces())
+    listing = stack_frames(files, "export_files")[
+        ["wave_id", "source_file", "header_format", "delimiter", "encoding", "n_rows", "loaded_at"]]
     table = MetadataValue.md(listing.to_markdown(index=False) if len(listing) else "(no exports)")
-    for result in results:
-        if result.asset_key == AssetKey([RAW_SCHEMA, "export_files"]):
-            result = MaterializeResult(asset_key=result.asset_key, metadata={**result.metadata, "files": table})
-        yield result
+    yield from wave_results(waves, rows, {"export_files": {"files": table}})
