@@ -45,7 +45,7 @@ def run() -> int:
         ).fetchall())
         print("Export rows: " + ", ".join(f"{count} {status}" for status, count in sorted(statuses.items())))
         mismatches = report_figure_mismatches(connection)
-        total = connection.execute("select count(*) from intermediate.int_report_figure_comparison").fetchone()[0]
+        total = connection.execute("select count(*) from marts.mart_report_figure_comparison").fetchone()[0]
         print(f"Published figures reproduced: {total - len(mismatches)} of {total}")
         for wave_id, figure_id, kind, *_, explanation in mismatches:
             print(f"  not matching: {wave_id} {figure_id} ({kind}): {explanation}")

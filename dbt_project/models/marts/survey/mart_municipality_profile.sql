@@ -56,7 +56,7 @@ left join {{ ref('int_wave_municipalities') }} as municipalities
     on
         responding.wave_id = municipalities.wave_id
         and responding.nis_code = municipalities.nis_code
-left join {{ ref('mart_taskforce_reception') }} as reception
+left join {{ ref('int_taskforce_reception') }} as reception
     on
         responding.wave_id = reception.wave_id
         and responding.nis_code = reception.nis_code
