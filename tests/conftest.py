@@ -40,6 +40,26 @@ from orchestration.definitions import ALL_ASSETS  # noqa: E402  (needs the manif
 from orchestration.resources import WarehouseResource, dbt_resource  # noqa: E402
 
 
+# Tests that build a whole warehouse through Dagster (minutes) are `e2e`; `make test-fast` leaves them out.
+E2E_FIXTURES = {"warehouse_build"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if E2E_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.e2e)
+
+
+def pytest_collection_finish(session):
+    """The dbt unit tests run in a dbt subprocess: start it now and check its results last."""
+    dbt_items = [item for item in session.items if item.get_closest_marker("dbt")]
+    if dbt_items:
+        from test_dbt_unit import start_unit_tests
+
+        start_unit_tests()
+        session.items[:] = [item for item in session.items if item not in dbt_items] + dbt_items
+
+
 def build_warehouse(db_path: Path, landing_dir: Path, selection: str | None = None):
     resources = {
         "warehouse": WarehouseResource(db_path=str(db_path), landing_dir=str(landing_dir)),

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context
 
 from orchestration.assets.dbt import dbt_build_args
@@ -15,6 +16,7 @@ from orchestration.sensors import landing_files_sensor
 from orchestration.settings import PROJECT_ROOT
 
 
+@pytest.mark.e2e  # a `dagster` subprocess loading the code location: slow, end to end
 def test_definitions_validate_through_workspace_yaml(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
