@@ -2,7 +2,8 @@
 
 `WAREHOUSE_DB_PATH` and `WAREHOUSE_LANDING_DIR` are honoured by `make run`, Dagster and dbt alike
 (dbt gets the run's absolute path as `--vars`; run by hand it reads `WAREHOUSE_DB_PATH` in
-`dbt_project/profiles.yml`).
+`dbt_project/profiles.yml`). Their defaults below are the only ones: the Makefile exports none and
+profiles.yml has none (orchestration/dbt_project.py passes this one on when dbt parses the project).
 """
 
 from __future__ import annotations

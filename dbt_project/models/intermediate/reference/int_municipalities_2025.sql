@@ -14,7 +14,8 @@ predecessors as (
         successors.nis_code_2025,
         municipalities.*
     from {{ ref('int_municipality_successor_2025') }} as successors
-    inner join {{ ref('int_municipalities_2019_2024') }} as municipalities on successors.nis_code = municipalities.nis_code
+    inner join {{ ref('int_municipalities_2019_2024') }} as municipalities
+        on successors.nis_code = municipalities.nis_code
 ),
 
 merged as (
