@@ -72,11 +72,17 @@ def build_warehouse(db_path: Path, landing_dir: Path, selection: str | None = No
 
 
 @pytest.fixture(scope="session")
-def warehouse_build(tmp_path_factory):
+def wave1_sample():
+    """The SYNTHETIC wave-1 sample (seed 2023), built once per session: tests only read it."""
+    return build_wave1_sample()
+
+
+@pytest.fixture(scope="session")
+def warehouse_build(tmp_path_factory, wave1_sample):
     """The run that built the session's warehouse from the synthetic sample."""
     root = tmp_path_factory.mktemp("warehouse")
     db_path = root / "warehouse.duckdb"
-    write_landing(build_wave1_sample(), root / "landing")
+    write_landing(wave1_sample, root / "landing")
     result = build_warehouse(db_path, root / "landing")
     assert result.success, "building the warehouse from the synthetic sample failed"
     return db_path, result

@@ -11,14 +11,14 @@ from orchestration.survey.flat_files import read_municipality_overrides, read_ta
 from orchestration.survey.landing import discover_landing
 from orchestration.survey.qualtrics_reader import export_frames, read_export
 from orchestration.survey.raw_tables import RAW_COLUMNS
-from synthetic import build_wave1_sample, write_landing
+from synthetic import write_landing
 
 LOADED_AT = dt.datetime(2023, 4, 20, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
-def loaded_frames(tmp_path_factory) -> dict:
-    sample = build_wave1_sample()
+def loaded_frames(tmp_path_factory, wave1_sample) -> dict:
+    sample = wave1_sample
     landing = tmp_path_factory.mktemp("landing")
     write_landing(sample, landing)
     inventory = discover_landing(landing)
