@@ -47,12 +47,29 @@ def lineage_violations(manifest: dict) -> list[str]:
     return sorted(violations)
 
 
+def mart_reads_by_lower_tests(manifest: dict) -> list[str]:
+    """A data test of a staging or intermediate model must not need a mart (it would run after it)."""
+    nodes = manifest["nodes"] | manifest["sources"]
+    found = []
+    for node in manifest["nodes"].values():
+        attached = node.get("attached_node")
+        if node["resource_type"] != "test" or not attached or layer(nodes[attached]) not in ("staging", "intermediate"):
+            continue
+        found += [f"{node['name']} reads {nodes[parent]['name']}" for parent in node["depends_on"]["nodes"]
+                  if layer(nodes[parent]) in ("marts", "dimension")]
+    return sorted(found)
+
+
 def manifest() -> dict:
     return json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
 
 
 def test_every_model_reads_only_its_own_layer_or_the_one_below():
     assert lineage_violations(manifest()) == []
+
+
+def test_tests_below_the_marts_read_no_mart():
+    assert mart_reads_by_lower_tests(manifest()) == []
 
 
 def test_the_rule_catches_an_intermediate_model_reading_a_mart():
