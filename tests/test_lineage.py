@@ -2,7 +2,8 @@
 
 A model's layer is its folder under `dbt_project/models/` (`staging/`, `intermediate/`, `marts/`; the
 dimensions are `marts/core/`). Staging reads sources only; intermediate reads staging and intermediate;
-marts read intermediate and the dimensions; no model reads any other mart. The Python read-outs of the
+marts read intermediate and the dimensions; no model reads any other mart, and no data test of a staging
+or intermediate model needs a mart. The Python read-outs of the
 published warehouse (`orchestration/reporting.py`, `orchestration/cli.py`) read marts only.
 """
 
