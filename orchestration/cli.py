@@ -76,7 +76,7 @@ def print_summary(connection) -> None:
     ).fetchall())
     print("Export rows: " + ", ".join(f"{count} {status}" for status, count in sorted(statuses.items())))
     mismatches = report_figure_mismatches(connection)
-    total = connection.execute("select count(*) from intermediate.int_report_figure_comparison").fetchone()[0]
+    total = connection.execute("select count(*) from marts.mart_report_figure_comparison").fetchone()[0]
     if total:
         print(f"Published figures reproduced: {total - len(mismatches)} of {total}")
     not_loaded = report_waves_not_loaded(connection)

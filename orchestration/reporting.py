@@ -11,7 +11,7 @@ def report_figure_mismatches(connection: duckdb.DuckDBPyConnection) -> list[tupl
         """
         select wave_id, figure_id, kind, count, count_printed, base_n, base_n_printed, pct, pct_printed,
                explanation
-        from intermediate.int_report_figure_comparison
+        from marts.mart_report_figure_comparison
         where not matches_report
         order by wave_id, kind, figure_id
         """
