@@ -146,9 +146,9 @@ select
     status.compared_n_predecessors,
     status.pair_status,
     pair_change.answer_as_compared_codes,
-    not (
-        pair_change.every_choice_held_before
-        and list_has_all(
+    (
+        not pair_change.every_choice_held_before
+        or not list_has_all(
             pair_change.answer_as_compared_codes,
             list_intersect(pair_change.compared_answer_codes, pair_change.all_compared_codes)
         )

@@ -46,5 +46,5 @@ from (
     select * from municipalities
     union all
     select * from flanders
-)
+) as areas
 order by snapshot_date, area_level, nis_code

@@ -57,8 +57,9 @@ select
                 count(distinct [persons, coalesce(minors, -1)])
                     over (partition by reference_date, nis_code, row_issue is null)
                 > 1
-                then 'another row gives other counts for nis_code ' || nis_code || ' on ' || reference_date
-                || ': all its rows are set aside'
+                then
+                    'another row gives other counts for nis_code ' || nis_code || ' on ' || reference_date
+                    || ': all its rows are set aside'
         end
     ) as row_issue
 from checked_rows
