@@ -6,12 +6,13 @@ open session or a refresh is never disturbed) and its own target folder (Dagster
 
 from __future__ import annotations
 
-import json
+import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
+from orchestration.assets.dbt import dbt_environment
 from orchestration.resources import dbt_resource
 from orchestration.settings import DBT_PROJECT_DIR
 
@@ -25,9 +26,9 @@ def write_docs_site(db_path: str | Path, output: str | Path) -> Path:
         shutil.copyfile(db_path, copy)
         target = Path(scratch) / "target"
         subprocess.run(
-            [dbt_resource().dbt_executable, "docs", "generate", "--static", "--target-path", str(target),
-             "--vars", json.dumps({"warehouse_db_path": str(copy)})],
-            cwd=DBT_PROJECT_DIR, check=True,
+            [dbt_resource().dbt_executable, "docs", "generate", "--static", "--target-path", str(target)],
+            # profiles.yml reads the database file from the environment (as for a run), not from `--vars`
+            cwd=DBT_PROJECT_DIR, check=True, env={**os.environ, **dbt_environment(str(copy))},
         )
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(target / "static_index.html", output)
