@@ -14,7 +14,7 @@ from orchestration.survey.flat_files import (
 from orchestration.survey.landing import discover_landing
 from orchestration.survey.qualtrics_reader import export_frames, read_export
 from orchestration.survey.raw_tables import RAW_COLUMNS
-from synthetic import write_landing
+from synthetic import build_wave2_sample, write_landing
 
 LOADED_AT = dt.datetime(2023, 4, 20, tzinfo=dt.UTC)
 
@@ -29,6 +29,10 @@ def loaded_frames(tmp_path_factory, wave1_sample) -> dict:
     frames = export_frames(read_export(wave.export_paths[0]), wave_id="w1_2023", source_file="x.csv",
                            loaded_at=LOADED_AT)
     frames |= codebook_frames(sample.codebook, source_file="codebook.yaml", file_sha256="0", loaded_at=LOADED_AT)
+    # Wave 1 compares with no earlier wave: the comparisons come from the follow-up wave's codebook.
+    follow_up = build_wave2_sample(sample, 2023).codebook
+    frames["codebook_comparisons"] = codebook_frames(follow_up, source_file="codebook.yaml", file_sha256="0",
+                                                     loaded_at=LOADED_AT)["codebook_comparisons"]
     frames["taskforce_counts"] = read_taskforce_snapshot(inventory.taskforce_paths[0], source_file="t.csv",
                                                          loaded_at=LOADED_AT)
     frames["municipality_name_overrides"] = read_municipality_overrides(inventory.override_path, source_file="o.csv",
