@@ -42,7 +42,7 @@ from orchestration.resources import WarehouseResource
 from orchestration.settings import PROJECT_ROOT
 from orchestration.survey.codebook import CodebookError, load_codebook
 from scenarios import CODEBOOK_PATH, response, write_scenario_landing
-from synthetic import build_wave1_sample, write_landing
+from synthetic import write_sample_landing
 from synthetic.qualtrics_writer import ExportTable, build_export, write_export
 from test_failures import failure_text
 
@@ -53,11 +53,12 @@ def sha256(path: Path) -> str:
 
 @pytest.fixture
 def published_copy(warehouse_db, tmp_path):
-    """A copy of the session's warehouse as the published one, and the sample as its landing directory."""
+    """A copy of the session's warehouse as the published one, and the sample it was built from (both
+    waves) as its landing directory."""
     db_path = tmp_path / "warehouse.duckdb"
     shutil.copy(warehouse_db, db_path)
     landing = tmp_path / "landing"
-    write_landing(build_wave1_sample(), landing)
+    write_sample_landing(landing)
     return db_path, landing
 
 
