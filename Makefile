@@ -11,11 +11,12 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' \) -print 2>/dev/null)
 
-.PHONY: run test ui sample lint bench query rollback clean help export report docs
+.PHONY: run test test-fast ui sample lint bench query rollback clean help export report docs
 
 help:
 	@echo "make run     build the warehouse from the landing directory (the default, empty one gets the SYNTHETIC sample)"
 	@echo "make test    the whole suite: pytest (with dbt build and its tests) and sqlfluff lint"
+	@echo "make test-fast  the fast tier (seconds): everything but the full warehouse builds (pytest -m 'not e2e')"
 	@echo "make ui      Dagster UI on http://127.0.0.1:3000 (workspace.yaml)"
 	@echo "make sample  (re)write the synthetic sample (w1_2023 and the follow-up w2_2025) into the landing directory"
 	@echo "make query SQL=\"select ...\"  one read-only query on the published warehouse"
@@ -57,6 +58,11 @@ rollback: $(BIN)/.installed
 test: $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pytest -q
 	$(MAKE) --no-print-directory lint
+
+# The fast tier: Python tests, the lineage and docs checks, and the dbt unit tests of the rules; no test
+# that builds a whole warehouse (marker `e2e`). `make test` runs those too.
+test-fast: $(MANIFEST)
+	$(BIN)/python -m pytest -q -m "not e2e"
 
 lint: $(MANIFEST)
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests

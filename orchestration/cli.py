@@ -85,7 +85,7 @@ def summary_lines(connection) -> list[str]:
     ).fetchall())
     lines.append("Export rows: " + ", ".join(f"{count} {status}" for status, count in sorted(statuses.items())))
     mismatches = report_figure_mismatches(connection)
-    total = connection.execute("select count(*) from intermediate.int_report_figure_comparison").fetchone()[0]
+    total = connection.execute("select count(*) from marts.mart_report_figure_comparison").fetchone()[0]
     if total:
         lines.append(f"Published figures reproduced: {total - len(mismatches)} of {total}")
     not_loaded = report_waves_not_loaded(connection)

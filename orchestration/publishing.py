@@ -257,9 +257,10 @@ def read_build_info(connection: duckdb.DuckDBPyConnection) -> dict | None:
 # Publishing and the history of published warehouses
 
 def publish_draft(draft: Path, published: Path, *, build: BuildInfo | None, allowed: set[str],
-                  guard: bool = True, rewrite_compatible: bool = True) -> list[str]:
+                  guard: bool = True, rewrite: bool = True) -> list[str]:
     """Replaces `published` by `draft` (the caller holds the refresh lock). The old file goes to the
-    history, with its `.wal` if a crashed writer left one: nothing is deleted. Returns drops allowed."""
+    history, with its `.wal` if a crashed writer left one: nothing is deleted. Returns drops allowed.
+    `rewrite=False` publishes the file as it is (a kept warehouse was written compatibly when first published)."""
     draft, published = Path(draft), Path(published)
     require_not_open_for_writing(draft, "the draft")
     with duckdb.connect(str(draft)) as connection:
@@ -268,8 +269,8 @@ def publish_draft(draft: Path, published: Path, *, build: BuildInfo | None, allo
             replace_tables(connection, BUILD_SCHEMA, {BUILD_TABLE: build.frame()})
     if wal_path(draft).exists():
         raise PublishError(f"the draft {draft} still has a write-ahead log after closing; not published")
-    if rewrite_compatible:  # readable by DuckDB's LTS line (README: which versions open it)
-        write_compatible_copy(draft)
+    if rewrite:
+        write_compatible_copy(draft)  # readable by DuckDB's LTS line (README: which versions open it)
     with read_only_hold(published) as old:
         dropped = check_nothing_dropped(contents(old), new, published, allowed) if old is not None and guard else []
         if old is not None:
@@ -342,6 +343,6 @@ def rollback(published: Path, kept_id: str) -> KeptWarehouse:
         if wal_path(chosen.path).exists():
             shutil.copy2(wal_path(chosen.path), wal_path(restore))
             duckdb.connect(str(restore)).close()  # replays that log into the copy
-        # a kept file was written in the compatible format when it was first published: restore it byte for byte
-        publish_draft(restore, published, build=None, allowed=set(), guard=False, rewrite_compatible=False)
+        # the kept bytes, not a rewrite of them: a rollback restores exactly what was published
+        publish_draft(restore, published, build=None, allowed=set(), guard=False, rewrite=False)
     return chosen

@@ -11,7 +11,7 @@ def report_figure_mismatches(connection: duckdb.DuckDBPyConnection) -> list[tupl
         """
         select wave_id, figure_id, kind, count, count_printed, base_n, base_n_printed, pct, pct_printed,
                explanation
-        from intermediate.int_report_figure_comparison
+        from marts.mart_report_figure_comparison
         where not matches_report
         order by wave_id, kind, figure_id
         """
@@ -23,8 +23,8 @@ def report_waves_not_loaded(connection: duckdb.DuckDBPyConnection) -> list[str]:
     hold: their figures are not compared, which is said once rather than listed figure by figure."""
     return [wave_id for (wave_id,) in connection.execute(
         """
-        select distinct wave_id from staging.stg_reference__report_figures
-        where wave_id not in (select wave_id from staging.stg_codebook__waves)
+        select wave_id from marts.mart_wave_loads
+        where has_published_figures and not in_landing
         order by wave_id
         """
     ).fetchall()]
@@ -82,8 +82,8 @@ def wave_resolution_markdown(connection: duckdb.DuckDBPyConnection) -> str:
     rows = connection.execute(
         """
         with files as (
-            select wave_id, count(*) as files, sum(n_rows) as file_rows, max(loaded_at) as loaded_at
-            from raw.export_files group by wave_id
+            select wave_id, n_files as files, n_file_rows as file_rows, loaded_at
+            from marts.mart_wave_loads where n_files > 0
         ),
         statuses as (
             select wave_id,

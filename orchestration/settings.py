@@ -6,8 +6,12 @@
 run by hand, dbt falls back to `WAREHOUSE_DB_PATH`).
 
 DuckDB's memory: `WAREHOUSE_DUCKDB_MEMORY_LIMIT` (default 2.5GB, every DuckDB connection of a run: the
-Python loads and dbt) with spilling to `<warehouse file>.tmp/`, so a large export is bounded by disk,
-not memory; when both run out the run fails and the published warehouse stays as it was.
+Python loads and dbt) with spilling to `<warehouse file>.tmp/` (`WAREHOUSE_DUCKDB_TEMP_DIR` for dbt), so a
+large export is bounded by disk, not memory; when both run out the run fails and the published warehouse
+stays as it was.
+
+The defaults below are the only ones: the Makefile exports none and profiles.yml has none
+(orchestration/dbt_project.py passes them on when dbt parses the project).
 """
 
 from __future__ import annotations

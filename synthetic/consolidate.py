@@ -2,8 +2,10 @@
 
 The generator designs municipality-level answers first and then spreads them over respondents; these
 functions replay display logic, the primary-first order and consolidation on what it built, so
-`intended_answers` is never just the design but what the rules actually yield. The tests carry their
-own, separately written consolidation.
+`intended_answers` is never just the design but what the rules actually yield. tests/test_synthetic_sample.py
+imports these same functions to check the sample (there is no second Python copy). The warehouse's own
+implementation of the rules is the dbt models, tested on their own rows by dbt unit tests
+(`dbt_project/models/intermediate/survey/_survey__unit_tests.yml`) and end to end by tests/test_rules.py.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
-from synthetic import write_sample_landing
+from synthetic import build_wave1_sample, build_wave2_sample, write_landing
 
 
 def _prepare_stale_manifest() -> None:
@@ -40,6 +40,26 @@ from orchestration.definitions import ALL_ASSETS  # noqa: E402  (needs the manif
 from orchestration.resources import WarehouseResource, dbt_resource  # noqa: E402
 
 
+# Tests that build a whole warehouse through Dagster (minutes) are `e2e`; `make test-fast` leaves them out.
+E2E_FIXTURES = {"warehouse_build"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if E2E_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.e2e)
+
+
+def pytest_collection_finish(session):
+    """The dbt unit tests run in a dbt subprocess: start it now and check its results last."""
+    dbt_items = [item for item in session.items if item.get_closest_marker("dbt")]
+    if dbt_items:
+        from test_dbt_unit import start_unit_tests
+
+        start_unit_tests()
+        session.items[:] = [item for item in session.items if item not in dbt_items] + dbt_items
+
+
 def build_warehouse(db_path: Path, landing_dir: Path, selection: str | None = None):
     resources = {
         "warehouse": WarehouseResource(db_path=str(db_path), landing_dir=str(landing_dir)),
@@ -52,11 +72,17 @@ def build_warehouse(db_path: Path, landing_dir: Path, selection: str | None = No
 
 
 @pytest.fixture(scope="session")
-def warehouse_build(tmp_path_factory):
+def wave1_sample():
+    """The SYNTHETIC wave-1 sample (seed 2023), built once per session: tests only read it."""
+    return build_wave1_sample()
+
+
+@pytest.fixture(scope="session")
+def warehouse_build(tmp_path_factory, wave1_sample):
     """The run that built the session's warehouse from the synthetic sample (both waves, as `make run`)."""
     root = tmp_path_factory.mktemp("warehouse")
     db_path = root / "warehouse.duckdb"
-    write_sample_landing(root / "landing")
+    write_landing(wave1_sample, root / "landing", follow_ups=[build_wave2_sample(wave1_sample, 2023)])
     result = build_warehouse(db_path, root / "landing")
     assert result.success, "building the warehouse from the synthetic sample failed"
     return db_path, result

@@ -10,6 +10,9 @@ import pytest
 from conftest import build_warehouse
 from synthetic import write_sample_landing
 
+# Every test here runs the job on spoilt input: a full build each.
+pytestmark = pytest.mark.e2e
+
 SNAPSHOT_QUERIES = (
     "select count(*), sum(count) from marts.mart_report_figures",
     "select count(*) from raw.export_cells",

@@ -70,22 +70,12 @@ def test_shipped_reference_data_passes_every_check():
     assert all(found == [] for found in reference_problems(load_reference_frames()).values())
 
 
-@pytest.mark.parametrize(
-    "table, mutate, check, expected",
-    [
-        ("municipalities_2019_2024", lambda f: pd.concat([f, f.head(1)]), "municipalities_2019_2024_rows_and_keys",
-         "occurs more than once"),
-        ("population", lambda f: f.assign(nis_code=f["nis_code"].where(f.index > 0, "99999")), "nis_codes_known",
-         "unknown NIS code 99999"),
-        ("municipality_mergers", lambda f: f.assign(new_nis_code=f["new_nis_code"].where(f.index > 0, "12345")),
-         "mergers_point_at_existing_municipalities", "new code 12345"),
-    ],
-)
-def test_reference_checks_name_the_defect(table, mutate, check, expected):
+@pytest.mark.parametrize("table, column", [("municipalities_2019_2024", "nis_code"), ("population", "reference_date"),
+                                           ("report_figure_rules", "part")])
+def test_a_missing_key_column_is_named(table, column):
     frames = load_reference_frames()
-    frames[table] = mutate(frames[table]).reset_index(drop=True)
-    found = reference_problems(frames)[check]
-    assert any(expected in line for line in found), found
+    frames[table] = frames[table].drop(columns=[column])
+    assert reference_problems(frames)[f"{table}_key_columns"] == [f"{table}: key column {column!r} missing"]
 
 
 def test_a_reference_defect_fails_its_check_and_replaces_nothing(tmp_path, monkeypatch):
@@ -96,7 +86,7 @@ def test_a_reference_defect_fails_its_check_and_replaces_nothing(tmp_path, monke
 
     def broken_frames():
         frames = load_reference_frames()
-        frames["population"] = frames["population"].assign(nis_code="99999")
+        frames["population"] = frames["population"].drop(columns=["reference_date"])
         return frames
 
     monkeypatch.setattr(reference_assets, "load_reference_frames", broken_frames)
@@ -107,5 +97,38 @@ def test_a_reference_defect_fails_its_check_and_replaces_nothing(tmp_path, monke
     assert not result.success
     checks = {e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data.passed
               for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
-    assert checks["nis_codes_known"] is False and checks["municipalities_2019_2024_rows_and_keys"] is True
+    assert checks["population_key_columns"] is False and checks["municipalities_2019_2024_key_columns"] is True
     assert result.get_asset_materialization_events() == []
+
+
+def spoilt_values():
+    """A duplicated municipality, a population figure for a code on no map, a 2025 merger into nowhere."""
+    frames = load_reference_frames()
+    frames["municipalities_2019_2024"] = pd.concat(
+        [frames["municipalities_2019_2024"], frames["municipalities_2019_2024"].head(1)], ignore_index=True
+    )
+    population = frames["population"]
+    frames["population"] = population.assign(nis_code=population["nis_code"].where(population.index > 0, "99999"))
+    mergers = frames["municipality_mergers"]
+    new_code = mergers["new_nis_code"].where(~mergers.index.isin(mergers.index[mergers["effective_date"] == "2025-01-01"][:1]), "12345")
+    frames["municipality_mergers"] = mergers.assign(new_nis_code=new_code)
+    return frames
+
+
+@pytest.mark.e2e
+def test_reference_value_defects_fail_their_dbt_tests(tmp_path, monkeypatch):
+    """The value rules live in dbt (one place): loaded as they are, they fail as asset checks and stop the run."""
+    from dagster import AssetSelection
+
+    from conftest import build_warehouse
+    from orchestration.assets import reference as reference_assets
+
+    monkeypatch.setattr(reference_assets, "load_reference_frames", spoilt_values)
+    result = build_warehouse(tmp_path / "w.duckdb", tmp_path, selection=AssetSelection.groups("reference"))
+    assert not result.success
+    failed = {e.asset_check_evaluation_data.check_name for e in result.all_events
+              if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.asset_check_evaluation_data.passed}
+    assert "unique_stg_reference__municipalities_nis_code" in failed
+    assert any(name.startswith("row_count_stg_reference__municipalities_") for name in failed), failed
+    assert any("stg_reference__population_nis_code" in name for name in failed), failed
+    assert any("municipality_mergers_new_nis_code" in name for name in failed), failed

@@ -67,7 +67,7 @@ def test_population_dependent_differences_are_explained(warehouse, figures):
     assert bases == {"t3_2_lt10k": 69, "t3_2_10_20k": 129, "t3_2_20_30k": 51, "t3_2_30_50k": 38, "t3_2_gt50k": 13}
     assert all(figures[f]["count"] == float(PUBLISHED[f]["count"]) for f in bases)
     explanations = dict(warehouse.execute(
-        "select figure_id, explanation from intermediate.int_report_figure_comparison where not matches_report"
+        "select figure_id, explanation from marts.mart_report_figure_comparison where not matches_report"
     ).fetchall())
     for figure_id, explanation in explanations.items():
         assert explanation and ("population" in explanation or "inconsistent" in explanation), figure_id

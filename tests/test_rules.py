@@ -11,6 +11,9 @@ from scenarios import (
     VARIANTS, write_map2025_wave, write_scenario_landing, write_variant_landing,
 )
 
+# Each module build runs the whole pipeline on the scenario landing (a minute or more).
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory):

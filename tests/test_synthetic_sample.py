@@ -58,8 +58,8 @@ class Valid(NamedTuple):
 # ------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def sample():
-    return build_wave1_sample()
+def sample(wave1_sample):
+    return wave1_sample
 
 
 @pytest.fixture(scope="module")

@@ -592,7 +592,11 @@ def codebook_frames(codebook: Codebook, *, source_file: str, file_sha256: str, l
         for compared in (q.comparable_to.compared_codes(code) or (None,))],
         columns=["wave_id", "question_id", "choice_code", "compared_wave_id", "compared_question_id",
                  "compared_choice_code"])
+    from orchestration.survey.raw_tables import RAW_COLUMNS
+
+    # A wave without comparable_to leaves these columns all None (or the table empty): typed as listed anyway.
     questions["other_text_code"] = questions["other_text_code"].astype("Int64")
-    comparisons["compared_choice_code"] = comparisons["compared_choice_code"].astype("Int64")
+    questions = questions.astype({column: "string" for column in ("comparable_wave_id", "comparable_question_id")})
+    comparisons = comparisons.astype(RAW_COLUMNS["codebook_comparisons"])
     return {"codebook_waves": waves, "codebook_questions": questions, "codebook_choices": choices,
             "codebook_rows": rows, "codebook_comparisons": comparisons}

@@ -131,7 +131,7 @@ coverage_values as (
         ) as value,
         case when definitions.statistic = 'responding_municipalities' then coverage.n_municipalities end as base_n
     from definitions
-    inner join {{ ref('mart_response_coverage') }} as coverage
+    inner join {{ ref('int_response_coverage') }} as coverage
         on
             definitions.wave_id = coverage.wave_id
             and definitions.dimension = coverage.dimension
@@ -160,7 +160,7 @@ taskforce_values as (
             when 'minors_share' then summary.persons_with_minors_total
         end as base_n
     from definitions
-    inner join {{ ref('mart_taskforce_summary') }} as summary on definitions.wave_id = summary.wave_id
+    inner join {{ ref('int_taskforce_summary') }} as summary on definitions.wave_id = summary.wave_id
     where definitions.rule_source = 'taskforce'
 ),
 

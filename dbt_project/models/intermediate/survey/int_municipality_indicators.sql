@@ -4,7 +4,7 @@
 with
 
 answers as (
-    select * from {{ ref('fct_municipality_answers') }}
+    select * from {{ ref('int_municipality_answers') }}
 ),
 
 answered_items as (

@@ -1,5 +1,6 @@
--- Counts per wave × unit × closed question × (matrix row) × choice, and per text question, for both
--- units of analysis. n_answered = units that answered the question (row); choices nobody chose show 0.
+-- Counts per wave × closed question × (matrix row) × choice, and per text question, over the question's
+-- own unit of analysis (the codebook's `unit`: municipality unless it says respondent).
+-- n_answered = units that answered the question (row); choices nobody chose show 0.
 with
 
 unit_answers as (
@@ -11,15 +12,11 @@ questions as (
     where is_closed or question_type = 'text'
 ),
 
-units as (
-    select unnest(['municipality', 'respondent']) as unit
-),
-
 -- Every cell that must appear: closed questions by choice (and row), text questions once.
 scaffold as (
     select
         questions.wave_id,
-        units.unit,
+        questions.unit,
         questions.question_id,
         questions.question_type,
         matrix_rows.row_code,
@@ -28,7 +25,6 @@ scaffold as (
         questions.position as question_position,
         choices.position as choice_position
     from questions
-    cross join units
     left join {{ ref('stg_codebook__choices') }} as choices
         on
             questions.wave_id = choices.wave_id

@@ -3,7 +3,7 @@
 with
 
 decoded as (
-    select * from {{ ref('stg_qualtrics__decoded_cells') }}
+    select * from {{ ref('int_decoded_cells') }}
     where decode_issue is null
 ),
 

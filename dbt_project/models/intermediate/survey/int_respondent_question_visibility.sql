@@ -23,7 +23,7 @@ selected_codes as (
         source_row,
         question_id,
         list(distinct choice_code) as codes
-    from {{ ref('stg_qualtrics__decoded_cells') }}
+    from {{ ref('int_decoded_cells') }}
     where decode_issue is null and answer_kind = 'choice'
     group by wave_id, source_file, source_row, question_id
 ),

@@ -1,5 +1,5 @@
 -- The municipalities of each wave's map with the attributes figures are broken down by: from
--- dim_municipality for the 2019–2024 map, from dim_municipality_2025 for the 2025 map.
+-- int_municipalities_2019_2024 or int_municipalities_2025 (the models behind the two dimensions).
 with
 
 waves as (
@@ -18,7 +18,7 @@ maps as (
         is_centrumstad,
         population,
         population_reference_date
-    from {{ ref('dim_municipality') }}
+    from {{ ref('int_municipalities_2019_2024') }}
     union all
     select
         '2025' as municipality_map,
@@ -32,7 +32,7 @@ maps as (
         is_centrumstad,
         population,
         population_reference_date
-    from {{ ref('dim_municipality_2025') }}
+    from {{ ref('int_municipalities_2025') }}
 )
 
 select

@@ -146,10 +146,12 @@ select
     status.compared_n_predecessors,
     status.pair_status,
     pair_change.answer_as_compared_codes,
-    not pair_change.every_choice_held_before
-    or not list_has_all(
-        pair_change.answer_as_compared_codes,
-        list_intersect(pair_change.compared_answer_codes, pair_change.all_compared_codes)
+    (
+        not pair_change.every_choice_held_before
+        or not list_has_all(
+            pair_change.answer_as_compared_codes,
+            list_intersect(pair_change.compared_answer_codes, pair_change.all_compared_codes)
+        )
     ) as is_changed,
     nullif(array_to_string(compared_codes.codes, ','), '') as compared_choice_codes,
     len(compared_codes.codes) > 0 as is_comparable_choice,

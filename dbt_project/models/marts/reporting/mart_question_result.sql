@@ -11,10 +11,5 @@ select
     tabulation.n_answered,
     {{ pct_half_up('tabulation.n_selected', 'tabulation.n_answered') }} as pct
 from {{ ref('int_question_tabulation') }} as tabulation
-inner join {{ ref('stg_codebook__questions') }} as questions
-    on
-        tabulation.wave_id = questions.wave_id
-        and tabulation.question_id = questions.question_id
-        and tabulation.unit = questions.unit
 order by
     tabulation.wave_id, tabulation.question_position, tabulation.row_code, tabulation.choice_position

@@ -4,13 +4,8 @@ with
 
 -- Respondent-level questions (the respondent's own function, Q2) are not consolidated: no conflict there.
 answers as (
-    select answers.*
-    from {{ ref('int_respondent_answers_ranked') }} as answers
-    inner join {{ ref('stg_codebook__questions') }} as questions
-        on
-            answers.wave_id = questions.wave_id
-            and answers.question_id = questions.question_id
-    where questions.unit != 'respondent'
+    select * from {{ ref('int_respondent_answers_ranked') }}
+    where question_unit != 'respondent'
 ),
 
 single_conflicts as (

@@ -3,7 +3,7 @@
 -- Pivoted dynamically, so a new wave's codebook brings its own columns; the indicator list is read when
 -- the model runs, so the columns follow the questionnaire's order instead of the alphabet.
 {%- set indicator_names = [] -%}
-{%- if execute and target.name != 'lint' -%}
+{%- if execute and target.name != 'memory' -%}
     {%- set ordered = run_query(
         "select indicator from " ~ ref('int_municipality_indicators')
         ~ " group by indicator order by min(indicator_order), indicator"
@@ -56,7 +56,7 @@ left join {{ ref('int_wave_municipalities') }} as municipalities
     on
         responding.wave_id = municipalities.wave_id
         and responding.nis_code = municipalities.nis_code
-left join {{ ref('mart_taskforce_reception') }} as reception
+left join {{ ref('int_taskforce_reception') }} as reception
     on
         responding.wave_id = reception.wave_id
         and responding.nis_code = reception.nis_code

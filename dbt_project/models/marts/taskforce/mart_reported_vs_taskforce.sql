@@ -14,7 +14,7 @@ select
         partition by answers.wave_id, answers.nis_code, answers.question_id
     ) > 1 as colleagues_disagree
 from {{ ref('int_respondent_answers') }} as answers
-left join {{ ref('mart_taskforce_reception') }} as reception
+left join {{ ref('int_taskforce_reception') }} as reception
     on
         answers.wave_id = reception.wave_id
         and answers.nis_code = reception.nis_code

@@ -12,8 +12,13 @@ cells as (
     from {{ source('raw', 'export_cells') }}
 ),
 
+-- Only the id and type of each question are needed to classify a tag (both verbatim in the raw codebook).
 questions as (
-    select * from {{ ref('stg_codebook__questions') }}
+    select
+        wave_id,
+        question_id,
+        question_type
+    from {{ source('raw', 'codebook_questions') }}
 ),
 
 -- The respondent's own name as the export holds it, to mask it in their open answers.

@@ -21,11 +21,12 @@ file_columns as (
     group by wave_id, source_file
 ),
 
+-- The codebook names the question that holds the municipality; its export tag is its id.
 municipality_question as (
     select
         wave_id,
         question_id
-    from {{ ref('stg_codebook__questions') }}
+    from {{ source('raw', 'codebook_questions') }}
     where role = 'municipality'
 ),
 

@@ -1,5 +1,3 @@
-{{ config(materialized="table") }}
-
 -- Answer cells decoded against the codebook: one row per cell × selected code (or per text/number cell),
 -- with `decode_issue` saying why a cell could not be read. Numeric and choice-text exports, combined and
 -- split multi-selects decode to the same codes; `-99` (and `0` in split columns) means not answered.
