@@ -75,7 +75,7 @@ def summary_lines(connection) -> list[str]:
     ).fetchall()
     lines = ["Marts: " + ", ".join(f"marts.{name}" for (name,) in tables)]
     waves = connection.execute(
-        "select wave_id, municipality_map from staging.stg_codebook__waves order by wave_id"
+        "select wave_id, municipality_map from marts.mart_wave_loads where in_landing order by wave_id"
     ).fetchall()
     lines.append("Waves: " + ", ".join(f"{wave_id} ({municipality_map} map)" for wave_id, municipality_map in waves))
     trend_rows = connection.execute("select count(*) from marts.mart_question_trend").fetchone()[0]

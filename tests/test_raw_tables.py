@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from orchestration.survey.codebook import codebook_frames
 from orchestration.settings import SURVEY_SEEDS_DIR
-from orchestration.survey.codebook import codebook_frames, load_codebook
 from orchestration.survey.flat_files import (
     read_municipality_overrides, read_open_answer_themes, read_taskforce_snapshot,
 )
@@ -28,9 +28,11 @@ def loaded_frames(tmp_path_factory, wave1_sample) -> dict:
     wave = inventory.waves["w1_2023"]
     frames = export_frames(read_export(wave.export_paths[0]), wave_id="w1_2023", source_file="x.csv",
                            loaded_at=LOADED_AT)
-    # The follow-up codebook: it has every table's rows, `comparable_to` pairs included.
-    frames |= codebook_frames(load_codebook(SURVEY_SEEDS_DIR / "w2_2025_codebook.yaml"), source_file="codebook.yaml",
-                              file_sha256="0", loaded_at=LOADED_AT)
+    frames |= codebook_frames(sample.codebook, source_file="codebook.yaml", file_sha256="0", loaded_at=LOADED_AT)
+    # Wave 1 compares with no earlier wave: the comparisons come from the follow-up wave's codebook.
+    follow_up = build_wave2_sample(sample, 2023).codebook
+    frames["codebook_comparisons"] = codebook_frames(follow_up, source_file="codebook.yaml", file_sha256="0",
+                                                     loaded_at=LOADED_AT)["codebook_comparisons"]
     frames["taskforce_counts"] = read_taskforce_snapshot(inventory.taskforce_paths[0], source_file="t.csv",
                                                          loaded_at=LOADED_AT)
     frames["municipality_name_overrides"] = read_municipality_overrides(inventory.override_path, source_file="o.csv",

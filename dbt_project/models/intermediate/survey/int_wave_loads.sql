@@ -3,7 +3,10 @@
 with
 
 codebooks as (
-    select wave_id from {{ ref('stg_codebook__waves') }}
+    select
+        wave_id,
+        municipality_map
+    from {{ ref('stg_codebook__waves') }}
 ),
 
 files as (
@@ -31,6 +34,7 @@ waves as (
 select
     waves.wave_id,
     codebooks.wave_id is not null as in_landing,
+    codebooks.municipality_map,
     published.wave_id is not null as has_published_figures,
     coalesce(files.n_files, 0) as n_files,
     coalesce(files.n_file_rows, 0) as n_file_rows,
