@@ -41,7 +41,8 @@ from orchestration.resources import WarehouseResource, dbt_resource  # noqa: E40
 
 
 # Tests that build a whole warehouse through Dagster (minutes) are `e2e`; `make test-fast` leaves them out.
-E2E_FIXTURES = {"warehouse_build"}
+# The other fixtures named here build their own warehouse (a spoiled landing, hand-made follow-up waves).
+E2E_FIXTURES = {"warehouse_build", "spoiled_warehouse", "follow_up", "follow_up_only"}
 
 
 def pytest_collection_modifyitems(items):
