@@ -22,39 +22,32 @@ import pyreadstat
 
 from orchestration.warehouse_io import connect
 
-QUESTION_RESULTS_SQL = """
-    select r.wave_id, q.section, r.question_id, q.label as question_label, r.row_code, mr.label as row_label,
-           r.choice_code, r.choice_label, r.unit, r.n_selected, r.n_answered, r.pct
-    from marts.mart_question_result as r
-    inner join staging.stg_codebook__questions as q using (wave_id, question_id)
-    left join staging.stg_codebook__matrix_rows as mr
-        on r.wave_id = mr.wave_id and r.question_id = mr.question_id and r.row_code = mr.row_code
-    left join staging.stg_codebook__choices as c
-        on r.wave_id = c.wave_id and r.question_id = c.question_id and r.choice_code = c.choice_code
-    where r.wave_id = ?
-    order by q.position, r.row_code nulls first, c.position
-"""
-ESTIMATES_SQL = """
-    select e.wave_id, q.section, e.question_id, q.label as question_label, e.row_code, mr.label as row_label,
-           e.choice_code, c.label as choice_label, e.n_answered, e.population_n, e.pct_unweighted,
-           e.pct_weighted, e.ci_lower, e.ci_upper, e.method
-    from marts.mart_weighted_estimate as e
-    inner join staging.stg_codebook__questions as q using (wave_id, question_id)
-    left join staging.stg_codebook__matrix_rows as mr
-        on e.wave_id = mr.wave_id and e.question_id = mr.question_id and e.row_code = mr.row_code
-    inner join staging.stg_codebook__choices as c
-        on e.wave_id = c.wave_id and e.question_id = c.question_id and e.choice_code = c.choice_code
-    where e.wave_id = ?
-    order by q.position, e.row_code nulls first, c.position
-"""
+
+def labelled_rows_sql(mart: str, columns: str) -> str:
+    """One wave's rows of a per-choice mart with the codebook's section and labels, in questionnaire order
+    (marts.mart_codebook: the same labels for question results, estimates, the workbook and the report)."""
+    return f"""
+    select m.wave_id, c.section, m.question_id, c.question_label, m.row_code, c.row_label, m.choice_code,
+           c.choice_label, {columns}
+    from marts.{mart} as m
+    left join marts.mart_codebook as c
+        on m.wave_id = c.wave_id and m.question_id = c.question_id
+        and m.row_code is not distinct from c.row_code and m.choice_code is not distinct from c.choice_code
+    where m.wave_id = ?
+    order by c.question_position, m.row_code nulls first, c.choice_position
+    """
+
+
+QUESTION_RESULTS_SQL = labelled_rows_sql("mart_question_result", "m.unit, m.n_selected, m.n_answered, m.pct")
+ESTIMATES_SQL = labelled_rows_sql(
+    "mart_weighted_estimate", "m.n_answered, m.population_n, m.pct_unweighted, m.pct_weighted, m.ci_lower, "
+    "m.ci_upper, m.method")
 CODEBOOK_SQL = """
-    select q.wave_id, q.position, q.section, q.question_id, q.question_type, q.unit, q.label as question_label,
-           mr.row_code, mr.label as row_label, c.choice_code, c.label as choice_label, c.is_exclusive
-    from staging.stg_codebook__questions as q
-    left join staging.stg_codebook__matrix_rows as mr using (wave_id, question_id)
-    left join staging.stg_codebook__choices as c using (wave_id, question_id)
-    where q.wave_id = ?
-    order by q.position, mr.row_code nulls first, c.position
+    select wave_id, question_position, section, question_id, question_type, unit, question_label, row_code,
+           row_label, choice_code, choice_label, is_exclusive
+    from marts.mart_codebook
+    where wave_id = ?
+    order by question_position, row_code nulls first, choice_position
 """
 PROFILE_COLUMN_LABELS = {
     "wave_id": "Wave", "nis_code": "NIS code of the municipality", "name_nl": "Municipality",
@@ -67,14 +60,14 @@ INDICATOR = re.compile(r"^(?P<question>q[0-9a-z]+?)(?:_r(?P<row>\d+))?(?:_c(?P<c
 
 
 def wave_ids(connection: duckdb.DuckDBPyConnection) -> list[str]:
-    return [row[0] for row in connection.execute("select wave_id from staging.stg_codebook__waves order by 1").fetchall()]
+    return [row[0] for row in connection.execute(
+        "select wave_id from marts.mart_wave_loads where in_landing order by 1").fetchall()]
 
 
 def is_synthetic(connection: duckdb.DuckDBPyConnection, wave_id: str) -> bool:
     """True when the wave was built from the bundled synthetic sample (its files say SYNTHETIC)."""
-    return bool(connection.execute(
-        "select count(*) from raw.export_files where wave_id = ? and upper(source_file) like '%SYNTHETIC%'", [wave_id]
-    ).fetchone()[0])
+    row = connection.execute("select is_synthetic from marts.mart_wave_loads where wave_id = ?", [wave_id]).fetchone()
+    return bool(row and row[0])
 
 
 def suppress_small(frame: pd.DataFrame, min_units: int, base: str = "n_answered") -> pd.DataFrame:
@@ -194,10 +187,11 @@ def profile_labels(columns: list[str], codebook: pd.DataFrame) -> tuple[dict[str
 
 def profile_columns(connection, wave_id: str) -> list[str]:
     """The profile's columns that belong to the wave: the mart pivots the indicators of every wave into one
-    table, so a wave's rows also carry (empty) columns of questions only another wave asked."""
-    other_waves_only = {r[0] for r in connection.execute(
-        "select indicator from intermediate.int_municipality_indicators group by indicator "
-        "having not bool_or(wave_id = ?)", [wave_id]).fetchall()}
+    table, so a wave's rows also carry (empty) columns of items only another wave's codebook has."""
+    item_columns = connection.execute(
+        "select profile_column, bool_or(wave_id = ?) from marts.mart_codebook where profile_column is not null "
+        "group by profile_column", [wave_id]).fetchall()
+    other_waves_only = {column for column, in_wave in item_columns if not in_wave}
     columns = [r[0] for r in connection.execute(
         "select column_name from information_schema.columns where table_schema = 'marts' "
         "and table_name = 'mart_municipality_profile' order by ordinal_position").fetchall()]
@@ -233,10 +227,10 @@ def write_profile(connection, wave_id: str, codebook: pd.DataFrame, folder: Path
 
 
 # Marts without a wave_id column: those on one municipality map go with the waves on that map
-# (stg_codebook__waves.municipality_map); the report figures go with the wave whose report they check.
+# (marts.mart_wave_loads.municipality_map); the report figures go with the wave whose report they check.
 MARTS_ON_MAP = {"dim_municipality": "2019-2024", "dim_municipality_2025": "2025", "mart_taskforce_timeseries": "2025"}
 MARTS_WAVE_FILTER = {
-    "mart_report_figures": "figure_id in (select figure_id from intermediate.int_report_figure_definitions "
+    "mart_report_figures": "figure_id in (select figure_id from marts.mart_report_figure_comparison "
                            "where wave_id = '{wave_id}')",
 }
 
@@ -244,7 +238,7 @@ MARTS_WAVE_FILTER = {
 def wave_marts(connection, wave_id: str) -> dict[str, str]:
     """The marts that belong in the wave's files, each with the filter keeping the wave's rows."""
     (municipality_map,) = connection.execute(
-        "select municipality_map from staging.stg_codebook__waves where wave_id = ?", [wave_id]).fetchone()
+        "select municipality_map from marts.mart_wave_loads where wave_id = ?", [wave_id]).fetchone()
     marts = connection.execute(
         "select table_name, bool_or(column_name = 'wave_id') from information_schema.columns "
         "where table_schema = 'marts' group by table_name order by table_name"

@@ -148,11 +148,11 @@ def write_wave_report(connection, wave_id: str, folder: Path) -> list[Path]:
         "select dimension, dimension_value, n_municipalities, n_responding, n_questionnaires, pct_responding "
         "from marts.mart_response_coverage where wave_id = ? order by dimension, dimension_value", [wave_id]).df()
     taskforce = connection.execute("select * from marts.mart_taskforce_summary where wave_id = ?", [wave_id]).df()
-    title = connection.execute("select title from staging.stg_codebook__waves where wave_id = ?", [wave_id]).fetchone()
+    title = connection.execute("select title from marts.mart_wave_loads where wave_id = ?", [wave_id]).fetchone()
     trend = trend_rows(connection, wave_id)
     written: list[Path] = []
 
-    parts = [f"<h1>{html.escape(title[0] if title else wave_id)} — wave {html.escape(wave_id)}</h1>"]
+    parts = [f"<h1>{html.escape(title[0] if title and title[0] else wave_id)} — wave {html.escape(wave_id)}</h1>"]
     if is_synthetic(connection, wave_id):
         parts.append('<p class="banner">SYNTHETIC DATA — built from the bundled synthetic sample, '
                      "not from real survey answers.</p>")

@@ -7,32 +7,20 @@ unit_answers as (
     select * from {{ ref('int_unit_answers') }}
 ),
 
-questions as (
-    select * from {{ ref('stg_codebook__questions') }}
-    where is_closed or question_type = 'text'
-),
-
 -- Every cell that must appear: closed questions by choice (and row), text questions once.
 scaffold as (
     select
-        questions.wave_id,
-        questions.unit,
-        questions.question_id,
-        questions.question_type,
-        matrix_rows.row_code,
-        choices.choice_code,
-        choices.label as choice_label,
-        questions.position as question_position,
-        choices.position as choice_position
-    from questions
-    left join {{ ref('stg_codebook__choices') }} as choices
-        on
-            questions.wave_id = choices.wave_id
-            and questions.question_id = choices.question_id
-    left join {{ ref('stg_codebook__matrix_rows') }} as matrix_rows
-        on
-            questions.wave_id = matrix_rows.wave_id
-            and questions.question_id = matrix_rows.question_id
+        wave_id,
+        unit,
+        question_id,
+        question_type,
+        row_code,
+        choice_code,
+        choice_label,
+        question_position,
+        choice_position
+    from {{ ref('int_codebook_items') }}
+    where is_closed or question_type = 'text'
 ),
 
 answered as (

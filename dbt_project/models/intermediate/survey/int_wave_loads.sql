@@ -5,6 +5,7 @@ with
 codebooks as (
     select
         wave_id,
+        title,
         municipality_map
     from {{ ref('stg_codebook__waves') }}
 ),
@@ -14,7 +15,9 @@ files as (
         wave_id,
         count(*) as n_files,
         sum(n_rows) as n_file_rows,
-        max(loaded_at) as loaded_at
+        max(loaded_at) as loaded_at,
+        -- The bundled sample's files say SYNTHETIC in their names; read-outs label such waves.
+        bool_or(upper(source_file) like '%SYNTHETIC%') as is_synthetic
     from {{ ref('stg_qualtrics__export_files') }}
     group by wave_id
 ),
@@ -34,11 +37,13 @@ waves as (
 select
     waves.wave_id,
     codebooks.wave_id is not null as in_landing,
+    codebooks.title,
     codebooks.municipality_map,
     published.wave_id is not null as has_published_figures,
     coalesce(files.n_files, 0) as n_files,
     coalesce(files.n_file_rows, 0) as n_file_rows,
-    files.loaded_at
+    files.loaded_at,
+    coalesce(files.is_synthetic, false) as is_synthetic
 from waves
 left join codebooks on waves.wave_id = codebooks.wave_id
 left join files on waves.wave_id = files.wave_id
