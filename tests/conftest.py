@@ -23,7 +23,10 @@ def _prepare_stale_manifest() -> None:
     """`make test` prepares dbt's manifest; a bare `pytest` after editing a model or its YAML would load
     the old one (dagster-dbt reads it at import), so re-prepare it here when any dbt file is newer."""
     manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    sources = [p for p in DBT_PROJECT_DIR.rglob("*") if p.suffix in (".sql", ".yml") and "target" not in p.parts]
+    sources = [DBT_PROJECT_DIR / "dbt_project.yml"] + [
+        path for folder in ("models", "macros", "tests") for path in (DBT_PROJECT_DIR / folder).rglob("*")
+        if path.suffix in (".sql", ".yml", ".py")
+    ]  # not target/: every run leaves a folder of compiled SQL there
     if manifest.exists() and manifest.stat().st_mtime >= max(p.stat().st_mtime for p in sources):
         return
     venv_bin = Path(sys.prefix) / "bin"  # dagster-dbt calls `dbt` from PATH

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dagster import SensorResult, SkipReason, build_sensor_context, instance_for_test
+from dagster import DagsterInstance, SensorResult, SkipReason, build_sensor_context
 
 from orchestration.assets.dbt import dbt_environment, keep_partial_parse, parse_cache_file, reuse_partial_parse
 from orchestration.definitions import defs
@@ -43,6 +43,7 @@ def test_dbt_gets_the_warehouse_path_of_the_run_in_its_environment():
     assert dbt_environment("/data/w.duckdb")["WAREHOUSE_DUCKDB_TEMP_DIR"] == "/data/w.duckdb.tmp"
 
 
+@pytest.mark.e2e  # two `dbt parse` runs of the whole project (~10 s)
 def test_a_second_run_on_the_same_file_reuses_dbts_partial_parse(tmp_path):
     """dbt-duckdb's partial parse depends on the database path: kept per profile, a second run to the same
     file parses only what changed (never `Unable to do partial parsing`)."""
@@ -89,7 +90,7 @@ def test_sensor_registers_waves_and_runs_once_per_landing_state(tmp_path):
     (landing / "taskforce").mkdir()
     (landing / "waves" / "w1" / "codebook.yaml").write_text("wave: {id: w1}\n")
     warehouse = WarehouseResource(db_path=str(tmp_path / "w.duckdb"), landing_dir=str(landing))
-    with instance_for_test() as instance:
+    with DagsterInstance.ephemeral() as instance:
         def tick(cursor):
             # the resource has a teardown, so the context must be opened as a context manager
             with build_sensor_context(instance=instance, cursor=cursor, resources={"warehouse": warehouse}) as context:

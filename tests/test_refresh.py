@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
-from dagster import AssetKey, DagsterInstance, instance_for_test, materialize
+from dagster import AssetKey, DagsterInstance, materialize
 
 from orchestration.assets.landing import landing_directory
 from orchestration.assets.publish import warehouse_draft
@@ -15,7 +15,7 @@ from orchestration.assets.survey import qualtrics_exports, wave_codebooks
 from orchestration.definitions import ALL_ASSETS
 from orchestration.jobs import refresh_taskforce_job
 from orchestration.resources import WarehouseResource, dbt_resource
-from synthetic import build_wave1_sample, write_landing
+from synthetic import write_landing
 
 from conftest import build_warehouse
 
@@ -28,15 +28,15 @@ def rows_per_wave(db_path: Path) -> dict[str, tuple[int, object]]:
             "select wave_id, count(*), max(loaded_at) from raw.export_rows group by 1").fetchall()}
 
 
-def test_a_wave_partition_reloads_that_wave_and_leaves_the_others(tmp_path):
+def test_a_wave_partition_reloads_that_wave_and_leaves_the_others(tmp_path, wave1_sample):
     landing = tmp_path / "landing"
-    write_landing(build_wave1_sample(), landing)
+    write_landing(wave1_sample, landing)
     copy = landing / "waves" / "w0_copy"
     shutil.copytree(landing / "waves" / "w1_2023", copy)
     codebook = copy / "codebook.yaml"
     codebook.write_text(codebook.read_text(encoding="utf-8").replace("id: w1_2023", "id: w0_copy"), encoding="utf-8")
     warehouse = WarehouseResource(db_path=str(tmp_path / "w.duckdb"), landing_dir=str(landing))
-    with instance_for_test() as instance:
+    with DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions("waves", ["w1_2023", "w0_copy"])
         first = materialize(WAVE_ASSETS, resources={"warehouse": warehouse}, instance=instance,
                             tags={"dagster/asset_partition_range_start": "w1_2023",
@@ -62,11 +62,11 @@ def test_a_wave_partition_reloads_that_wave_and_leaves_the_others(tmp_path):
         assert keys == {"w1_2023", "w0_copy"}
 
 
-def test_a_wave_partition_without_its_folder_stops_the_run(tmp_path):
+def test_a_wave_partition_without_its_folder_stops_the_run(tmp_path, wave1_sample):
     landing = tmp_path / "landing"
-    write_landing(build_wave1_sample(), landing)
+    write_landing(wave1_sample, landing)
     warehouse = WarehouseResource(db_path=str(tmp_path / "w.duckdb"), landing_dir=str(landing))
-    with instance_for_test() as instance:
+    with DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions("waves", ["w9_gone"])
         result = materialize(WAVE_ASSETS, resources={"warehouse": warehouse}, instance=instance,
                              partition_key="w9_gone", raise_on_error=False)
