@@ -131,10 +131,22 @@ def test_benchmark_of_one_municipality_matches_a_count_over_its_province(warehou
         assert chosen == (code in mine)
 
 
-def test_benchmark_has_belfius_clusters_only_on_the_2019_2024_map(warehouse):
-    clustered = dict(rows(warehouse, "select wave_id, count(cluster_pct) > 0 from marts.mart_municipality_benchmark "
-                                     "group by wave_id"))
-    assert clustered == {"w1_2023": True, "w2_2025": False}
+def test_a_2025_municipality_has_the_belfius_cluster_its_predecessors_share(warehouse):
+    """dim_municipality_2025 takes the cluster when every predecessor had the same one, else none."""
+    expected = dict(rows(warehouse, """
+        select d.nis_code_2025, case when count(distinct d.belfius_cluster_code) = 1 then min(d.belfius_cluster_code) end
+        from marts.dim_municipality as d group by 1"""))
+    actual = dict(rows(warehouse, "select nis_code, belfius_cluster_code from marts.dim_municipality_2025"))
+    assert actual == expected
+    assert None in actual.values() and len({v for v in actual.values() if v}) == 16  # mergers across clusters have none
+    benchmarked = dict(rows(warehouse, """
+        select b.wave_id, count(b.cluster_pct) > 0 from marts.mart_municipality_benchmark as b group by 1"""))
+    assert benchmarked == {"w1_2023": True, "w2_2025": True}
+    without = rows(warehouse, """
+        select count(*) from marts.mart_municipality_benchmark as b
+        join marts.dim_municipality_2025 as d using (nis_code)
+        where b.wave_id = 'w2_2025' and d.belfius_cluster_code is null and b.cluster_pct is not null""")
+    assert without == [(0,)]
 
 
 # --- themes in open answers -----------------------------------------------------------------------------

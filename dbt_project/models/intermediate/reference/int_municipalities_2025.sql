@@ -1,6 +1,7 @@
 -- One row per municipality of the 2025 map (285; published as marts.dim_municipality_2025), built from
 -- its 2019–2024 predecessors: population summed, centrumstad if any predecessor was one, the Belfius
--- type where the predecessors agree.
+-- type and cluster where the predecessors agree (a merger of municipalities of different clusters has none:
+-- the typology was never recomputed for the 2025 map, and picking one predecessor's would be a guess).
 -- Province and arrondissement follow the NIS code's arrondissement prefix (Zwijndrecht, in the province
 -- of Antwerpen until 2024, is part of Beveren-Kruibeke-Zwijndrecht in Oost-Vlaanderen since 2025).
 with
@@ -26,7 +27,8 @@ merged as (
         sum(population) as population,
         max(population_reference_date) as population_reference_date,
         bool_or(is_centrumstad) as is_centrumstad,
-        case when count(distinct belfius_type_code) = 1 then min(belfius_type_code) end as belfius_type_code
+        case when count(distinct belfius_type_code) = 1 then min(belfius_type_code) end as belfius_type_code,
+        case when count(distinct belfius_cluster_code) = 1 then min(belfius_cluster_code) end as belfius_cluster_code
     from predecessors
     group by nis_code_2025
 ),
@@ -46,6 +48,7 @@ select
     arrondissements.arrondissement_name_nl,
     {{ size_class('merged.population', 'merged.is_centrumstad') }} as size_class,
     merged.belfius_type_code,
+    merged.belfius_cluster_code,
     merged.is_centrumstad,
     merged.population,
     merged.population_reference_date,

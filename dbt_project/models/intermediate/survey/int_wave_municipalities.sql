@@ -27,8 +27,7 @@ maps as (
         province_name_nl,
         size_class,
         belfius_type_code,
-        -- Belfius clusters are defined for the 2019-2024 municipalities only.
-        cast(null as varchar) as belfius_cluster_code,
+        belfius_cluster_code,
         is_centrumstad,
         population,
         population_reference_date
