@@ -4,9 +4,10 @@ import shutil
 
 from dagster_dbt import DbtProject
 
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.settings import DBT_PROJECT_DIR, warehouse_target
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, target="dev")
+# The profile output is named after WAREHOUSE_TARGET (`duckdb` or `postgres`).
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, target=warehouse_target())
 # Under `dagster dev` re-parse so edited models show up; that calls `dbt` from PATH, so only when it is
 # there (`make ui` puts the virtualenv on PATH; otherwise the manifest `make` prepared is used).
 if shutil.which("dbt"):

@@ -3,6 +3,8 @@
 `WAREHOUSE_DB_PATH` and `WAREHOUSE_LANDING_DIR` are honoured by `make run`, Dagster and dbt alike
 (dbt gets the run's absolute path as `--vars`; run by hand it reads `WAREHOUSE_DB_PATH` in
 `dbt_project/profiles.yml`).
+`WAREHOUSE_TARGET` picks the database: `duckdb` (default) or `postgres` (the server named by the libpq
+variables PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE; docs/POSTGRES.md).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 DEFAULT_DB_PATH = PROJECT_ROOT / "warehouse" / "warehouse.duckdb"
 DEFAULT_LANDING_DIR = PROJECT_ROOT / "warehouse" / "landing"
+WAREHOUSE_TARGETS = ("duckdb", "postgres")
 
 
 def _absolute(value: str | os.PathLike[str]) -> Path:
@@ -32,3 +35,11 @@ def warehouse_db_path() -> Path:
 def landing_dir() -> Path:
     return _absolute(os.environ.get("WAREHOUSE_LANDING_DIR") or DEFAULT_LANDING_DIR)
 
+
+
+def warehouse_target() -> str:
+    """`duckdb` or `postgres`; also the name of the dbt profile output that is used."""
+    target = (os.environ.get("WAREHOUSE_TARGET") or "duckdb").strip().lower()
+    if target not in WAREHOUSE_TARGETS:
+        raise ValueError(f"WAREHOUSE_TARGET={target!r}: expected one of {', '.join(WAREHOUSE_TARGETS)}")
+    return target
