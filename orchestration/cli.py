@@ -1,5 +1,6 @@
 """`python -m orchestration.cli run`: what `make run` does — the main job, in-process, then a summary.
-`python -m orchestration.cli query "select ..."`: one read-only query on the published warehouse."""
+`python -m orchestration.cli query "select ..."`: one read-only query on the published warehouse.
+`python -m orchestration.cli analyst-role [--login NAME]`: on PostgreSQL, the analysts' read-only role."""
 
 from __future__ import annotations
 
@@ -61,13 +62,29 @@ def query(sql: str) -> int:
     return 0
 
 
+def analyst_role(login: str | None) -> int:
+    """Creates or refreshes the read-only role on the PostgreSQL server the PG* variables name; with
+    `--login`, also a login role in it (password from ANALYST_PASSWORD, if set)."""
+    from orchestration import postgres_io
+
+    with postgres_io.connect(autocommit=True) as connection:
+        role = postgres_io.create_analyst_role(connection, login=login, password=os.environ.get("ANALYST_PASSWORD"))
+    print(f"role {role}: reads schema {', '.join(postgres_io.ANALYST_SCHEMAS)}, nothing else"
+          + (f"; login {login} is a member" if login else ""))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="build the warehouse (the refresh_warehouse job) and print a summary")
     query_parser = commands.add_parser("query", help="run one SQL statement on the published warehouse, read-only")
     query_parser.add_argument("sql")
+    role_parser = commands.add_parser("analyst-role", help="PostgreSQL: create the analysts' read-only role")
+    role_parser.add_argument("--login", help="also create this login role as a member (password: ANALYST_PASSWORD)")
     arguments = parser.parse_args(argv)
+    if arguments.command == "analyst-role":
+        return analyst_role(arguments.login)
     return run() if arguments.command == "run" else query(arguments.sql)
 
 
