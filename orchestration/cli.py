@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -13,6 +14,20 @@ from dagster import DagsterInstance
 from orchestration import settings
 from orchestration.reporting import report_figure_mismatches
 from orchestration.warehouse_io import connect
+
+
+@contextlib.contextmanager
+def published_warehouse():
+    """The published warehouse, read-only: the DuckDB file, or the PostgreSQL schemas (WAREHOUSE_TARGET)."""
+    if settings.warehouse_target() == "postgres":
+        from orchestration import postgres_io
+
+        with postgres_io.connect() as connection:
+            connection.set_session(readonly=True)
+            yield postgres_io.PostgresWarehouse(connection)
+    else:
+        with connect(settings.warehouse_db_path(), read_only=True) as connection:
+            yield connection
 
 EXAMPLE_QUERY = (
     "select figure_id, count, base_n, pct, pct_printed, matches_report\n"
@@ -30,13 +45,13 @@ def run() -> int:
         instance=instance, raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
     )
-    db_path = settings.warehouse_db_path()
+    db_path = settings.warehouse_db_path() if settings.warehouse_target() == "duckdb" else "PostgreSQL (PG* variables)"
     if not result.success:
         print(f"refresh_warehouse failed; the previous warehouse at {db_path} is left as it was.", file=sys.stderr)
         return 1
     print(f"\nWarehouse: {db_path}")
     print(f"Landing directory: {settings.landing_dir()}")
-    with connect(db_path, read_only=True) as connection:
+    with published_warehouse() as connection:
         tables = connection.execute(
             "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
         ).fetchall()
@@ -50,15 +65,24 @@ def run() -> int:
         print(f"Published figures reproduced: {total - len(mismatches)} of {total}")
         for wave_id, figure_id, kind, *_, explanation in mismatches:
             print(f"  not matching: {wave_id} {figure_id} ({kind}): {explanation}")
-    print(f"\nOpen it read-only:  duckdb -readonly {db_path}   (or: make query SQL=\"...\")")
+    if settings.warehouse_target() == "duckdb":
+        print(f"\nOpen it read-only:  duckdb -readonly {db_path}   (or: make query SQL=\"...\")")
+    else:
+        print("\nQuery it:  psql (PG* variables)   (or: make query SQL=\"...\"); analysts: docs/POSTGRES.md")
     print(f"Example query:\n{EXAMPLE_QUERY}")
     return 0
 
 
 def query(sql: str) -> int:
     """Runs one SQL statement on the published warehouse, read-only, and prints the result."""
-    with connect(settings.warehouse_db_path(), read_only=True) as connection:
-        connection.sql(sql).show(max_rows=100, max_width=200)
+    with published_warehouse() as connection:
+        if settings.warehouse_target() == "duckdb":
+            connection.sql(sql).show(max_rows=100, max_width=200)
+            return 0
+        cursor = connection.execute(sql)
+        print(" | ".join(column.name for column in cursor.description or []))
+        for row in cursor.fetchmany(100):
+            print(" | ".join("" if value is None else str(value) for value in row))
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -10,21 +11,38 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 
-from orchestration import settings
+from orchestration import postgres_io, settings
 from orchestration.dbt_project import dbt_project
 from orchestration.warehouse_io import connect
 
 
 class WarehouseResource(ConfigurableResource):
-    """The published DuckDB file, its draft, and the landing directory.
+    """The published warehouse, its draft, and the landing directory.
 
-    A run writes only to the draft (`<db_path>.draft`); `publish()` moves it over `db_path` in one rename
-    once everything is built and tested. Analysts reading `db_path` never block a refresh, and a run that
-    fails leaves the published file exactly as it was.
+    A run writes only to the draft; `publish()` replaces the published warehouse by it in one step once
+    everything is built and tested. Analysts never see a half-built warehouse, and a run that fails leaves
+    the published one exactly as it was. On DuckDB (`target="duckdb"`) the draft is the file
+    `<db_path>.draft`, published by a rename; on PostgreSQL (`target="postgres"`, the server the PG*
+    variables name) it is the `draft_*` schemas, published by renaming schemas in one transaction.
     """
 
     db_path: str
     landing_dir: str
+    target: str = "duckdb"
+
+    @property
+    def on_postgres(self) -> bool:
+        return self.target == "postgres"
+
+    def location(self) -> str:
+        """Where the published warehouse is, for messages."""
+        if self.on_postgres:
+            return "PostgreSQL " + "/".join(os.environ.get(v, "?") for v in ("PGHOST", "PGPORT", "PGDATABASE"))
+        return str(self.published_path)
+
+    def schema_vars(self) -> dict[str, str]:
+        """dbt vars for the draft besides its file: on PostgreSQL, the draft schemas' prefix."""
+        return {"schema_prefix": postgres_io.DRAFT_PREFIX} if self.on_postgres else {}
 
     @property
     def published_path(self) -> Path:
@@ -39,24 +57,43 @@ class WarehouseResource(ConfigurableResource):
         return Path(self.landing_dir)
 
     def start_draft(self) -> None:
-        """A fresh draft: a copy of the published warehouse, or nothing when there is none yet."""
+        """A fresh draft: a copy of the published warehouse, or nothing when there is none yet.
+        (PostgreSQL: empty draft schemas; the main job rebuilds everything.)"""
+        if self.on_postgres:
+            with postgres_io.connect() as connection:
+                postgres_io.PostgresWarehouse(connection, postgres_io.DRAFT_PREFIX).drop_draft()
+            return
         remove_database(self.draft_path)
         if self.published_path.exists():
             self.draft_path.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(self.published_path, self.draft_path)
 
     def ensure_draft(self) -> Path:
-        """The draft, started from the published file if this run has none yet (e.g. one asset re-run)."""
-        if not self.draft_path.exists():
+        """The draft, started from the published file if this run has none yet (e.g. one asset re-run).
+        (PostgreSQL: the draft schemas are created by whatever writes to them first.)"""
+        if not self.on_postgres and not self.draft_path.exists():
             self.start_draft()
         return self.draft_path
 
     def connect(self, *, read_only: bool = False):
+        """The draft: a DuckDB connection, or a PostgresWarehouse on the draft schemas."""
+        if self.on_postgres:
+            return _postgres_draft()
         return connect(self.ensure_draft(), read_only=read_only)
 
     def publish(self) -> None:
+        if self.on_postgres:
+            with postgres_io.connect() as connection:
+                postgres_io.PostgresWarehouse(connection, postgres_io.DRAFT_PREFIX).publish_draft()
+            return
         os.replace(self.draft_path, self.published_path)
         remove_database(self.published_path.with_name(self.published_path.name + ".wal"))
+
+
+@contextlib.contextmanager
+def _postgres_draft():
+    with postgres_io.connect() as connection:
+        yield postgres_io.PostgresWarehouse(connection, postgres_io.DRAFT_PREFIX)
 
 
 def remove_database(path: Path) -> None:
@@ -72,10 +109,12 @@ def dbt_resource() -> DbtCliResource:
 
 
 def default_resources() -> dict[str, object]:
-    """Resources from the environment (WAREHOUSE_DB_PATH, WAREHOUSE_LANDING_DIR) or the defaults."""
+    """Resources from the environment (WAREHOUSE_DB_PATH, WAREHOUSE_LANDING_DIR, WAREHOUSE_TARGET) or the
+    defaults."""
     return {
         "warehouse": WarehouseResource(
-            db_path=str(settings.warehouse_db_path()), landing_dir=str(settings.landing_dir())
+            db_path=str(settings.warehouse_db_path()), landing_dir=str(settings.landing_dir()),
+            target=settings.warehouse_target(),
         ),
         "dbt": dbt_resource(),
     }

@@ -29,7 +29,10 @@ def connect(db_path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.
 def replace_tables(
     connection: duckdb.DuckDBPyConnection, schema: str, frames: Mapping[str, pd.DataFrame]
 ) -> dict[str, int]:
-    """Create or replace `schema.<name>` from each frame, all or nothing. Returns row counts."""
+    """Create or replace `schema.<name>` from each frame, all or nothing. Returns row counts.
+    (A PostgresWarehouse, WAREHOUSE_TARGET=postgres, does the same in its draft schemas.)"""
+    if hasattr(connection, "replace_tables"):
+        return connection.replace_tables(schema, frames)
     connection.execute("begin transaction")
     try:
         connection.execute(f'create schema if not exists "{schema}"')

@@ -31,9 +31,10 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
         return super().get_group_name(dbt_resource_props)
 
 
-def dbt_build_args(db_path: str) -> list[str]:
-    """`dbt build` against the warehouse file of the run (absolute; dbt runs inside dbt_project/)."""
-    return ["build", "--vars", json.dumps({"warehouse_db_path": db_path})]
+def dbt_build_args(db_path: str, **more_vars: str) -> list[str]:
+    """`dbt build` against the warehouse file of the run (absolute; dbt runs inside dbt_project/); on
+    PostgreSQL also `schema_prefix`, the draft schemas' prefix."""
+    return ["build", "--vars", json.dumps({"warehouse_db_path": db_path, **more_vars})]
 
 
 @dbt_assets(
@@ -45,7 +46,7 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
     """Builds and tests every model, then adds row counts and, on mart_report_figures, the figures that
     do not match. Outputs wait until dbt has finished: DuckDB lets one process write at a time."""
     outputs = []
-    for event in dbt.cli(dbt_build_args(str(warehouse.ensure_draft())), context=context).stream():
+    for event in dbt.cli(dbt_build_args(str(warehouse.ensure_draft()), **warehouse.schema_vars()), context=context).stream():
         if isinstance(event, Output):
             outputs.append(event)
         else:
@@ -62,4 +63,4 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
 
 def row_count(connection, asset_key: AssetKey) -> int:
     schema, table = asset_key.path
-    return connection.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+    return connection.execute(f"select count(*) from {schema}.{table}").fetchone()[0]

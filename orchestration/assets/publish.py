@@ -19,12 +19,14 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseReso
     error-level dbt test upstream succeeded, so analysts never see a half-built or failing warehouse."""
     with warehouse.connect(read_only=True) as connection:
         tables = connection.execute(
-            "select table_schema, count(*) from information_schema.tables group by 1 order by 1"
+            "select table_schema, count(*) from information_schema.tables"
+            " where table_schema not in ('pg_catalog', 'information_schema') group by 1 order by 1"
         ).fetchall()
     warehouse.publish()
-    context.log.info(f"published {warehouse.published_path}")
+    context.log.info(f"published {warehouse.location()}")
+    size = {} if warehouse.on_postgres else {"size_mb": round(warehouse.published_path.stat().st_size / 1e6, 1)}
     return MaterializeResult(metadata={
-        "path": MetadataValue.path(str(warehouse.published_path)),
+        "path": MetadataValue.path(warehouse.location()),
         "tables_per_schema": MetadataValue.md("\n".join(f"- `{schema}`: {count}" for schema, count in tables)),
-        "size_mb": round(warehouse.published_path.stat().st_size / 1e6, 1),
+        **size,
     })
