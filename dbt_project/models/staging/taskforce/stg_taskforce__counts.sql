@@ -13,13 +13,13 @@ source_rows as (
         cast(source_row as integer) as source_row,
         cast(
             coalesce(
-                try_strptime(trim(peildatum), '%Y-%m-%d'),
-                try_strptime(trim(peildatum), '%d/%m/%Y'),
-                try_strptime(trim(peildatum), '%d-%m-%Y')
+                {{ try_strptime('trim(peildatum)', '%Y-%m-%d') }},
+                {{ try_strptime('trim(peildatum)', '%d/%m/%Y') }},
+                {{ try_strptime('trim(peildatum)', '%d-%m-%Y') }}
             ) as date
         ) as reference_date,
-        try_cast(trim(personen) as integer) as persons,
-        try_cast(trim(minderjarigen) as integer) as minors
+        {{ cast_or_null('trim(personen)', 'integer') }} as persons,
+        {{ cast_or_null('trim(minderjarigen)', 'integer') }} as minors
     from {{ source('raw', 'taskforce_counts') }}
 )
 
@@ -34,7 +34,7 @@ select
     minors,
     case
         when reference_date is null then 'peildatum "' || coalesce(peildatum, '') || '" is not a date'
-        when not regexp_full_match(coalesce(trim(nis_code), ''), '[0-9]{5}')
+        when not {{ regexp_full_match("coalesce(trim(nis_code), '')", '[0-9]{5}') }}
             then 'nis_code "' || coalesce(nis_code, '') || '" is not a 5-digit NIS code'
         when persons is null or persons < 0
             then 'personen "' || coalesce(personen, '') || '" is not a count'
