@@ -22,7 +22,7 @@ codebook_definitions as (
         'question' as rule_source,
         choices.question_id,
         cast(null as integer) as row_code,
-        [choices.choice_code] as codes,
+        array[choices.choice_code] as codes,
         1 as min_codes,
         'units_choosing' as statistic
     from choices
@@ -35,7 +35,7 @@ codebook_definitions as (
         'question' as rule_source,
         choices.question_id,
         matrix_rows.row_code,
-        [choices.choice_code] as codes,
+        array[choices.choice_code] as codes,
         1 as min_codes,
         'units_choosing' as statistic
     from choices
