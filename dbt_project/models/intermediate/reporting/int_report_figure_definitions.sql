@@ -97,8 +97,8 @@ select
     cast(null as varchar) as text_pattern,
     cast(null as varchar) as dimension,
     cast(null as varchar) as dimension_value,
-    cast(null as double) as pct_above,
-    cast(null as double) as pct_at_most,
+    cast(null as {{ type_double() }}) as pct_above,
+    cast(null as {{ type_double() }}) as pct_at_most,
     'codebook' as defined_by,
     cast(null as varchar) as statement
 from codebook_definitions
