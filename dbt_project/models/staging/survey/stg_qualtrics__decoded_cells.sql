@@ -67,18 +67,18 @@ label_coverage as (
         cells.source_file,
         cells.source_row,
         cells.column_position,
-        coalesce(sum(length(matched.label)) + count(matched.label) - 1, 0)
+        coalesce(sum(length(matched_choices.label)) + count(matched_choices.label) - 1, 0)
         = length(trim(cells.cell_value)) as is_fully_matched
     from cells
     left join labelled_codes
         on
             {{ same_response('cells', 'labelled_codes') }}
             and cells.column_position = labelled_codes.column_position
-    left join choices as matched
+    left join choices as matched_choices
         on
-            labelled_codes.wave_id = matched.wave_id
-            and labelled_codes.question_id = matched.question_id
-            and labelled_codes.choice_code = matched.choice_code
+            labelled_codes.wave_id = matched_choices.wave_id
+            and labelled_codes.question_id = matched_choices.question_id
+            and labelled_codes.choice_code = matched_choices.choice_code
     where
         cells.cell_kind in ('combined', 'matrix_combined')
         and not {{ regexp_full_match('trim(cells.cell_value)', '-?[0-9]+(\\s*,\\s*-?[0-9]+)*') }}
