@@ -93,15 +93,29 @@ _QUALIFIED = re.compile(r"\b(" + "|".join(WAREHOUSE_SCHEMAS) + r")\.(?=\"?[a-z_]
 _PANDAS_TYPES = {"i": "bigint", "u": "bigint", "f": "double precision", "b": "boolean"}
 
 
-def column_type(dtype) -> str:
-    """The PostgreSQL type a DataFrame column is stored as (what DuckDB infers when it registers a frame)."""
+def column_type(dtype, values=()) -> str:
+    """The PostgreSQL type a DataFrame column is stored as (what DuckDB infers when it registers a frame):
+    a column of Python lists becomes an array (bigint[] when every element is a whole number)."""
     import pandas as pd
 
+    lists = [value for value in values if isinstance(value, (list, tuple))]
+    if lists:
+        elements = [element for value in lists for element in value]
+        whole = all(isinstance(e, int) and not isinstance(e, bool) for e in elements)
+        return "bigint[]" if whole else "text[]"
     if isinstance(dtype, pd.DatetimeTZDtype):
         return "timestamptz"
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return "timestamp"
     return _PANDAS_TYPES.get(getattr(dtype, "kind", "O"), "text")
+
+
+def array_literal(value):
+    """A Python list as PostgreSQL's array text (`{"1","2"}`); anything else unchanged."""
+    if not isinstance(value, (list, tuple)):
+        return value
+    quoted = ('"' + str(element).replace("\\", "\\\\").replace('"', '\\"') + '"' for element in value)
+    return "{" + ",".join(quoted) + "}"
 
 
 class PostgresWarehouse:
@@ -137,7 +151,9 @@ class PostgresWarehouse:
             cursor.execute(f"create schema if not exists {target}")
             for name, frame in frames.items():
                 table = f"{target}.{quote_identifier_any(name)}"
-                columns = ", ".join(f"{quote_identifier_any(str(c))} {column_type(t)}" for c, t in frame.dtypes.items())
+                types = {c: column_type(t, frame[c] if t == object else ()) for c, t in frame.dtypes.items()}
+                columns = ", ".join(f"{quote_identifier_any(str(c))} {t}" for c, t in types.items())
+                frame = frame.assign(**{c: frame[c].map(array_literal) for c, t in types.items() if t.endswith("[]")})
                 cursor.execute(f"drop table if exists {table} cascade")
                 cursor.execute(f"create table {table} ({columns})")
                 # Missing values travel as \N and every column is FORCE_NULL, so '' stays an empty string.
