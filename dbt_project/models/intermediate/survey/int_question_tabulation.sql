@@ -12,7 +12,7 @@ questions as (
 ),
 
 units as (
-    select unnest(['municipality', 'respondent']) as unit
+    select unnest(array['municipality', 'respondent']) as unit
 ),
 
 -- Every cell that must appear: closed questions by choice (and row), text questions once.
