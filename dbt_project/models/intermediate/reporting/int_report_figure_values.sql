@@ -63,10 +63,10 @@ unit_outcomes as (
             when 'units_answering' then true
             when 'units_choosing'
                 then count(distinct unit_answers.choice_code) filter (
-                    where list_contains(question_definitions.codes, unit_answers.choice_code)
+                    where unit_answers.choice_code = any(question_definitions.codes)
                 ) >= question_definitions.min_codes
             when 'units_mentioning'
-                then bool_or(regexp_matches(unit_answers.value_text, question_definitions.text_pattern, 'i'))
+                then bool_or({{ regexp_contains_ci('unit_answers.value_text', 'question_definitions.text_pattern') }})
         end as meets_definition
     from question_definitions
     inner join answering_units
