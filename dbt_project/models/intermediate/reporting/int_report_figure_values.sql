@@ -98,7 +98,7 @@ question_values as (
         question_definitions.wave_id,
         question_definitions.figure_id,
         question_definitions.part,
-        cast(count(unit_outcomes.unit_id) filter (where unit_outcomes.meets_definition) as double) as value,
+        cast(count(unit_outcomes.unit_id) filter (where unit_outcomes.meets_definition) as {{ type_double() }}) as value,
         case
             when question_definitions.statistic = 'units_answering' then max(responding_units.n_units)
             else count(unit_outcomes.unit_id)
@@ -127,7 +127,7 @@ coverage_values as (
             case definitions.statistic
                 when 'responding_municipalities' then coverage.n_responding
                 when 'questionnaires' then coverage.n_questionnaires
-            end as double
+            end as {{ type_double() }}
         ) as value,
         case when definitions.statistic = 'responding_municipalities' then coverage.n_municipalities end as base_n
     from definitions
