@@ -98,7 +98,9 @@ question_values as (
         question_definitions.wave_id,
         question_definitions.figure_id,
         question_definitions.part,
-        cast(count(unit_outcomes.unit_id) filter (where unit_outcomes.meets_definition) as {{ type_double() }}) as value,
+        cast(
+            count(unit_outcomes.unit_id) filter (where unit_outcomes.meets_definition) as {{ type_double() }}
+        ) as value,
         case
             when question_definitions.statistic = 'units_answering' then max(responding_units.n_units)
             else count(unit_outcomes.unit_id)
@@ -170,30 +172,38 @@ all_values as (
     select * from coverage_values
     union all
     select * from taskforce_values
+),
+
+-- A percentage only where the base is the denominator of a share (not for a total over a base).
+shares as (
+    select
+        all_values.wave_id,
+        all_values.figure_id,
+        all_values.part,
+        all_values.value,
+        cast(all_values.base_n as integer) as base_n,
+        definitions.pct_above,
+        definitions.pct_at_most,
+        definitions.statement,
+        case
+            when
+                definitions.statistic
+                in ('units_choosing', 'units_answering', 'responding_municipalities', 'minors_share')
+                then 100.0 * all_values.value / nullif(all_values.base_n, 0)
+        end as exact_pct
+    from all_values
+    inner join definitions
+        on
+            all_values.wave_id = definitions.wave_id
+            and all_values.figure_id = definitions.figure_id
+            and all_values.part = definitions.part
 )
 
 select
-    all_values.wave_id,
-    all_values.figure_id,
-    all_values.part,
-    all_values.value,
-    cast(all_values.base_n as integer) as base_n,
-    definitions.pct_above,
-    definitions.pct_at_most,
-    definitions.statement,
-    -- A percentage only where the base is the denominator of a share (not for a total over a base).
-    case
-        when definitions.statistic in ('units_choosing', 'units_answering', 'responding_municipalities', 'minors_share')
-            then 100.0 * all_values.value / nullif(all_values.base_n, 0)
-    end as exact_pct,
+    shares.*,
     coalesce(
-        (definitions.pct_above is null or exact_pct > definitions.pct_above)
-        and (definitions.pct_at_most is null or exact_pct <= definitions.pct_at_most),
+        (shares.pct_above is null or shares.exact_pct > shares.pct_above)
+        and (shares.pct_at_most is null or shares.exact_pct <= shares.pct_at_most),
         false
     ) as meets_claim
-from all_values
-inner join definitions
-    on
-        all_values.wave_id = definitions.wave_id
-        and all_values.figure_id = definitions.figure_id
-        and all_values.part = definitions.part
+from shares
