@@ -20,6 +20,7 @@ help:
 	@echo "make sample  (re)write the synthetic wave-1 sample into the landing directory"
 	@echo "make query SQL=\"select ...\"  one read-only query on the published warehouse"
 	@echo "make bench   benchmarks (bench/)"
+	@echo "WAREHOUSE_TARGET=postgres make run   the same, into the PostgreSQL server the PG* variables name (docs/POSTGRES.md)"
 
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
