@@ -41,6 +41,8 @@ CASES = {
     "strptime_dst_gap": ("{{ try_strptime(\"'26-03-2023 02:30'\", '%d-%m-%Y %H:%M') }}", dt.datetime(2023, 3, 26, 2, 30)),
     "strptime_impossible": ("{{ try_strptime(\"'30/02/2023'\", '%d/%m/%Y') }}", None),
     "strptime_wrong_shape": ("{{ try_strptime(\"'2023-03-05'\", '%d/%m/%Y') }}", None),
+    "arrays_overlap": ("{{ arrays_overlap('array[1, 2]', 'array[2, 3]') }}", True),
+    "arrays_disjoint": ("{{ arrays_overlap('array[1, 2]', 'array[3]') }}", False),
     "median_even": ("(select {{ median('x') }} from (values (1), (2), (4), (10)) as t (x))", 3.0),
     "round_to": ("{{ round_to('cast(2.345 as ' ~ type_double() ~ ')', 1) }}", 2.3),
     "pct_exact": ("{{ pct_half_up(3, 20) }}", 15.0),

@@ -2,7 +2,7 @@
     DuckDB-only SQL, written once for both targets (WAREHOUSE_TARGET=duckdb|postgres; docs/POSTGRES.md).
     Each macro dispatches to a `duckdb__` body (the SQL the models used before) and a `postgres__` body
     that gives the same result on PostgreSQL 15+. Forms both databases accept need no macro and are used
-    directly: `array[...]`, `string_to_array`, `value = any(array)`, `a && b`, `strpos`, `timezone(zone, ts)`,
+    directly: `array[...]`, `string_to_array`, `value = any(array)`, `strpos`, `timezone(zone, ts)`,
     `(array_agg(x order by y))[1]`, `string_agg(... order by ...)`, `filter (where ...)`.
 -#}
 
@@ -125,6 +125,19 @@
         {%- endif -%}
     {%- endfor -%}
     case when trim({{ value }}) ~ '^{{ ns.pattern }}$' then public.try_to_timestamp(trim({{ value }}), '{{ ns.pg }}') end
+{%- endmacro %}
+
+{#- The two arrays share an element (`&&` means this in both, but sqlfluff's DuckDB dialect cannot parse it). -#}
+{% macro arrays_overlap(left, right) -%}
+    {{ return(adapter.dispatch('arrays_overlap', 'oekraine_opvang')(left, right)) }}
+{%- endmacro %}
+
+{% macro duckdb__arrays_overlap(left, right) -%}
+    list_has_any({{ left }}, {{ right }})
+{%- endmacro %}
+
+{% macro postgres__arrays_overlap(left, right) -%}
+    ({{ left }} && {{ right }})
 {%- endmacro %}
 
 {#- The median (interpolated between the middle two values, as DuckDB's `median` does). -#}
