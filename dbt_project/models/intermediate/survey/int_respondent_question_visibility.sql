@@ -44,7 +44,8 @@ visibility (wave_id, source_file, source_row, question_id, is_shown) as (
         visibility.source_file,
         visibility.source_row,
         questions.question_id,
-        visibility.is_shown and coalesce(selected_codes.codes && questions.shown_if_codes, false)
+        visibility.is_shown
+        and coalesce({{ arrays_overlap('selected_codes.codes', 'questions.shown_if_codes') }}, false)
     from visibility
     inner join questions
         on
