@@ -3,7 +3,7 @@
 import json
 from typing import Any, Mapping
 
-from dagster import AssetExecutionContext, AssetKey, MetadataValue, Output
+from dagster import AssetExecutionContext, AssetKey, Failure, MetadataValue, Output
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import dbt_project
@@ -45,6 +45,9 @@ def dbt_build_args(db_path: str, **more_vars: str) -> list[str]:
 def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """Builds and tests every model, then adds row counts and, on mart_report_figures, the figures that
     do not match. Outputs wait until dbt has finished: DuckDB lets one process write at a time."""
+    if dbt.target != warehouse.target:
+        raise Failure(description=f"dbt builds target {dbt.target!r} but the warehouse is {warehouse.target!r}; "
+                                  "give both the same WAREHOUSE_TARGET")
     outputs = []
     for event in dbt.cli(dbt_build_args(str(warehouse.ensure_draft()), **warehouse.schema_vars()), context=context).stream():
         if isinstance(event, Output):
