@@ -59,13 +59,13 @@
 {%- endmacro %}
 
 {#- 100 × count / base rounded half-up to `decimals`, in exact integer arithmetic: binary floats would
-    round 0.15 down. `count` and `base` must be whole numbers. -#}
+    round 0.15 down. `count` and `base` must be whole numbers. A double on both targets. -#}
 {% macro pct_half_up(count, base, decimals=1) -%}
     {%- set scale = 10 ** decimals -%}
     case
         when {{ base }} > 0
             then {{ integer_divide('2 * ' ~ 100 * scale ~ ' * cast(' ~ count ~ ' as ' ~ type_wide_integer() ~ ') + ' ~ base,
                                    '2 * ' ~ base) }}
-            / {{ scale }}.0
+            / cast({{ scale }} as {{ type_double() }})
     end
 {%- endmacro %}

@@ -153,7 +153,8 @@
     percentile_cont(0.5) within group (order by {{ value }})
 {%- endmacro %}
 
-{#- `value` rounded to `decimals` places; PostgreSQL rounds only numerics to a number of places. -#}
+{#- `value` rounded to `decimals` places, as a double on both (PostgreSQL rounds only numerics to a number
+    of places, so it rounds exactly and converts back). -#}
 {% macro round_to(value, decimals) -%}
     {{ return(adapter.dispatch('round_to', 'oekraine_opvang')(value, decimals)) }}
 {%- endmacro %}
@@ -163,7 +164,7 @@
 {%- endmacro %}
 
 {% macro postgres__round_to(value, decimals) -%}
-    round(cast({{ value }} as numeric), {{ decimals }})
+    cast(round(cast({{ value }} as numeric), {{ decimals }}) as double precision)
 {%- endmacro %}
 
 {#- Exact integer arithmetic wide enough for 100 000 × a count, and its floor division. -#}
