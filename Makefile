@@ -25,6 +25,7 @@ help:
 	@echo "make export  CSV, Excel, SPSS and Parquet files per wave next to the warehouse (exports/<wave_id>/)"
 	@echo "make report  the HTML report per wave with its charts (reports/<wave_id>/report.html)"
 	@echo "make docs    dbt's documentation site as one HTML file next to the warehouse (dbt_docs.html)"
+	@echo "WAREHOUSE_TARGET=postgres make run   the same, into the PostgreSQL server the PG* variables name (docs/POSTGRES.md)"
 
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

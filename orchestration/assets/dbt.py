@@ -9,11 +9,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from dagster import AssetExecutionContext, AssetKey, MetadataValue, Output
+from dagster import AssetExecutionContext, AssetKey, Failure, MetadataValue, Output
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import dbt_project
-from orchestration import settings
+from orchestration import postgres_io, settings
 from orchestration.reporting import (
     mismatches_markdown,
     not_loaded_sentence,
@@ -52,10 +52,13 @@ PARSE_CACHE_DIR = settings.DBT_PROJECT_DIR / "target" / "partial_parse_by_profil
 PARSE_CACHE_KEEP = 8
 
 
-def dbt_environment(db_path: str) -> dict[str, str]:
+def dbt_environment(db_path: str, target: str = "duckdb") -> dict[str, str]:
     """What dbt's profiles.yml reads: the run's database file (absolute; dbt runs inside dbt_project/),
     DuckDB's memory limit and spill folder. Environment variables, not `--vars` (any change of `--vars`
-    makes dbt re-parse everything)."""
+    makes dbt re-parse everything). On PostgreSQL: the server (the PG* variables, already set)."""
+    if target == "postgres":
+        names = ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER")
+        return {"WAREHOUSE_TARGET": target} | {name: os.environ[name] for name in names if name in os.environ}
     return {
         "DBT_DUCKDB_PATH": db_path,
         "WAREHOUSE_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit(),
@@ -110,6 +113,14 @@ def keep_partial_parse(environment_values: Mapping[str, str], target_path: Path)
             pass
 
 
+def dbt_build_args(target: str) -> list[str]:
+    """On PostgreSQL the models go to the draft schemas (`draft_<schema>`, published by renaming them);
+    always the same vars, so the partial parse stays valid from run to run."""
+    if target == "postgres":
+        return ["build", "--vars", json.dumps({"schema_prefix": postgres_io.DRAFT_PREFIX})]
+    return ["build"]
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -118,13 +129,16 @@ def keep_partial_parse(environment_values: Mapping[str, str], target_path: Path)
 def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """Builds and tests every model, then adds row counts and, on mart_report_figures, the figures that
     do not match. Outputs wait until dbt has finished: DuckDB lets one process write at a time."""
+    if dbt.target != settings.DBT_TARGETS[warehouse.target]:
+        raise Failure(description=f"dbt builds target {dbt.target!r} but the warehouse is {warehouse.target!r}; "
+                                  "give both the same WAREHOUSE_TARGET")
     outputs = []
-    values = dbt_environment(str(warehouse.ensure_draft()))
+    values = dbt_environment(str(warehouse.ensure_draft()), warehouse.target)
     run = f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
     target_path = settings.DBT_PROJECT_DIR / "target" / run
     reuse_partial_parse(values, target_path)
     with environment(values):
-        invocation = dbt.cli(["build"], context=context, target_path=target_path)
+        invocation = dbt.cli(dbt_build_args(warehouse.target), context=context, target_path=target_path)
     try:
         for event in invocation.stream():
             if isinstance(event, Output):
@@ -153,4 +167,4 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
 
 def row_count(connection, asset_key: AssetKey) -> int:
     schema, table = asset_key.path
-    return connection.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+    return connection.execute(f"select count(*) from {schema}.{table}").fetchone()[0]

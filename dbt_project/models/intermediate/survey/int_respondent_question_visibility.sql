@@ -22,7 +22,7 @@ selected_codes as (
         source_file,
         source_row,
         question_id,
-        list(distinct choice_code) as codes
+        array_agg(distinct choice_code) as codes
     from {{ ref('int_decoded_cells') }}
     where decode_issue is null and answer_kind = 'choice'
     group by wave_id, source_file, source_row, question_id
@@ -44,7 +44,8 @@ visibility (wave_id, source_file, source_row, question_id, is_shown) as (
         visibility.source_file,
         visibility.source_row,
         questions.question_id,
-        visibility.is_shown and coalesce(list_has_any(selected_codes.codes, questions.shown_if_codes), false)
+        visibility.is_shown
+        and coalesce({{ arrays_overlap('selected_codes.codes', 'questions.shown_if_codes') }}, false)
     from visibility
     inner join questions
         on
