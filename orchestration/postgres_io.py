@@ -149,6 +149,13 @@ class PostgresWarehouse:
         cursor.execute(sql, parameters)
         return cursor
 
+    def frame(self, sql: str):
+        """The result of `sql` as a DataFrame (what DuckDB's `.df()` gives)."""
+        import pandas as pd
+
+        cursor = self.execute(sql)
+        return pd.DataFrame(cursor.fetchall(), columns=[column.name for column in cursor.description])
+
     def table_exists(self, schema: str, name: str) -> bool:
         cursor = self.connection.cursor()
         cursor.execute("select to_regclass(%s) is not null", (f"{quote_identifier_any(self.schema(schema))}."

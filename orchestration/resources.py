@@ -110,6 +110,7 @@ class WarehouseResource(ConfigurableResource):
     def connect(self, *, read_only: bool = False):
         """The draft: a DuckDB connection, or a PostgresWarehouse on the draft schemas."""
         if self.on_postgres:
+            self.ensure_draft()
             return _postgres_draft()
         return connect(self.ensure_draft(), read_only=read_only)
 

@@ -48,8 +48,8 @@
     case
         when {{ regexp_full_match('trim(' ~ value ~ ')', '-?[0-9]+') }}
             then {{ cast_or_null('trim(' ~ value ~ ')', 'bigint') }}
-        when {{ regexp_full_match('trim(' ~ value ~ ')', '[0-9]{1,3}([. ][0-9]{3})+') }}
-            then {{ cast_or_null("regexp_replace(trim(" ~ value ~ "), '[. ]', '', 'g')", 'bigint') }}
+        when {{ regexp_full_match('trim(' ~ value ~ ')', '[0-9]{1,3}([ .][0-9]{3})+') }}
+            then {{ cast_or_null("regexp_replace(trim(" ~ value ~ "), '[ .]', '', 'g')", 'bigint') }}
     end
 {%- endmacro %}
 

@@ -201,6 +201,10 @@
 {% macro postgres__cross_db_setup() -%}
     create extension if not exists unaccent schema public;
     create extension if not exists fuzzystrmatch schema public;
+    -- any_value() is built in from PostgreSQL 16 (pg_catalog comes first there); 15 gets this one.
+    create or replace function public.any_value_step(kept anyelement, value anyelement) returns anyelement
+    language sql immutable as 'select coalesce(kept, value)';
+    create or replace aggregate public.any_value(anyelement) (sfunc = public.any_value_step, stype = anyelement);
     create or replace function public.try_to_timestamp(value text, format text) returns timestamp
     -- In UTC a wall-clock time always exists (no daylight-saving gap), so nothing shifts on the way back.
     language plpgsql stable set timezone = 'UTC' as $body$
@@ -210,4 +214,58 @@
         return null;
     end
     $body$
+{%- endmacro %}
+
+{#- An empty array of `type` elements (`[]` needs a type on PostgreSQL). -#}
+{% macro empty_array(type) -%}
+    {{ return(adapter.dispatch('empty_array', 'oekraine_opvang')(type)) }}
+{%- endmacro %}
+
+{% macro duckdb__empty_array(type) -%}
+    cast([] as {{ type }}[])
+{%- endmacro %}
+
+{% macro postgres__empty_array(type) -%}
+    cast(array[] as {{ type }}[])
+{%- endmacro %}
+
+{#- Every element of array `right` is in array `left`. -#}
+{% macro array_contains_all(left, right) -%}
+    {{ return(adapter.dispatch('array_contains_all', 'oekraine_opvang')(left, right)) }}
+{%- endmacro %}
+
+{% macro duckdb__array_contains_all(left, right) -%}
+    list_has_all({{ left }}, {{ right }})
+{%- endmacro %}
+
+{% macro postgres__array_contains_all(left, right) -%}
+    ({{ left }} @> {{ right }})
+{%- endmacro %}
+
+{#- The elements the two arrays share (each once). -#}
+{% macro array_intersect(left, right) -%}
+    {{ return(adapter.dispatch('array_intersect', 'oekraine_opvang')(left, right)) }}
+{%- endmacro %}
+
+{% macro duckdb__array_intersect(left, right) -%}
+    list_intersect({{ left }}, {{ right }})
+{%- endmacro %}
+
+{% macro postgres__array_intersect(left, right) -%}
+    array(select unnest({{ left }}) intersect select unnest({{ right }}))
+{%- endmacro %}
+
+{#- A pre-hook for models whose joins follow a chain of CTEs and full joins: PostgreSQL's row estimates
+    there fall to one row, it picks nested loops and one model takes minutes instead of a second. Off
+    for that model's transaction only; nothing on DuckDB. -#}
+{% macro without_nested_loops() -%}
+    {{ return(adapter.dispatch('without_nested_loops', 'oekraine_opvang')()) }}
+{%- endmacro %}
+
+{% macro duckdb__without_nested_loops() -%}
+    select 1
+{%- endmacro %}
+
+{% macro postgres__without_nested_loops() -%}
+    set local enable_nestloop = off
 {%- endmacro %}

@@ -1,6 +1,8 @@
 -- Whether each valid respondent was shown each question (contract §2, display logic). A question with
 -- `shown_if` is shown when the respondent's own answer to the earlier question holds one of the codes
 -- AND that earlier question was itself shown, so chains (Q11 -> Q12 -> Q13) are followed to the root.
+{{ config(pre_hook="{{ without_nested_loops() }}") }}
+
 with recursive
 
 respondents as (
