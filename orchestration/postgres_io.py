@@ -153,8 +153,14 @@ class PostgresWarehouse:
         """The result of `sql` as a DataFrame (what DuckDB's `.df()` gives)."""
         import pandas as pd
 
+        import decimal
+
         cursor = self.execute(sql)
-        return pd.DataFrame(cursor.fetchall(), columns=[column.name for column in cursor.description])
+        frame = pd.DataFrame(cursor.fetchall(), columns=[column.name for column in cursor.description])
+        for name in frame.columns:  # numeric arrives as Decimal objects; DuckDB's DataFrames hold floats
+            if frame[name].map(lambda value: isinstance(value, decimal.Decimal)).any():
+                frame[name] = frame[name].astype("float64")
+        return frame
 
     def table_exists(self, schema: str, name: str) -> bool:
         cursor = self.connection.cursor()
@@ -320,6 +326,38 @@ def copy_frame(cursor, table: str, frame, *, create: bool) -> None:
     all_columns = ", ".join(quote_identifier_any(str(c)) for c in frame.columns)
     options = f"format csv, null '\\N', force_null ({all_columns})" if len(frame.columns) else "format csv"
     cursor.copy_expert(f"copy {table} ({all_columns}) from stdin with ({options})", buffer)
+
+
+# What the analysts' files (orchestration/deliverables: exports and report) read besides `marts`: the
+# codebook, two intermediate tables and the export files' list (no personal columns in any of them).
+DELIVERABLE_TABLES = ("staging.stg_codebook__waves", "staging.stg_codebook__questions",
+                      "staging.stg_codebook__choices", "staging.stg_codebook__matrix_rows",
+                      "intermediate.int_municipality_indicators", "intermediate.int_report_figure_definitions",
+                      "raw.export_files")
+
+
+def write_duckdb_snapshot(path) -> None:
+    """The published marts (and DELIVERABLE_TABLES) copied into a new DuckDB file at `path`, so the
+    deliverables, written for DuckDB (Parquet via COPY, DataFrames), read the PostgreSQL warehouse as they
+    read the DuckDB one. A few MB; written after publishing, from the published schemas only."""
+    import duckdb
+
+    with connect() as connection:
+        connection.set_session(readonly=True)
+        published = PostgresWarehouse(connection)
+        marts = [f"marts.{name}" for (name,) in published.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
+        target = duckdb.connect(str(path))
+        try:
+            for qualified in marts + list(DELIVERABLE_TABLES):
+                schema, name = qualified.split(".")
+                frame = published.frame(f'select * from {schema}."{name}"')
+                target.execute(f'create schema if not exists "{schema}"')
+                target.register("_snapshot_frame", frame)
+                target.execute(f'create table "{schema}"."{name}" as select * from _snapshot_frame')
+                target.unregister("_snapshot_frame")
+        finally:
+            target.close()
 
 
 def location() -> str:

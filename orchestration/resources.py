@@ -6,6 +6,7 @@ import contextlib
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from dagster import ConfigurableResource
@@ -106,6 +107,18 @@ class WarehouseResource(ConfigurableResource):
         if not self.draft_path.exists():
             self.start_draft()
         return self.draft_path
+
+    @contextlib.contextmanager
+    def published_duckdb(self):
+        """A DuckDB file holding what the deliverables read from the published warehouse: the file itself,
+        or on PostgreSQL a temporary snapshot of the published marts (postgres_io.write_duckdb_snapshot)."""
+        if not self.on_postgres:
+            yield self.published_path
+            return
+        with tempfile.TemporaryDirectory(prefix="warehouse-snapshot-") as scratch:
+            path = Path(scratch) / "published_marts.duckdb"
+            postgres_io.write_duckdb_snapshot(path)
+            yield path
 
     def connect(self, *, read_only: bool = False):
         """The draft: a DuckDB connection, or a PostgresWarehouse on the draft schemas."""

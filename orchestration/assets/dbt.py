@@ -9,7 +9,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from dagster import AssetExecutionContext, AssetKey, Failure, MetadataValue, Output
+from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckResult,
+    AssetExecutionContext,
+    AssetKey,
+    AssetMaterialization,
+    Failure,
+    MetadataValue,
+    Output,
+)
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import dbt_project
@@ -128,10 +137,24 @@ def dbt_build_args(target: str) -> list[str]:
     return ["build"]
 
 
+TRANSLATOR = WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+def as_asset_event(event):
+    """An event of a dbt run made without the asset's context (its materializations and test results are
+    reported as for another asset) as this asset's own output or check result."""
+    if isinstance(event, AssetMaterialization):
+        return Output(None, output_name=event.asset_key.to_python_identifier(), metadata=event.metadata)
+    if isinstance(event, AssetCheckEvaluation):
+        return AssetCheckResult(asset_key=event.asset_key, check_name=event.check_name, passed=event.passed,
+                                metadata=event.metadata, severity=event.severity)
+    return event
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    dagster_dbt_translator=WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+    dagster_dbt_translator=TRANSLATOR,
 )
 def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """Builds and tests every model, then adds row counts and, on mart_report_figures, the figures that
@@ -145,7 +168,7 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
     if warehouse.on_postgres:
         # dbt-postgres runs no Python models: build everything else, write the weighted estimates here with
         # the model's own function, then let dbt check (and test) that table.
-        weighted = any(context.asset_key_for_output(name) == WEIGHTED for name in context.selected_output_names)
+        weighted = WEIGHTED in context.selected_asset_keys
         invocations = [invocations[0] + ["--exclude", WEIGHTED_MODEL]]
         if weighted:
             invocations.append(dbt_build_args(warehouse.target) + ["--select", WEIGHTED_MODEL])
@@ -156,9 +179,14 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
         target_path = settings.DBT_PROJECT_DIR / "target" / run
         reuse_partial_parse(values, target_path)
         with environment(values):
-            invocation = dbt.cli(args, context=context, target_path=target_path)
+            if number == 0:
+                invocation = dbt.cli(args, context=context, target_path=target_path)
+            else:  # with the context, dagster-dbt would add the run's whole selection to `--select`
+                invocation = dbt.cli(args, manifest=dbt_project.manifest_path, target_path=target_path,
+                                     dagster_dbt_translator=TRANSLATOR)
         try:
             for event in invocation.stream():
+                event = as_asset_event(event)
                 if isinstance(event, Output):
                     outputs.append(event)
                 else:
