@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 MANIFEST := dbt_project/target/manifest.json
-DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' \) -print 2>/dev/null)
+DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.py' \) -print 2>/dev/null)
 
 .PHONY: run test test-fast ui sample lint bench query rollback clean help export report docs
 

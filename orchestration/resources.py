@@ -158,11 +158,12 @@ def remove_database(path: Path) -> None:
 
 def dbt_resource(target: str | None = None) -> DbtCliResource:
     """dbt from this interpreter's environment, so nobody has to put the virtualenv on PATH, on the
-    profile output `target` (`duckdb` or `postgres`; default WAREHOUSE_TARGET) — the warehouse's."""
+    profile output of the warehouse's target (`target`: `duckdb` or `postgres`; default WAREHOUSE_TARGET;
+    profiles.yml calls the DuckDB output `dev`)."""
     candidates = [Path(sys.prefix) / "bin" / "dbt", Path(sys.executable).parent / "dbt"]
     executable = next((str(path) for path in candidates if path.exists()), shutil.which("dbt") or "dbt")
     return DbtCliResource(project_dir=dbt_project, dbt_executable=executable,
-                          target=target or settings.warehouse_target())
+                          target=settings.DBT_TARGETS[target or settings.warehouse_target()])
 
 
 def default_resources() -> dict[str, object]:

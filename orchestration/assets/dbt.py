@@ -31,7 +31,7 @@ from orchestration.reporting import (
     wave_findings_markdown,
     wave_resolution_markdown,
 )
-from orchestration.deliverables.weighting import estimates_from_models
+from orchestration.deliverables.weighting import ESTIMATE_INPUTS, estimates_from_models
 from orchestration.resources import WarehouseResource
 from orchestration.warehouse_io import replace_tables
 
@@ -214,7 +214,8 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
 def write_weighted_estimate(warehouse: WarehouseResource) -> None:
     """marts.mart_weighted_estimate in the draft, computed as the dbt Python model computes it on DuckDB."""
     with warehouse.connect() as connection:
-        frame = estimates_from_models(lambda name: connection.frame(f"select * from intermediate.{name}"))
+        frame = estimates_from_models(*(connection.frame(f"select * from intermediate.{name}")
+                                        for name in ESTIMATE_INPUTS))
         replace_tables(connection, "marts", {WEIGHTED_MODEL: frame})
 
 

@@ -25,6 +25,9 @@ def _required() -> bool:
 def pytest_collection_modifyitems(config, items):
     """No server: leave every test of this folder out, reported once (not one SKIPPED line per test)."""
     ours = [item for item in items if HERE in Path(item.path).parents]
+    for item in ours:  # they build warehouses or start dbt: not part of `make test-fast`
+        if {"postgres_build", "postgres_database", "postgres_server"} & set(item.fixturenames):
+            item.add_marker(pytest.mark.e2e)
     if not ours or _required():
         return
     problem = server_problem()

@@ -49,17 +49,29 @@ CASES = {
     "pct_half_up": ("{{ pct_half_up(1, 8) }}", 12.5),
     "pct_half_up_rounds_up": ("{{ pct_half_up(3, 2000) }}", 0.2),
     "integer_divide": ("{{ integer_divide('7', '2') }}", 3),
+    "empty_array": ("cardinality({{ empty_array('integer') }})", 0),
+    "contains_all": ("{{ array_contains_all('array[1, 2, 3]', 'array[3, 1]') }}", True),
+    "contains_all_no": ("{{ array_contains_all('array[1, 2]', 'array[2, 4]') }}", False),
+    "intersect": ("array_to_string({{ array_intersect('array[3, 1, 2]', 'array[2, 3, 5]') }}, ',') in ('2,3', '3,2')",
+                  True),
+    "any_value": ("(select any_value(x) from (values (null), (7), (7)) as t (x))", 7),
+    "name_masked": ("regexp_replace('Dag jan, Jan.', {{ name_word_pattern(\"'Jan'\") }}, '\\1[naam]\\2', 'g')",
+                    "Dag [naam], [naam]."),
+    "name_literal": ("regexp_replace('a.b axb', {{ name_word_pattern(\"'a.b'\") }}, '\\1[naam]\\2', 'g')",
+                     "[naam] axb"),
 }
+# The profile outputs of the two targets (profiles.yml): `dev` is the DuckDB file.
+OUTPUTS = {"duckdb": "dev", "postgres": "postgres"}
 
 
 def _show(target: str, duckdb_path: Path) -> dict:
     sql = "select " + ",\n".join(f"{expression} as {name}" for name, (expression, _) in CASES.items())
     command = [
-        str(Path(sys.prefix) / "bin" / "dbt"), "--quiet", "show", "--profiles-dir", ".", "--target", target,
-        "--inline", sql, "--output", "json", "--vars", json.dumps({"warehouse_db_path": str(duckdb_path)}),
+        str(Path(sys.prefix) / "bin" / "dbt"), "--quiet", "show", "--profiles-dir", ".", "--target", OUTPUTS[target],
+        "--inline", sql, "--output", "json", "--target-path", f"target/cross_db_{target}",
     ]
     done = subprocess.run(command, cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "DBT_TARGET": target})
+                          env={**os.environ, "DBT_DUCKDB_PATH": str(duckdb_path)})
     assert done.returncode == 0, done.stdout + done.stderr
     return json.loads(done.stdout[done.stdout.index("{"):])["show"][0]
 
@@ -79,7 +91,7 @@ def results(postgres_server, tmp_path_factory) -> dict[str, dict]:
     duckdb_path = tmp_path_factory.mktemp("cross_db") / "macros.duckdb"
     setup = subprocess.run(
         [str(Path(sys.prefix) / "bin" / "dbt"), "--quiet", "compile", "--profiles-dir", ".", "--target", "postgres",
-         "--inline", "{{ cross_db_setup() }}"],
+         "--inline", "{{ cross_db_setup() }}", "--target-path", "target/cross_db_postgres"],
         cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=300,
     )
     assert setup.returncode == 0, setup.stdout + setup.stderr

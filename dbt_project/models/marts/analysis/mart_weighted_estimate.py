@@ -6,4 +6,10 @@ from orchestration.deliverables.weighting import estimates_from_models
 
 
 def model(dbt, session):
-    return estimates_from_models(lambda name: dbt.ref(name).df())
+    # Literal names: dbt finds a Python model's parents in its dbt.ref() calls (weighting.ESTIMATE_INPUTS).
+    return estimates_from_models(
+        dbt.ref("int_wave_municipalities").df(),
+        dbt.ref("int_responding_municipalities").df(),
+        dbt.ref("int_estimation_items").df(),
+        dbt.ref("int_municipality_choice_answers").df(),
+    )
