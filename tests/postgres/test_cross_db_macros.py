@@ -32,6 +32,8 @@ CASES = {
     "full_match_partial": ("{{ regexp_full_match(\"'12345'\", '[0-9]{4}') }}", False),
     "full_match_alternation": ("{{ regexp_full_match(\"'1, 2'\", '-?[0-9]+(\\s*,\\s*-?[0-9]+)*') }}", True),
     "contains_ci": ("{{ regexp_contains_ci(\"'Via het OCMW'\", \"'ocmw|cpas'\") }}", True),
+    "contains_ci_word": ("{{ regexp_contains_ci(\"'de taal, het werk'\", \"'\\\\btaal'\") }}", True),
+    "contains_ci_word_no": ("{{ regexp_contains_ci(\"'vertaal'\", \"'\\\\btaal'\") }}", False),
     "contains_ci_no": ("{{ regexp_contains_ci(\"'gemeente'\", \"'ocmw'\") }}", False),
     "strip_accents": ("{{ strip_accents(\"'Rhode-Saint-Genèse Ê ï ç'\") }}", "Rhode-Saint-Genese E i c"),
     "edit_distance": ("{{ edit_distance(\"'sintniklaas'\", \"'sintnicklaas'\") }}", 1),

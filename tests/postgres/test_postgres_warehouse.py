@@ -72,7 +72,7 @@ def pg(postgres_build):
 def normalised(rows):
     """Rows comparable across the two databases: numerics as rounded floats, then sorted."""
     def value(v):
-        if isinstance(v, (float, decimal.Decimal)) and not isinstance(v, bool):
+        if isinstance(v, (int, float, decimal.Decimal)) and not isinstance(v, bool):
             return round(float(v), 9)
         if isinstance(v, dt.datetime) and v.tzinfo is not None:
             return v.astimezone(dt.UTC).replace(tzinfo=None)
@@ -117,7 +117,9 @@ def test_every_w1_2023_figure_is_the_same_on_postgres(warehouse, pg):
 def test_every_mart_holds_the_same_rows_on_both(warehouse, pg):
     differ = []
     for table in duckdb_marts(warehouse):
-        sql = f"select * from marts.{table}"
+        # when each build loaded its files differs, of course; every other column must be equal
+        kept = [name for name in columns(warehouse, table) if name != "loaded_at"]
+        sql = f"select {', '.join(kept)} from marts.{table}"
         if normalised(pg.execute(sql).fetchall()) != normalised(warehouse.execute(sql).fetchall()):
             differ.append(table)
     assert differ == [], "these marts differ between DuckDB and PostgreSQL"

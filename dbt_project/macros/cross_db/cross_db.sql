@@ -62,8 +62,10 @@
     regexp_matches({{ value }}, {{ pattern }}, 'i')
 {%- endmacro %}
 
+{#- PostgreSQL writes RE2's word boundary `\b` as `\y` (its `\b` is a backspace): translated here, so the
+    theme patterns (RE2, docs/DECISIONS.md) read the same on both. -#}
 {% macro postgres__regexp_contains_ci(value, pattern) -%}
-    ({{ value }} ~* {{ pattern }})
+    ({{ value }} ~* replace({{ pattern }}, '\b', '\y'))
 {%- endmacro %}
 
 {#- Letters without their accents ("Zwijndrecht-Burcht" stays, "Sint-Genesius-Rode"/"Rhode-Saint-Genèse"

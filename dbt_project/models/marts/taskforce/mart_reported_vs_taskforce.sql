@@ -9,7 +9,9 @@ select
     reception.persons as taskforce_persons,
     reception.snapshot_date as taskforce_snapshot_date,
     answers.value_number - reception.persons as difference,
-    {{ round_to('answers.value_number / nullif(reception.persons, 0)', 2) }} as ratio_to_taskforce,
+    {{ round_to(
+        'cast(answers.value_number as ' ~ type_double() ~ ') / nullif(reception.persons, 0)', 2
+    ) }} as ratio_to_taskforce,
     -- More than one distinct number (PostgreSQL has no count(distinct) over a window).
     coalesce(
         min(answers.value_number) over (partition by answers.wave_id, answers.nis_code, answers.question_id)
