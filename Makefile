@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 MANIFEST := dbt_project/target/manifest.json
-DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' \) -print 2>/dev/null)
+DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.py' \) -print 2>/dev/null)
 
 .PHONY: run test test-fast ui sample lint bench query rollback clean help export report docs
 
@@ -25,6 +25,7 @@ help:
 	@echo "make export  CSV, Excel, SPSS and Parquet files per wave next to the warehouse (exports/<wave_id>/)"
 	@echo "make report  the HTML report per wave with its charts (reports/<wave_id>/report.html)"
 	@echo "make docs    dbt's documentation site as one HTML file next to the warehouse (dbt_docs.html)"
+	@echo "WAREHOUSE_TARGET=postgres make run   the same, into the PostgreSQL server the PG* variables name (docs/POSTGRES.md)"
 
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -1,10 +1,12 @@
 """`python -m orchestration.cli run`: what `make run` does — the main job, in-process, then a summary.
 `python -m orchestration.cli query "select ..."`: one read-only query on the published warehouse.
-`python -m orchestration.cli rollback [ID]`: list the kept warehouses, or publish one of them again."""
+`python -m orchestration.cli rollback [ID]`: list the kept warehouses, or publish one of them again.
+`python -m orchestration.cli analyst-role [--login NAME]`: on PostgreSQL, the analysts' read-only role."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -21,6 +23,20 @@ from orchestration.reporting import (
 from orchestration.partitions import all_waves_tags, register_waves
 from orchestration.survey.landing import discover_landing
 from orchestration.warehouse_io import connect
+
+
+@contextlib.contextmanager
+def published_warehouse():
+    """The published warehouse, read-only: the DuckDB file, or the PostgreSQL schemas (WAREHOUSE_TARGET)."""
+    if settings.warehouse_target() == "postgres":
+        from orchestration import postgres_io
+
+        with postgres_io.connect() as connection:
+            connection.set_session(readonly=True)
+            yield postgres_io.PostgresWarehouse(connection)
+    else:
+        with connect(settings.warehouse_db_path(), read_only=True) as connection:
+            yield connection
 
 EXAMPLE_QUERY = (
     "select figure_id, count, base_n, pct, pct_printed, matches_report\n"
@@ -41,7 +57,7 @@ def run() -> int:
         instance=instance, raise_on_error=False, tags=all_waves_tags(register_waves(instance, waves)),
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
     )
-    db_path = settings.warehouse_db_path()
+    db_path = settings.warehouse_db_path() if settings.warehouse_target() == "duckdb" else "PostgreSQL (PG* variables)"
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure:
@@ -60,9 +76,12 @@ def run() -> int:
         return 1
     print(f"\nWarehouse: {db_path}")
     print(f"Landing directory: {settings.landing_dir()}")
-    with connect(db_path, read_only=True) as connection:
+    with published_warehouse() as connection:
         print("\n".join(summary_lines(connection)))
-    print(f"\nOpen it read-only:  duckdb -readonly {db_path}   (or: make query SQL=\"...\")")
+    if settings.warehouse_target() == "duckdb":
+        print(f"\nOpen it read-only:  duckdb -readonly {db_path}   (or: make query SQL=\"...\")")
+    else:
+        print("\nQuery it:  psql (PG* variables)   (or: make query SQL=\"...\"); analysts: docs/POSTGRES.md")
     print(f"Example query:\n{EXAMPLE_QUERY}")
     return 0
 
@@ -103,13 +122,35 @@ def summary_lines(connection) -> list[str]:
 
 def query(sql: str) -> int:
     """Runs one SQL statement on the published warehouse, read-only, and prints the result."""
-    with connect(settings.warehouse_db_path(), read_only=True) as connection:
-        connection.sql(sql).show(max_rows=100, max_width=200)
+    with published_warehouse() as connection:
+        if settings.warehouse_target() == "duckdb":
+            connection.sql(sql).show(max_rows=100, max_width=200)
+            return 0
+        cursor = connection.execute(sql)
+        print(" | ".join(column.name for column in cursor.description or []))
+        for row in cursor.fetchmany(100):
+            print(" | ".join("" if value is None else str(value) for value in row))
+    return 0
+
+
+def analyst_role(login: str | None) -> int:
+    """Creates or refreshes the read-only role on the PostgreSQL server the PG* variables name; with
+    `--login`, also a login role in it (password from ANALYST_PASSWORD, if set)."""
+    from orchestration import postgres_io
+
+    with postgres_io.connect(autocommit=True) as connection:
+        role = postgres_io.create_analyst_role(connection, login=login, password=os.environ.get("ANALYST_PASSWORD"))
+    print(f"role {role}: reads schema {', '.join(postgres_io.ANALYST_SCHEMAS)}, nothing else"
+          + (f"; login {login} is a member" if login else ""))
     return 0
 
 
 def rollback(kept_id: str | None) -> int:
     """Without an id: the kept warehouses, newest first, with what each was built from. With one: publish it."""
+    if settings.warehouse_target() == "postgres":
+        print("rollback keeps and restores DuckDB files only; on PostgreSQL restore the server's backup "
+              "(docs/POSTGRES.md). Nothing was changed.", file=sys.stderr)
+        return 1
     db_path = settings.warehouse_db_path()
     if not kept_id:
         kept = kept_warehouses(db_path)
@@ -142,9 +183,13 @@ def main(argv: list[str] | None = None) -> int:
     query_parser.add_argument("sql")
     rollback_parser = commands.add_parser("rollback", help="list the kept warehouses, or publish one again")
     rollback_parser.add_argument("id", nargs="?", help="the kept warehouse's id (from the list)")
+    role_parser = commands.add_parser("analyst-role", help="PostgreSQL: create the analysts' read-only role")
+    role_parser.add_argument("--login", help="also create this login role as a member (password: ANALYST_PASSWORD)")
     arguments = parser.parse_args(argv)
     if arguments.command == "rollback":
         return rollback(arguments.id)
+    if arguments.command == "analyst-role":
+        return analyst_role(arguments.login)
     return run() if arguments.command == "run" else query(arguments.sql)
 
 

@@ -42,7 +42,7 @@ ALLOW_DROPPED_VARIABLE = "WAREHOUSE_ALLOW_DROPPED"
 # What a published warehouse must not lose without the engineer saying so (read from the file itself).
 WAVES_QUERY = "select distinct wave_id from marts.mart_respondent_resolution where status = 'valid'"
 TASKFORCE_DATES_QUERY = (
-    "select distinct strftime(reference_date, '%Y-%m-%d') from staging.stg_taskforce__counts where row_issue is null"
+    "select distinct cast(reference_date as varchar) from staging.stg_taskforce__counts where row_issue is null"
 )
 
 
@@ -188,6 +188,8 @@ def _values(connection: duckdb.DuckDBPyConnection, query: str) -> set[str]:
 
 
 def contents(connection: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    if hasattr(connection, "contents"):  # a PostgresWarehouse (WAREHOUSE_TARGET=postgres)
+        return connection.contents()
     return {"waves": _values(connection, WAVES_QUERY), "taskforce dates": _values(connection, TASKFORCE_DATES_QUERY)}
 
 

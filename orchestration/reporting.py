@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 
 
@@ -96,10 +98,10 @@ def wave_resolution_markdown(connection: duckdb.DuckDBPyConnection) -> str:
         methods as (
             select wave_id, string_agg(method || ' ' || n, ', ' order by n desc, method) as methods
             from (select wave_id, method, count(*) as n from marts.mart_respondent_resolution
-                  where status = 'valid' group by all)
+                  where status = 'valid' group by wave_id, method) as counted
             group by wave_id
         )
-        select wave_id, files.files, strftime(files.loaded_at, '%Y-%m-%d %H:%M:%S UTC'), files.file_rows,
+        select wave_id, files.files, files.loaded_at, files.file_rows,
                statuses.valid, statuses.excluded, statuses.quarantined, statuses.municipalities, methods.methods
         from files full join statuses using (wave_id) left join methods using (wave_id)
         order by wave_id
@@ -107,8 +109,19 @@ def wave_resolution_markdown(connection: duckdb.DuckDBPyConnection) -> str:
     ).fetchall()
     if not rows:
         return "(no waves loaded)"
+    # The load time formatted here: DuckDB and PostgreSQL format timestamps with different functions.
+    rows = [(row[0], row[1], _utc_text(row[2]), *row[3:]) for row in rows]
     return _markdown(["wave", "files", "loaded", "rows", "valid", "excluded", "quarantined", "municipalities",
                       "resolved by"], rows)
+
+
+def _utc_text(value) -> str | None:
+    """A load time as `YYYY-MM-DD HH:MM:SS UTC` (stored as UTC, with or without a time zone)."""
+    if value is None:
+        return None
+    if getattr(value, "tzinfo", None) is not None:
+        value = value.astimezone(dt.timezone.utc)
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def wave_findings_markdown(connection: duckdb.DuckDBPyConnection) -> str:
@@ -116,7 +129,7 @@ def wave_findings_markdown(connection: duckdb.DuckDBPyConnection) -> str:
     rows = connection.execute(
         """
         select coalesce(wave_id, '(no wave)'), finding_type, count(*)
-        from marts.mart_data_quality_findings group by all order by 1, 3 desc, 2
+        from marts.mart_data_quality_findings group by 1, 2 order by 1, 3 desc, 2
         """
     ).fetchall()
     return _markdown(["wave", "finding", "rows"], rows) if rows else "No findings."

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 
-from orchestration import settings
+from orchestration import postgres_io, settings
 from orchestration.dbt_project import dbt_project
 from orchestration.publishing import (
     BuildInfo,
@@ -23,16 +26,45 @@ from orchestration.warehouse_io import connect
 
 
 class WarehouseResource(ConfigurableResource):
-    """The published DuckDB file, its draft, and the landing directory.
+    """The published warehouse, its draft, and the landing directory.
 
-    A run writes only to the draft (`<db_path>.draft`); `publish()` moves it over `db_path` in one rename
-    once everything is built and tested. Analysts reading `db_path` never block a refresh, and a run that
-    fails leaves the published file exactly as it was. Touching the draft takes the warehouse's refresh
-    lock (`orchestration.publishing`) for the rest of the run, so two runs never share a draft.
+    A run writes only to the draft; `publish()` replaces the published warehouse by it in one step once
+    everything is built and tested. Analysts never see a half-built warehouse, and a run that fails leaves
+    the published one exactly as it was. Touching the draft takes the warehouse's refresh lock for the rest
+    of the run, so two runs never share a draft. On DuckDB (`target="duckdb"`) the draft is the file
+    `<db_path>.draft`, published by a rename (`orchestration.publishing`); on PostgreSQL
+    (`target="postgres"`, the server the PG* variables name) it is the `draft_*` schemas, published by
+    renaming schemas in one transaction (`orchestration.postgres_io`).
     """
 
     db_path: str
     landing_dir: str
+    target: str = "duckdb"
+
+    @property
+    def on_postgres(self) -> bool:
+        return self.target == "postgres"
+
+    def location(self) -> str:
+        """Where the published warehouse is, for messages."""
+        if self.on_postgres:
+            return postgres_io.location()
+        return str(self.published_path)
+    target: str = "duckdb"
+
+    @property
+    def on_postgres(self) -> bool:
+        return self.target == "postgres"
+
+    def location(self) -> str:
+        """Where the published warehouse is, for messages."""
+        if self.on_postgres:
+            return "PostgreSQL " + "/".join(os.environ.get(v, "?") for v in ("PGHOST", "PGPORT", "PGDATABASE"))
+        return str(self.published_path)
+
+    def schema_vars(self) -> dict[str, str]:
+        """dbt vars for the draft besides its file: on PostgreSQL, the draft schemas' prefix."""
+        return {"schema_prefix": postgres_io.DRAFT_PREFIX} if self.on_postgres else {}
 
     @property
     def published_path(self) -> Path:
@@ -49,7 +81,13 @@ class WarehouseResource(ConfigurableResource):
     def start_draft(self) -> None:
         """A fresh draft: a copy of the published warehouse, or nothing when there is none yet. Refuses a
         published file somebody has open for writing (the copy would miss their writes) and a draft that
-        a process of a killed run (an orphaned dbt) still writes to."""
+        a process of a killed run (an orphaned dbt) still writes to. (PostgreSQL: the published raw and
+        reference tables copied into new draft schemas; dbt rebuilds the rest.)"""
+        if self.on_postgres:
+            postgres_io.acquire_refresh_lock()
+            with postgres_io.connect() as connection:
+                postgres_io.PostgresWarehouse(connection, postgres_io.DRAFT_PREFIX).start_draft()
+            return
         acquire_refresh_lock(self.published_path)
         require_not_open_for_writing(self.draft_path, "the draft")
         require_not_open_for_writing(self.published_path, "the published warehouse")
@@ -60,22 +98,57 @@ class WarehouseResource(ConfigurableResource):
 
     def ensure_draft(self) -> Path:
         """The draft, started from the published file if this run has none yet (e.g. one asset re-run)."""
+        if self.on_postgres:
+            postgres_io.acquire_refresh_lock()
+            if not postgres_io.draft_exists():
+                self.start_draft()
+            return self.draft_path
         acquire_refresh_lock(self.published_path)
         if not self.draft_path.exists():
             self.start_draft()
         return self.draft_path
 
+    @contextlib.contextmanager
+    def published_duckdb(self):
+        """A DuckDB file holding what the deliverables read from the published warehouse: the file itself,
+        or on PostgreSQL a temporary snapshot of the published marts (postgres_io.write_duckdb_snapshot)."""
+        if not self.on_postgres:
+            yield self.published_path
+            return
+        with tempfile.TemporaryDirectory(prefix="warehouse-snapshot-") as scratch:
+            path = Path(scratch) / "published_marts.duckdb"
+            postgres_io.write_duckdb_snapshot(path)
+            yield path
+
     def connect(self, *, read_only: bool = False):
+        """The draft: a DuckDB connection, or a PostgresWarehouse on the draft schemas."""
+        if self.on_postgres:
+            self.ensure_draft()
+            return _postgres_draft()
         return connect(self.ensure_draft(), read_only=read_only)
 
     def publish(self, build: BuildInfo | None = None) -> list[str]:
         """Publishes the draft (see `publish_draft`); returns the waves/dates dropped with permission."""
+        if self.on_postgres:
+            postgres_io.acquire_refresh_lock()
+            with postgres_io.connect() as connection:
+                return postgres_io.PostgresWarehouse(connection, postgres_io.DRAFT_PREFIX).publish_draft(
+                    build=build, allowed=allowed_drops())
         acquire_refresh_lock(self.published_path)
         return publish_draft(self.draft_path, self.published_path, build=build, allowed=allowed_drops())
 
     def teardown_after_execution(self, context) -> None:
         # End of the run (in-process executor): free the lock whether the run published or failed.
+        if self.on_postgres:
+            postgres_io.release_refresh_lock()
+            return
         release_refresh_lock(self.published_path)
+
+
+@contextlib.contextmanager
+def _postgres_draft():
+    with postgres_io.connect() as connection:
+        yield postgres_io.PostgresWarehouse(connection, postgres_io.DRAFT_PREFIX)
 
 
 def remove_database(path: Path) -> None:
@@ -83,18 +156,23 @@ def remove_database(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def dbt_resource() -> DbtCliResource:
-    """dbt from this interpreter's environment, so nobody has to put the virtualenv on PATH."""
+def dbt_resource(target: str | None = None) -> DbtCliResource:
+    """dbt from this interpreter's environment, so nobody has to put the virtualenv on PATH, on the
+    profile output of the warehouse's target (`target`: `duckdb` or `postgres`; default WAREHOUSE_TARGET;
+    profiles.yml calls the DuckDB output `dev`)."""
     candidates = [Path(sys.prefix) / "bin" / "dbt", Path(sys.executable).parent / "dbt"]
     executable = next((str(path) for path in candidates if path.exists()), shutil.which("dbt") or "dbt")
-    return DbtCliResource(project_dir=dbt_project, dbt_executable=executable)
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=executable,
+                          target=settings.DBT_TARGETS[target or settings.warehouse_target()])
 
 
 def default_resources() -> dict[str, object]:
-    """Resources from the environment (WAREHOUSE_DB_PATH, WAREHOUSE_LANDING_DIR) or the defaults."""
+    """Resources from the environment (WAREHOUSE_DB_PATH, WAREHOUSE_LANDING_DIR, WAREHOUSE_TARGET) or the
+    defaults."""
     return {
         "warehouse": WarehouseResource(
-            db_path=str(settings.warehouse_db_path()), landing_dir=str(settings.landing_dir())
+            db_path=str(settings.warehouse_db_path()), landing_dir=str(settings.landing_dir()),
+            target=settings.warehouse_target(),
         ),
         "dbt": dbt_resource(),
     }

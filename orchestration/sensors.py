@@ -57,7 +57,10 @@ def landing_files_sensor(context: SensorEvaluationContext, warehouse: WarehouseR
     previous = read_cursor(context.cursor)
     if current == previous:
         return SkipReason("no landing file changed since the last run")
-    job_name, wave_id = plan_refresh(previous, current, warehouse.published_path.exists())
+    # On PostgreSQL every change is a full refresh: the smaller jobs need a draft that copies everything
+    # published, which only the DuckDB file is (docs/POSTGRES.md).
+    published = not warehouse.on_postgres and warehouse.published_path.exists()
+    job_name, wave_id = plan_refresh(previous, current, published)
     waves = sorted(key.removeprefix(WAVE) for key in current if key.startswith(WAVE))
     known = registered_waves(context.instance)
     new = [wave for wave in waves if wave not in known]

@@ -12,6 +12,9 @@ stays as it was.
 
 The defaults below are the only ones: the Makefile exports none and profiles.yml has none
 (orchestration/dbt_project.py passes them on when dbt parses the project).
+
+`WAREHOUSE_TARGET` picks the database: `duckdb` (default) or `postgres` (the server named by the libpq
+variables PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE; docs/POSTGRES.md).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 DEFAULT_DB_PATH = PROJECT_ROOT / "warehouse" / "warehouse.duckdb"
 DEFAULT_LANDING_DIR = PROJECT_ROOT / "warehouse" / "landing"
+WAREHOUSE_TARGETS = ("duckdb", "postgres")
 
 
 def _absolute(value: str | os.PathLike[str]) -> Path:
@@ -59,3 +63,19 @@ def duckdb_temp_dir(db_path: str | os.PathLike[str]) -> Path:
     """Where DuckDB spills what does not fit in memory: beside the database file it works on."""
     path = Path(db_path)
     return path.with_name(path.name + ".tmp")
+
+
+def warehouse_target() -> str:
+    """`duckdb` or `postgres`; picks the dbt profile output (`dbt_target`)."""
+    target = (os.environ.get("WAREHOUSE_TARGET") or "duckdb").strip().lower()
+    if target not in WAREHOUSE_TARGETS:
+        raise ValueError(f"WAREHOUSE_TARGET={target!r}: expected one of {', '.join(WAREHOUSE_TARGETS)}")
+    return target
+
+
+# WAREHOUSE_TARGET -> the output of dbt_project/profiles.yml dbt runs against (`dev` is the DuckDB file).
+DBT_TARGETS = {"duckdb": "dev", "postgres": "postgres"}
+
+
+def dbt_target() -> str:
+    return DBT_TARGETS[warehouse_target()]

@@ -55,7 +55,10 @@ class OutOfResources(RuntimeError):
 def replace_tables(
     connection: duckdb.DuckDBPyConnection, schema: str, frames: Mapping[str, pd.DataFrame]
 ) -> dict[str, int]:
-    """Create or replace `schema.<name>` from each frame, all or nothing. Returns row counts."""
+    """Create or replace `schema.<name>` from each frame, all or nothing. Returns row counts.
+    (A PostgresWarehouse, WAREHOUSE_TARGET=postgres, does the same in its draft schemas.)"""
+    if hasattr(connection, "replace_tables"):
+        return connection.replace_tables(schema, frames)
     connection.execute("begin transaction")
     try:
         connection.execute(f'create schema if not exists "{schema}"')
@@ -153,6 +156,13 @@ class WaveTables:
         except Exception:
             self.connection.execute("rollback")
             raise
+
+
+def wave_tables(connection, schema: str, wave_ids: list[str]):
+    """WaveTables on this connection (a PostgresWarehouse, WAREHOUSE_TARGET=postgres, has its own)."""
+    if hasattr(connection, "wave_tables"):
+        return connection.wave_tables(schema, wave_ids)
+    return WaveTables(connection, schema, wave_ids)
 
 
 def read_csv_as_text(path: str | Path) -> pd.DataFrame:

@@ -67,7 +67,7 @@ def pytest_collection_finish(session):
 def build_warehouse(db_path: Path, landing_dir: Path, selection: str | None = None):
     resources = {
         "warehouse": WarehouseResource(db_path=str(db_path), landing_dir=str(landing_dir)),
-        "dbt": dbt_resource(),
+        "dbt": dbt_resource(target="duckdb"),  # the DuckDB suite, whatever WAREHOUSE_TARGET says
     }
     return materialize(
         ALL_ASSETS, resources=resources, instance=DagsterInstance.ephemeral(), selection=selection,

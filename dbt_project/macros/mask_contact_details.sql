@@ -28,7 +28,7 @@
 {#- Twice: a match takes the character after the name with it, so a name right after it ("Jan Jan")
     needs a second pass. -#}
 {% macro _mask_name(text, name) -%}
-    {%- set pattern = "'(?i)(^|[^\\pL])\\Q' || trim(" ~ name ~ ") || '\\E([^\\pL]|$)'" -%}
+    {%- set pattern = name_word_pattern(name) -%}
     case
         when length(trim({{ name }})) >= 2
             then regexp_replace(
@@ -36,4 +36,18 @@
             )
         else {{ text }}
     end
+{%- endmacro %}
+
+{#- A regular expression matching `name` as a whole word, any case (the name is matched literally). -#}
+{% macro name_word_pattern(name) -%}
+    {{ return(adapter.dispatch('name_word_pattern', 'oekraine_opvang')(name)) }}
+{%- endmacro %}
+
+{% macro duckdb__name_word_pattern(name) -%}
+    '(?i)(^|[^\pL])\Q' || trim({{ name }}) || '\E([^\pL]|$)'
+{%- endmacro %}
+
+{#- PostgreSQL has no \Q…\E nor \pL: the name's special characters are escaped, letters are [[:alpha:]]. -#}
+{% macro postgres__name_word_pattern(name) -%}
+    '(?i)(^|[^[:alpha:]])' || regexp_replace(trim({{ name }}), '([\]\[$^.*+?(){}|\\-])', '\\\1', 'g') || '([^[:alpha:]]|$)'
 {%- endmacro %}

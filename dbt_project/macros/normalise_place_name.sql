@@ -7,7 +7,7 @@
 {% macro normalise_place_name(value) -%}
     replace(
         regexp_replace(
-            trim(regexp_replace(lower(strip_accents({{ value }})), '[^a-z0-9]+', ' ', 'g')),
+            trim(regexp_replace(lower({{ strip_accents(value) }}), '[^a-z0-9]+', ' ', 'g')),
             '^((stad|gemeente|gemeentebestuur|stadsbestuur|ocmw|lokaal bestuur) )+',
             ''
         ),

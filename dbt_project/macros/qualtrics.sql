@@ -11,7 +11,7 @@
         when 'survey preview spam' then 9
         when 'offline' then 16
         when 'offline survey preview' then 17
-        else try_cast(trim({{ value }}) as integer)
+        else {{ cast_or_null('trim(' ~ value ~ ')', 'integer') }}
     end
 {%- endmacro %}
 
@@ -23,14 +23,14 @@
         timezone(
             case when {{ time_zone }} in ('Z', 'z') then 'UTC' else coalesce({{ time_zone }}, '{{ var("default_time_zone") }}') end,
             coalesce(
-                try_strptime(trim({{ value }}), '%Y-%m-%d %H:%M:%S'),
-                try_strptime(trim({{ value }}), '%Y-%m-%dT%H:%M:%S'),
-                try_strptime(trim({{ value }}), '%Y-%m-%dT%H:%M:%SZ'),
-                try_strptime(trim({{ value }}), '%Y-%m-%d %H:%M'),
-                try_strptime(trim({{ value }}), '%d/%m/%Y %H:%M:%S'),
-                try_strptime(trim({{ value }}), '%d/%m/%Y %H:%M'),
-                try_strptime(trim({{ value }}), '%d-%m-%Y %H:%M:%S'),
-                try_strptime(trim({{ value }}), '%d-%m-%Y %H:%M')
+                {{ try_strptime('trim(' ~ value ~ ')', '%Y-%m-%d %H:%M:%S') }},
+                {{ try_strptime('trim(' ~ value ~ ')', '%Y-%m-%dT%H:%M:%S') }},
+                {{ try_strptime('trim(' ~ value ~ ')', '%Y-%m-%dT%H:%M:%SZ') }},
+                {{ try_strptime('trim(' ~ value ~ ')', '%Y-%m-%d %H:%M') }},
+                {{ try_strptime('trim(' ~ value ~ ')', '%d/%m/%Y %H:%M:%S') }},
+                {{ try_strptime('trim(' ~ value ~ ')', '%d/%m/%Y %H:%M') }},
+                {{ try_strptime('trim(' ~ value ~ ')', '%d-%m-%Y %H:%M:%S') }},
+                {{ try_strptime('trim(' ~ value ~ ')', '%d-%m-%Y %H:%M') }}
             )
         )
     )
@@ -46,9 +46,10 @@
     (a plain cast would read `1.000` as 1). -#}
 {% macro whole_number(value) -%}
     case
-        when regexp_full_match(trim({{ value }}), '-?[0-9]+') then try_cast(trim({{ value }}) as bigint)
-        when regexp_full_match(trim({{ value }}), '[0-9]{1,3}([. ][0-9]{3})+')
-            then try_cast(regexp_replace(trim({{ value }}), '[. ]', '', 'g') as bigint)
+        when {{ regexp_full_match('trim(' ~ value ~ ')', '-?[0-9]+') }}
+            then {{ cast_or_null('trim(' ~ value ~ ')', 'bigint') }}
+        when {{ regexp_full_match('trim(' ~ value ~ ')', '[0-9]{1,3}([ .][0-9]{3})+') }}
+            then {{ cast_or_null("regexp_replace(trim(" ~ value ~ "), '[ .]', '', 'g')", 'bigint') }}
     end
 {%- endmacro %}
 
@@ -58,12 +59,13 @@
 {%- endmacro %}
 
 {#- 100 × count / base rounded half-up to `decimals`, in exact integer arithmetic: binary floats would
-    round 0.15 down. `count` and `base` must be whole numbers. -#}
+    round 0.15 down. `count` and `base` must be whole numbers. A double on both targets. -#}
 {% macro pct_half_up(count, base, decimals=1) -%}
     {%- set scale = 10 ** decimals -%}
     case
         when {{ base }} > 0
-            then ((2 * {{ 100 * scale }} * cast({{ count }} as hugeint) + {{ base }}) // (2 * {{ base }}))
-            / {{ scale }}.0
+            then {{ integer_divide('2 * ' ~ 100 * scale ~ ' * cast(' ~ count ~ ' as ' ~ type_wide_integer() ~ ') + ' ~ base,
+                                   '2 * ' ~ base) }}
+            / cast({{ scale }} as {{ type_double() }})
     end
 {%- endmacro %}

@@ -9,11 +9,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from dagster import AssetExecutionContext, AssetKey, MetadataValue, Output
+from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckResult,
+    AssetExecutionContext,
+    AssetKey,
+    AssetMaterialization,
+    Failure,
+    MetadataValue,
+    Output,
+)
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import dbt_project
-from orchestration import settings
+from orchestration import postgres_io, settings
 from orchestration.reporting import (
     mismatches_markdown,
     not_loaded_sentence,
@@ -22,11 +31,16 @@ from orchestration.reporting import (
     wave_findings_markdown,
     wave_resolution_markdown,
 )
+from orchestration.deliverables.weighting import ESTIMATE_INPUTS, estimates_from_models
 from orchestration.resources import WarehouseResource
+from orchestration.warehouse_io import replace_tables
 
 REPORT_FIGURES = AssetKey(["marts", "mart_report_figures"])
 RESOLUTION = AssetKey(["marts", "mart_respondent_resolution"])
 FINDINGS = AssetKey(["marts", "mart_data_quality_findings"])
+# A dbt Python model; on PostgreSQL (no Python in dbt) this asset writes its table between two dbt runs.
+WEIGHTED_MODEL = "mart_weighted_estimate"
+WEIGHTED = AssetKey(["marts", WEIGHTED_MODEL])
 
 
 class WarehouseDbtTranslator(DagsterDbtTranslator):
@@ -52,10 +66,13 @@ PARSE_CACHE_DIR = settings.DBT_PROJECT_DIR / "target" / "partial_parse_by_profil
 PARSE_CACHE_KEEP = 8
 
 
-def dbt_environment(db_path: str) -> dict[str, str]:
+def dbt_environment(db_path: str, target: str = "duckdb") -> dict[str, str]:
     """What dbt's profiles.yml reads: the run's database file (absolute; dbt runs inside dbt_project/),
     DuckDB's memory limit and spill folder. Environment variables, not `--vars` (any change of `--vars`
-    makes dbt re-parse everything)."""
+    makes dbt re-parse everything). On PostgreSQL: the server (the PG* variables, already set)."""
+    if target == "postgres":
+        names = ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER")
+        return {"WAREHOUSE_TARGET": target} | {name: os.environ[name] for name in names if name in os.environ}
     return {
         "DBT_DUCKDB_PATH": db_path,
         "WAREHOUSE_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit(),
@@ -110,29 +127,72 @@ def keep_partial_parse(environment_values: Mapping[str, str], target_path: Path)
             pass
 
 
+def dbt_build_args(target: str) -> list[str]:
+    """On PostgreSQL the models go to the draft schemas (`draft_<schema>`, published by renaming them);
+    always the same vars, so the partial parse stays valid from run to run. The dbt unit tests (rules on
+    hand-made rows written in DuckDB's SQL) run on DuckDB only (`make test-fast`); every data test runs."""
+    if target == "postgres":
+        return ["build", "--vars", json.dumps({"schema_prefix": postgres_io.DRAFT_PREFIX}),
+                "--exclude", "resource_type:unit_test"]
+    return ["build"]
+
+
+TRANSLATOR = WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+def as_asset_event(event):
+    """An event of a dbt run made without the asset's context (its materializations and test results are
+    reported as for another asset) as this asset's own output or check result."""
+    if isinstance(event, AssetMaterialization):
+        return Output(None, output_name=event.asset_key.to_python_identifier(), metadata=event.metadata)
+    if isinstance(event, AssetCheckEvaluation):
+        return AssetCheckResult(asset_key=event.asset_key, check_name=event.check_name, passed=event.passed,
+                                metadata=event.metadata, severity=event.severity)
+    return event
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    dagster_dbt_translator=WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+    dagster_dbt_translator=TRANSLATOR,
 )
 def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """Builds and tests every model, then adds row counts and, on mart_report_figures, the figures that
     do not match. Outputs wait until dbt has finished: DuckDB lets one process write at a time."""
+    if dbt.target != settings.DBT_TARGETS[warehouse.target]:
+        raise Failure(description=f"dbt builds target {dbt.target!r} but the warehouse is {warehouse.target!r}; "
+                                  "give both the same WAREHOUSE_TARGET")
     outputs = []
-    values = dbt_environment(str(warehouse.ensure_draft()))
-    run = f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
-    target_path = settings.DBT_PROJECT_DIR / "target" / run
-    reuse_partial_parse(values, target_path)
-    with environment(values):
-        invocation = dbt.cli(["build"], context=context, target_path=target_path)
-    try:
-        for event in invocation.stream():
-            if isinstance(event, Output):
-                outputs.append(event)
-            else:
-                yield event
-    finally:
-        keep_partial_parse(values, target_path)
+    values = dbt_environment(str(warehouse.ensure_draft()), warehouse.target)
+    invocations = [dbt_build_args(warehouse.target)]
+    if warehouse.on_postgres:
+        # dbt-postgres runs no Python models: build everything else, write the weighted estimates here with
+        # the model's own function, then let dbt check (and test) that table.
+        weighted = WEIGHTED in context.selected_asset_keys
+        invocations = [invocations[0] + ["--exclude", WEIGHTED_MODEL]]
+        if weighted:
+            invocations.append(dbt_build_args(warehouse.target) + ["--select", WEIGHTED_MODEL])
+    for number, args in enumerate(invocations):
+        if number == 1:
+            write_weighted_estimate(warehouse)
+        run = f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+        target_path = settings.DBT_PROJECT_DIR / "target" / run
+        reuse_partial_parse(values, target_path)
+        with environment(values):
+            if number == 0:
+                invocation = dbt.cli(args, context=context, target_path=target_path)
+            else:  # with the context, dagster-dbt would add the run's whole selection to `--select`
+                invocation = dbt.cli(args, manifest=dbt_project.manifest_path, target_path=target_path,
+                                     dagster_dbt_translator=TRANSLATOR)
+        try:
+            for event in invocation.stream():
+                event = as_asset_event(event)
+                if isinstance(event, Output):
+                    outputs.append(event)
+                else:
+                    yield event
+        finally:
+            keep_partial_parse(values, target_path)
     with warehouse.connect(read_only=True) as connection:
         for output in outputs:
             asset_key = context.asset_key_for_output(output.output_name)
@@ -151,6 +211,14 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
             yield output.with_metadata({**output.metadata, **metadata})
 
 
+def write_weighted_estimate(warehouse: WarehouseResource) -> None:
+    """marts.mart_weighted_estimate in the draft, computed as the dbt Python model computes it on DuckDB."""
+    with warehouse.connect() as connection:
+        frame = estimates_from_models(*(connection.frame(f"select * from intermediate.{name}")
+                                        for name in ESTIMATE_INPUTS))
+        replace_tables(connection, "marts", {WEIGHTED_MODEL: frame})
+
+
 def row_count(connection, asset_key: AssetKey) -> int:
     schema, table = asset_key.path
-    return connection.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+    return connection.execute(f"select count(*) from {schema}.{table}").fetchone()[0]

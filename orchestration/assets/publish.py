@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
 
 from orchestration.assets.dbt import warehouse_dbt_models
 from orchestration.publishing import BuildInfo, contents, git_commit
@@ -12,9 +12,13 @@ from orchestration.survey.landing import discover_landing, landing_fingerprint, 
 
 
 @asset(group_name="publish", kinds={"duckdb"})
-def warehouse_draft(warehouse: WarehouseResource) -> MaterializeResult:
+def warehouse_draft(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     """Takes the warehouse's refresh lock and starts the run's draft from the published warehouse; every
     load and dbt model writes there."""
+    if warehouse.on_postgres and context.run.job_name == "refresh_taskforce":
+        # Its draft must hold everything published; on PostgreSQL a draft holds the loaded tables only.
+        raise Failure(description="refresh_taskforce runs on DuckDB only; on PostgreSQL run refresh_warehouse "
+                                  "(docs/POSTGRES.md). Nothing was changed.")
     warehouse.start_draft()
     return MaterializeResult(metadata={"draft": MetadataValue.path(str(warehouse.draft_path))})
 
@@ -27,7 +31,8 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseReso
     WAREHOUSE_ALLOW_DROPPED says so). The replaced warehouse is kept in `<db>.history/` (`make rollback`)."""
     with warehouse.connect(read_only=True) as connection:
         tables = connection.execute(
-            "select table_schema, count(*) from information_schema.tables group by 1 order by 1"
+            "select table_schema, count(*) from information_schema.tables"
+            " where table_schema not in ('pg_catalog', 'information_schema') group by 1 order by 1"
         ).fetchall()
         built = contents(connection)
         for finding in missing_question_findings(connection):
@@ -42,11 +47,12 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseReso
     dropped = warehouse.publish(build)
     if dropped:
         context.log.warning(f"published without {', '.join(dropped)} (allowed by WAREHOUSE_ALLOW_DROPPED)")
-    context.log.info(f"published {warehouse.published_path}")
+    context.log.info(f"published {warehouse.location()}")
+    size = {} if warehouse.on_postgres else {"size_mb": round(warehouse.published_path.stat().st_size / 1e6, 1)}
     return MaterializeResult(metadata={
-        "path": MetadataValue.path(str(warehouse.published_path)),
+        "path": MetadataValue.path(warehouse.location()),
         "tables_per_schema": MetadataValue.md("\n".join(f"- `{schema}`: {count}" for schema, count in tables)),
-        "size_mb": round(warehouse.published_path.stat().st_size / 1e6, 1),
+        **size,
         "waves": ", ".join(build.waves),
         "taskforce_dates": ", ".join(build.taskforce_dates),
         "dropped_with_permission": ", ".join(dropped) or "(none)",

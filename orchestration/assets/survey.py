@@ -22,7 +22,7 @@ from orchestration.survey.codebook import Codebook, CodebookError, codebook_fram
 from orchestration.survey.landing import LandingInventory, discover_landing, relative_name
 from orchestration.survey.qualtrics_reader import CsvFileError, export_frame_chunks, file_sha256, stream_export
 from orchestration.survey.raw_tables import empty_frame, stack_frames
-from orchestration.warehouse_io import WaveTables, replace_tables
+from orchestration.warehouse_io import replace_tables, wave_tables
 
 T = TypeVar("T")
 RAW_SCHEMA = "raw"
@@ -83,7 +83,7 @@ def write_wave_rows(warehouse: WarehouseResource, waves: list[str], tables: tupl
                     pieces: Iterable[tuple[str, pd.DataFrame]]) -> dict[str, int]:
     """Replaces the rows of `waves` in `tables` from (table, frame) pieces, in one transaction; row counts."""
     with warehouse.connect() as connection:
-        with WaveTables(connection, RAW_SCHEMA, waves) as writer:
+        with wave_tables(connection, RAW_SCHEMA, waves) as writer:
             for name, frame in pieces:
                 writer.append(name, frame)
             writer.finish({name: empty_frame(name) for name in tables})

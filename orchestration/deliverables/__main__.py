@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
 
     db_path = settings.warehouse_db_path()
+    if settings.warehouse_target() == "postgres":
+        return from_postgres(arguments, db_path.parent)
     if not db_path.exists():
         print(f"no published warehouse at {db_path}: run `make run` first", file=sys.stderr)
         return 1
@@ -35,6 +37,34 @@ def main(argv: list[str] | None = None) -> int:
         from orchestration.deliverables.docs_site import write_docs_site
 
         paths = [write_docs_site(db_path, db_path.parent / "dbt_docs.html")]
+    for path in paths:
+        print(path)
+    return 0
+
+
+def from_postgres(arguments, folder) -> int:
+    """WAREHOUSE_TARGET=postgres: exports and report from a snapshot of the published marts, written into
+    the folder WAREHOUSE_DB_PATH names; dbt's docs site reads a DuckDB catalog only (docs/POSTGRES.md)."""
+    import tempfile
+    from pathlib import Path
+
+    from orchestration import postgres_io
+
+    if arguments.command == "docs":
+        print("make docs builds dbt's site from the DuckDB warehouse only; on PostgreSQL run "
+              "`dbt docs generate --target postgres` in dbt_project/ (docs/POSTGRES.md)", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory(prefix="warehouse-snapshot-") as scratch:
+        db_path = Path(scratch) / "published_marts.duckdb"
+        postgres_io.write_duckdb_snapshot(db_path)
+        if arguments.command == "export":
+            from orchestration.deliverables.exports import write_exports
+
+            paths = write_exports(db_path, folder / "exports", min_units=arguments.min_units)
+        else:
+            from orchestration.deliverables.report import write_reports
+
+            paths = [p for p in write_reports(db_path, folder / "reports") if p.name == "report.html"]
     for path in paths:
         print(path)
     return 0

@@ -53,7 +53,8 @@ def wave_exports(config: ExportConfig, warehouse: WarehouseResource) -> Material
     """Per wave: question results and estimates as CSV and Excel, the municipality profile as SPSS and
     Parquet, in an internal and a public (aggregates only, small rows suppressed) profile."""
     root = warehouse.published_path.parent / "exports"
-    paths = write_exports(warehouse.published_path, root, min_units=config.min_units)
+    with warehouse.published_duckdb() as db_path:
+        paths = write_exports(db_path, root, min_units=config.min_units)
     return MaterializeResult(metadata=_files_metadata(paths, root))
 
 
@@ -61,7 +62,8 @@ def wave_exports(config: ExportConfig, warehouse: WarehouseResource) -> Material
 def wave_report(warehouse: WarehouseResource) -> MaterializeResult:
     """Per wave: one self-contained HTML report with its charts as PNG and SVG beside it."""
     root = warehouse.published_path.parent / "reports"
-    paths = write_reports(warehouse.published_path, root)
+    with warehouse.published_duckdb() as db_path:
+        paths = write_reports(db_path, root)
     return MaterializeResult(metadata=_files_metadata(paths, root))
 
 

@@ -161,3 +161,17 @@ def weighted_estimates(frame: pd.DataFrame, sample: pd.DataFrame, items: pd.Data
                          pct(share), pct(lower), pct(upper), method))
     return pd.DataFrame(rows, columns=columns).astype(
         {"row_code": "Int64", "choice_code": "Int64", "n_answered": "int64", "population_n": "int64"})
+
+
+# The models `marts.mart_weighted_estimate` is computed from (intermediate schema), in the order
+# `estimates_from_models` takes them: the dbt Python model (DuckDB) refs them by these names, and
+# orchestration/assets/dbt.py (PostgreSQL, where dbt runs no Python) reads them.
+ESTIMATE_INPUTS = ("int_wave_municipalities", "int_responding_municipalities", "int_estimation_items",
+                   "int_municipality_choice_answers")
+
+
+def estimates_from_models(frame: pd.DataFrame, sample: pd.DataFrame, items: pd.DataFrame,
+                          answers: pd.DataFrame) -> pd.DataFrame:
+    """`weighted_estimates` over the four models of ESTIMATE_INPUTS, items in the marts' order."""
+    items = items.sort_values(["wave_id", "question_position", "row_code", "choice_position"], na_position="first")
+    return weighted_estimates(frame, sample, items, answers)

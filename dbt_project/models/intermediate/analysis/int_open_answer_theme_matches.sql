@@ -32,7 +32,7 @@ select
     any_value(open_answers.answer_text) as answer_text
 from open_answers
 inner join themes
-    on regexp_matches(open_answers.answer_text, themes.pattern, 'i')
+    on {{ regexp_contains_ci('open_answers.answer_text', 'themes.pattern') }}
 group by
     open_answers.wave_id,
     open_answers.nis_code,

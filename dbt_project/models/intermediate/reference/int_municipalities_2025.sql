@@ -12,7 +12,7 @@ municipalities_2025 as (
 
 predecessors as (
     select
-        successors.nis_code_2025,
+        successors.nis_code_2025 as successor_nis_code,
         municipalities.*
     from {{ ref('int_municipality_successor_2025') }} as successors
     inner join {{ ref('int_municipalities_2019_2024') }} as municipalities
@@ -21,7 +21,7 @@ predecessors as (
 
 merged as (
     select
-        nis_code_2025,
+        successor_nis_code,
         count(*) as n_predecessors,
         string_agg(nis_code, ', ' order by nis_code) as predecessor_nis_codes,
         sum(population) as population,
@@ -30,7 +30,7 @@ merged as (
         case when count(distinct belfius_type_code) = 1 then min(belfius_type_code) end as belfius_type_code,
         case when count(distinct belfius_cluster_code) = 1 then min(belfius_cluster_code) end as belfius_cluster_code
     from predecessors
-    group by nis_code_2025
+    group by successor_nis_code
 ),
 
 arrondissements as (
@@ -55,5 +55,5 @@ select
     merged.n_predecessors,
     merged.predecessor_nis_codes
 from municipalities_2025
-left join merged on municipalities_2025.nis_code = merged.nis_code_2025
+left join merged on municipalities_2025.nis_code = merged.successor_nis_code
 left join arrondissements on left(municipalities_2025.nis_code, 2) || '000' = arrondissements.arrondissement_nis

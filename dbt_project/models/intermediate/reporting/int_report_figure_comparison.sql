@@ -25,7 +25,7 @@ claims as (
         string_agg(
             case
                 when not meets_claim
-                    then statement || ' (' || coalesce(cast(round(exact_pct, 1) as varchar), 'n/a') || ' %)'
+                    then statement || ' (' || coalesce(cast({{ round_to('exact_pct', 1) }} as varchar), 'n/a') || ' %)'
             end,
             '; '
             order by part
@@ -60,11 +60,11 @@ compared as (
         case
             when headline.exact_pct is not null and headline.value = floor(headline.value)
                 then {{ pct_half_up('headline.value', 'headline.base_n') }}
-            else round(headline.exact_pct, 1)
+            else {{ round_to('headline.exact_pct', 1) }}
         end as pct,
         headline.figure_id is not null as is_defined,
         figures.count_printed is null
-        or round(headline.value, figures.count_printed_decimals) = figures.count_printed as count_matches,
+        or {{ round_to('headline.value', 'figures.count_printed_decimals') }} = figures.count_printed as count_matches,
         figures.base_n_printed is null or headline.base_n = figures.base_n_printed as base_matches,
         figures.pct_printed is null
         or case figures.pct_printed_decimals
@@ -110,7 +110,7 @@ select
                 when kind = 'population_dependent'
                     then
                         'depends on the population: the report used later figures than those of '
-                        || coalesce(strftime(population_reference_date, '%Y-%m-%d'), 'the warehouse')
+                        || coalesce(cast(population_reference_date as varchar), 'the warehouse')
             end
         ),
         ''

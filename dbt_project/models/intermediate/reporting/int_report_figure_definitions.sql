@@ -22,7 +22,7 @@ codebook_definitions as (
         'question' as rule_source,
         choices.question_id,
         cast(null as integer) as row_code,
-        [choices.choice_code] as codes,
+        array[choices.choice_code] as codes,
         1 as min_codes,
         'units_choosing' as statistic
     from choices
@@ -35,7 +35,7 @@ codebook_definitions as (
         'question' as rule_source,
         choices.question_id,
         matrix_rows.row_code,
-        [choices.choice_code] as codes,
+        array[choices.choice_code] as codes,
         1 as min_codes,
         'units_choosing' as statistic
     from choices
@@ -97,8 +97,8 @@ select
     cast(null as varchar) as text_pattern,
     cast(null as varchar) as dimension,
     cast(null as varchar) as dimension_value,
-    cast(null as double) as pct_above,
-    cast(null as double) as pct_at_most,
+    cast(null as {{ type_double() }}) as pct_above,
+    cast(null as {{ type_double() }}) as pct_at_most,
     'codebook' as defined_by,
     cast(null as varchar) as statement
 from codebook_definitions

@@ -63,10 +63,10 @@ unit_outcomes as (
             when 'units_answering' then true
             when 'units_choosing'
                 then count(distinct unit_answers.choice_code) filter (
-                    where list_contains(question_definitions.codes, unit_answers.choice_code)
+                    where unit_answers.choice_code = any(question_definitions.codes)
                 ) >= question_definitions.min_codes
             when 'units_mentioning'
-                then bool_or(regexp_matches(unit_answers.value_text, question_definitions.text_pattern, 'i'))
+                then bool_or({{ regexp_contains_ci('unit_answers.value_text', 'question_definitions.text_pattern') }})
         end as meets_definition
     from question_definitions
     inner join answering_units
@@ -98,7 +98,9 @@ question_values as (
         question_definitions.wave_id,
         question_definitions.figure_id,
         question_definitions.part,
-        cast(count(unit_outcomes.unit_id) filter (where unit_outcomes.meets_definition) as double) as value,
+        cast(
+            count(unit_outcomes.unit_id) filter (where unit_outcomes.meets_definition) as {{ type_double() }}
+        ) as value,
         case
             when question_definitions.statistic = 'units_answering' then max(responding_units.n_units)
             else count(unit_outcomes.unit_id)
@@ -127,7 +129,7 @@ coverage_values as (
             case definitions.statistic
                 when 'responding_municipalities' then coverage.n_responding
                 when 'questionnaires' then coverage.n_questionnaires
-            end as double
+            end as {{ type_double() }}
         ) as value,
         case when definitions.statistic = 'responding_municipalities' then coverage.n_municipalities end as base_n
     from definitions
@@ -170,30 +172,38 @@ all_values as (
     select * from coverage_values
     union all
     select * from taskforce_values
+),
+
+-- A percentage only where the base is the denominator of a share (not for a total over a base).
+shares as (
+    select
+        all_values.wave_id,
+        all_values.figure_id,
+        all_values.part,
+        all_values.value,
+        cast(all_values.base_n as integer) as base_n,
+        definitions.pct_above,
+        definitions.pct_at_most,
+        definitions.statement,
+        case
+            when
+                definitions.statistic
+                in ('units_choosing', 'units_answering', 'responding_municipalities', 'minors_share')
+                then 100.0 * all_values.value / nullif(all_values.base_n, 0)
+        end as exact_pct
+    from all_values
+    inner join definitions
+        on
+            all_values.wave_id = definitions.wave_id
+            and all_values.figure_id = definitions.figure_id
+            and all_values.part = definitions.part
 )
 
 select
-    all_values.wave_id,
-    all_values.figure_id,
-    all_values.part,
-    all_values.value,
-    cast(all_values.base_n as integer) as base_n,
-    definitions.pct_above,
-    definitions.pct_at_most,
-    definitions.statement,
-    -- A percentage only where the base is the denominator of a share (not for a total over a base).
-    case
-        when definitions.statistic in ('units_choosing', 'units_answering', 'responding_municipalities', 'minors_share')
-            then 100.0 * all_values.value / nullif(all_values.base_n, 0)
-    end as exact_pct,
+    shares.*,
     coalesce(
-        (definitions.pct_above is null or exact_pct > definitions.pct_above)
-        and (definitions.pct_at_most is null or exact_pct <= definitions.pct_at_most),
+        (shares.pct_above is null or shares.exact_pct > shares.pct_above)
+        and (shares.pct_at_most is null or shares.exact_pct <= shares.pct_at_most),
         false
     ) as meets_claim
-from all_values
-inner join definitions
-    on
-        all_values.wave_id = definitions.wave_id
-        and all_values.figure_id = definitions.figure_id
-        and all_values.part = definitions.part
+from shares

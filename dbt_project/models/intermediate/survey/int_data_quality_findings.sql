@@ -100,8 +100,10 @@ unknown_codes as (
         'nis_code' as column_name,
         'nis_code ' || coded_rows.nis_code || ' is on no municipality map' as finding
     from coded_rows
-    anti join {{ ref('int_municipality_name_candidates') }} as candidates
-        on coded_rows.nis_code = candidates.nis_code
+    where not exists (
+        select candidates.nis_code from {{ ref('int_municipality_name_candidates') }} as candidates
+        where coded_rows.nis_code = candidates.nis_code
+    )
 )
 
 select * from responses

@@ -20,7 +20,7 @@ rows_of_matrix as (
 single_cells as (
     select
         cells.*,
-        coalesce(try_cast(trim(cells.cell_value) as integer), by_label.choice_code) as choice_code
+        coalesce({{ cast_or_null('trim(cells.cell_value)', 'integer') }}, by_label.choice_code) as choice_code
     from cells
     left join choices as by_label
         on
@@ -34,12 +34,12 @@ single_cells as (
 listed_codes as (
     select
         cells.*,
-        try_cast(trim(listed.code_text) as integer) as choice_code
+        {{ cast_or_null('trim(listed.code_text)', 'integer') }} as choice_code
     from cells
-    cross join unnest(string_split(cells.cell_value, ',')) as listed (code_text)
+    cross join unnest(string_to_array(cells.cell_value, ',')) as listed (code_text)
     where
         cells.cell_kind in ('combined', 'matrix_combined')
-        and regexp_full_match(trim(cells.cell_value), '-?[0-9]+(\s*,\s*-?[0-9]+)*')
+        and {{ regexp_full_match('trim(cells.cell_value)', '-?[0-9]+(\\s*,\\s*-?[0-9]+)*') }}
 ),
 
 -- ... or choice texts joined by commas that labels may contain too: a label is selected when it
@@ -47,17 +47,16 @@ listed_codes as (
 labelled_codes as (
     select
         cells.*,
-        choices.choice_code,
-        choices.label
+        choices.choice_code
     from cells
     inner join choices
         on
             cells.wave_id = choices.wave_id
             and cells.question_id = choices.question_id
-            and contains(',' || lower(trim(cells.cell_value)) || ',', ',' || lower(choices.label) || ',')
+            and strpos(',' || lower(trim(cells.cell_value)) || ',', ',' || lower(choices.label) || ',') > 0
     where
         cells.cell_kind in ('combined', 'matrix_combined')
-        and not regexp_full_match(trim(cells.cell_value), '-?[0-9]+(\s*,\s*-?[0-9]+)*')
+        and not {{ regexp_full_match('trim(cells.cell_value)', '-?[0-9]+(\\s*,\\s*-?[0-9]+)*') }}
 ),
 
 label_coverage as (
@@ -66,16 +65,21 @@ label_coverage as (
         cells.source_file,
         cells.source_row,
         cells.column_position,
-        coalesce(sum(length(labelled_codes.label)) + count(labelled_codes.label) - 1, 0)
+        coalesce(sum(length(matched_choices.label)) + count(matched_choices.label) - 1, 0)
         = length(trim(cells.cell_value)) as is_fully_matched
     from cells
     left join labelled_codes
         on
             {{ same_response('cells', 'labelled_codes') }}
             and cells.column_position = labelled_codes.column_position
+    left join choices as matched_choices
+        on
+            labelled_codes.wave_id = matched_choices.wave_id
+            and labelled_codes.question_id = matched_choices.question_id
+            and labelled_codes.choice_code = matched_choices.choice_code
     where
         cells.cell_kind in ('combined', 'matrix_combined')
-        and not regexp_full_match(trim(cells.cell_value), '-?[0-9]+(\s*,\s*-?[0-9]+)*')
+        and not {{ regexp_full_match('trim(cells.cell_value)', '-?[0-9]+(\\s*,\\s*-?[0-9]+)*') }}
     group by cells.wave_id, cells.source_file, cells.source_row, cells.column_position, cells.cell_value
 ),
 
@@ -96,7 +100,7 @@ choice_cells as (
     select * from listed_codes
     where choice_code != -99
     union all
-    select * exclude (label) from labelled_codes
+    select * from labelled_codes
     union all
     select * from split_codes
 ),

@@ -20,8 +20,11 @@ select
     questions.position as question_position
 from files
 inner join questions on files.wave_id = questions.wave_id
-anti join {{ ref('stg_qualtrics__export_columns') }} as export_columns
-    on
+where not exists (
+    select export_columns.question_tag
+    from {{ ref('stg_qualtrics__export_columns') }} as export_columns
+    where
         files.wave_id = export_columns.wave_id
         and files.source_file = export_columns.source_file
         and questions.question_id = export_columns.question_tag
+)

@@ -1,5 +1,7 @@
 -- The answers of valid respondents that count: decoded without issue and shown by the display logic.
 -- One row per respondent × question × (matrix row) × choice, or per text / number answer.
+{{ config(pre_hook="{{ without_nested_loops() }}") }}
+
 with
 
 decoded as (

@@ -1,6 +1,8 @@
 -- Whether each valid respondent was shown each question (contract §2, display logic). A question with
 -- `shown_if` is shown when the respondent's own answer to the earlier question holds one of the codes
 -- AND that earlier question was itself shown, so chains (Q11 -> Q12 -> Q13) are followed to the root.
+{{ config(pre_hook="{{ without_nested_loops() }}") }}
+
 with recursive
 
 respondents as (
@@ -22,7 +24,7 @@ selected_codes as (
         source_file,
         source_row,
         question_id,
-        list(distinct choice_code) as codes
+        array_agg(distinct choice_code) as codes
     from {{ ref('int_decoded_cells') }}
     where decode_issue is null and answer_kind = 'choice'
     group by wave_id, source_file, source_row, question_id
@@ -44,7 +46,8 @@ visibility (wave_id, source_file, source_row, question_id, is_shown) as (
         visibility.source_file,
         visibility.source_row,
         questions.question_id,
-        visibility.is_shown and coalesce(list_has_any(selected_codes.codes, questions.shown_if_codes), false)
+        visibility.is_shown
+        and coalesce({{ arrays_overlap('selected_codes.codes', 'questions.shown_if_codes') }}, false)
     from visibility
     inner join questions
         on

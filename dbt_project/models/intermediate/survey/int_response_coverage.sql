@@ -25,8 +25,8 @@ by_dimension as (
     from municipalities
     cross join lateral ( -- noqa: ST05
         select
-            unnest(['all', 'province', 'size_class', 'belfius_type']) as dimension,
-            unnest(['all', province_name_nl, size_class, belfius_type_code]) as dimension_value
+            unnest(array['all', 'province', 'size_class', 'belfius_type']) as dimension,
+            unnest(array['all', province_name_nl, size_class, belfius_type_code]) as dimension_value
     ) as breakdown
 )
 

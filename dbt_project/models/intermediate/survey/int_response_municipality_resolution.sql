@@ -68,7 +68,7 @@ rule_matches as (
         on
             texts.municipality_map = candidates.municipality_map
             and texts.text_key = candidates.candidate_key
-    where candidates.method != 'postal_code' or regexp_full_match(texts.text_key, '[0-9]{4}')
+    where candidates.method != 'postal_code' or {{ regexp_full_match('texts.text_key', '[0-9]{4}') }}
 ),
 
 -- Closest municipality name (current or former) within two edits; only the closest distance counts.
@@ -77,13 +77,24 @@ fuzzy_distances as (
         texts.municipality_map,
         texts.text_key,
         candidates.nis_code,
-        levenshtein(texts.text_key, candidates.candidate_key) as edit_distance
+        {{ edit_distance('texts.text_key', 'candidates.candidate_key') }} as edit_distance
     from texts
     inner join candidates
         on
             texts.municipality_map = candidates.municipality_map
             and candidates.method in ('exact_name', 'merged_name')
             and abs(length(texts.text_key) - length(candidates.candidate_key)) <= 2
+),
+
+closest_distances as (
+    select
+        municipality_map,
+        text_key,
+        nis_code,
+        edit_distance,
+        min(edit_distance) over (partition by municipality_map, text_key) as closest_distance
+    from fuzzy_distances
+    where edit_distance <= 2
 ),
 
 fuzzy_matches as (
@@ -94,9 +105,8 @@ fuzzy_matches as (
         6 as method_rank,
         nis_code,
         edit_distance
-    from fuzzy_distances
-    where edit_distance <= 2
-    qualify edit_distance = min(edit_distance) over (partition by municipality_map, text_key)
+    from closest_distances
+    where edit_distance = closest_distance
 ),
 
 matches as (
@@ -122,16 +132,25 @@ rule_outcomes as (
 
 -- The first rule that matches anything decides: one municipality resolves, several are an ambiguity
 -- (so "Deurne", a deelgemeente of two municipalities, is not passed on to the closest-name rule).
+first_outcomes as (
+    select
+        municipality_map,
+        text_key,
+        method,
+        nis_code,
+        n_municipalities,
+        row_number() over (partition by municipality_map, text_key order by method_rank) as outcome_rank
+    from rule_outcomes
+),
+
 resolved as (
     select
         municipality_map,
         text_key,
         method,
         nis_code
-    from rule_outcomes
-    qualify
-        row_number() over (partition by municipality_map, text_key order by method_rank) = 1
-        and n_municipalities = 1
+    from first_outcomes
+    where outcome_rank = 1 and n_municipalities = 1
 ),
 
 ambiguities as (

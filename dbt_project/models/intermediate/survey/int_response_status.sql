@@ -22,7 +22,10 @@ response_ids as (
         responses.source_file,
         responses.source_row,
         count(*) over same_id as n_rows_with_id,
-        count(distinct content.content_fingerprint) over same_id as n_versions_with_id,
+        -- Distinct fingerprints per ResponseId; PostgreSQL has no count(distinct) over a window.
+        dense_rank() over (same_id order by content.content_fingerprint)
+        + dense_rank() over (same_id order by content.content_fingerprint desc)
+        - 1 as n_versions_with_id,
         row_number() over (same_id order by responses.source_file, responses.source_row) as occurrence,
         first_value(responses.source_file || ' row ' || responses.source_row) over (
             same_id order by responses.source_file, responses.source_row

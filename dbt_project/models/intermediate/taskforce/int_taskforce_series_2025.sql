@@ -18,12 +18,18 @@ successors as (
 ),
 
 -- One row per date and NIS code: two files giving one date, the later file (by name) wins.
-latest as (
-    select *
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by reference_date, nis_code order by source_file desc, source_row desc
+        ) as file_rank
     from counts
-    qualify row_number() over (
-        partition by reference_date, nis_code order by source_file desc, source_row desc
-    ) = 1
+),
+
+latest as (
+    select * from ranked
+    where file_rank = 1
 ),
 
 mapped as (
@@ -41,10 +47,16 @@ mapped as (
         or latest.nis_code in (select municipalities_2025.nis_code from municipalities_2025)
 ),
 
-used as (
-    select *
+with_own_code as (
+    select
+        *,
+        bool_or(is_2025_code) over (partition by reference_date, nis_code_2025) as date_has_2025_code
     from mapped
-    qualify is_2025_code or not bool_or(is_2025_code) over (partition by reference_date, nis_code_2025)
+),
+
+used as (
+    select * from with_own_code
+    where is_2025_code or not date_has_2025_code
 ),
 
 summed as (
@@ -64,16 +76,26 @@ population_dates as (
 ),
 
 -- The population date closest to each snapshot date (a tie goes to the later one).
-closest_population_date as (
+population_date_ranks as (
     select
         snapshots.reference_date as snapshot_date,
-        population_dates.reference_date as population_reference_date
+        population_dates.reference_date as population_reference_date,
+        row_number() over (
+            partition by snapshots.reference_date
+            order by
+                abs(snapshots.reference_date - population_dates.reference_date),
+                population_dates.reference_date desc
+        ) as date_rank
     from (select distinct reference_date from latest) as snapshots
     cross join population_dates
-    qualify row_number() over (
-        partition by snapshots.reference_date
-        order by abs(snapshots.reference_date - population_dates.reference_date), population_dates.reference_date desc
-    ) = 1
+),
+
+closest_population_date as (
+    select
+        snapshot_date,
+        population_reference_date
+    from population_date_ranks
+    where date_rank = 1
 ),
 
 population_2025 as (

@@ -10,9 +10,9 @@ select
     100.0 * sum(minors) / nullif(sum(persons) filter (where minors is not null), 0) as minors_share_pct,
     min(persons) as persons_min,
     max(persons) as persons_max,
-    median(persons) as persons_median,
+    {{ median('persons') }} as persons_median,
     avg(persons_per_1000) as per_1000_mean,
-    median(persons_per_1000) as per_1000_median,
+    {{ median('persons_per_1000') }} as per_1000_median,
     min(persons_per_1000) as per_1000_min,
     max(persons_per_1000) as per_1000_max,
     max(population_reference_date) as population_reference_date

@@ -33,14 +33,19 @@ answers as (
         choice_answers.row_code,
         choice_answers.nis_code,
         waves.municipality_map,
-        list_sort(list(choice_answers.choice_code)) as codes
+        array_agg(choice_answers.choice_code order by choice_answers.choice_code) as codes
     from {{ ref('int_municipality_choice_answers') }} as choice_answers
     inner join questions
         on
             choice_answers.wave_id = questions.wave_id
             and choice_answers.question_id = questions.question_id
     inner join waves on choice_answers.wave_id = waves.wave_id
-    group by all
+    group by
+        choice_answers.wave_id,
+        choice_answers.question_id,
+        choice_answers.row_code,
+        choice_answers.nis_code,
+        waves.municipality_map
 ),
 
 on_2025_map as (

@@ -3,6 +3,8 @@
 -- and held any of the earlier codes the choice stands for then. `comparison_status` says whether the
 -- pair can be compared: a 2025 municipality whose predecessors answered differently is flagged
 -- (`predecessors_differ`) and never averaged or reduced to one of them.
+{{ config(pre_hook="{{ without_nested_loops() }}") }}
+
 with
 
 answers as (
@@ -16,7 +18,9 @@ compared_codes as (
         choice_code,
         compared_wave_id,
         compared_question_id,
-        list_sort(list(compared_choice_code) filter (where compared_choice_code is not null)) as codes
+        array_agg(compared_choice_code order by compared_choice_code) filter (
+            where compared_choice_code is not null
+        ) as codes
     from {{ ref('stg_codebook__comparisons') }}
     group by wave_id, question_id, choice_code, compared_wave_id, compared_question_id
 ),
@@ -62,7 +66,9 @@ earlier as (
             and compared_questions.compared_question_id = answers.question_id
 ),
 
--- Every (row, municipality) that answered the later question or the earlier one it continues.
+-- Every (row, municipality) that answered the later question or the earlier one it continues. Rows
+-- (NULL outside matrix questions, codes are never negative) are joined on coalesce(row_code, -1):
+-- `is not distinct from` cannot be hashed, and PostgreSQL then joins row by row.
 pairs as (
     select
         coalesce(later.wave_id, earlier.wave_id) as wave_id,
@@ -84,7 +90,7 @@ pairs as (
         on
             later.wave_id = earlier.wave_id
             and later.question_id = earlier.question_id
-            and later.row_code is not distinct from earlier.row_code
+            and coalesce(later.row_code, -1) = coalesce(earlier.row_code, -1)
             and later.nis_code_2025 = earlier.nis_code_2025
 ),
 
@@ -104,27 +110,73 @@ status as (
 -- compare fairly: unchanged when every later choice held has an earlier code it stands for in the
 -- earlier answer, and every earlier code that some later choice stands for is covered by the later
 -- answer. (A later "Ja, beperkt" and "Ja, sterk" both stand for an earlier "Ja": either is unchanged.)
-pair_change as (
+choice_pairs as (
     select
         status.wave_id,
         status.question_id,
         status.row_code,
         status.nis_code_2025,
-        list_sort(list_distinct(flatten(coalesce(
-            list(compared_codes.codes) filter (where list_contains(status.answer_codes, compared_codes.choice_code)), []
-        )))) as answer_as_compared_codes,
-        list_distinct(flatten(list(compared_codes.codes))) as all_compared_codes,
-        coalesce(bool_and(len(list_intersect(compared_codes.codes, status.compared_answer_codes)) > 0) filter (
-            where list_contains(status.answer_codes, compared_codes.choice_code) and len(compared_codes.codes) > 0
-        ), true) as every_choice_held_before,
-        any_value(status.compared_answer_codes) as compared_answer_codes
+        status.compared_answer_codes,
+        compared_codes.codes,
+        coalesce(compared_codes.choice_code = any(status.answer_codes), false) as is_held
     from status
     inner join compared_codes
         on
             status.wave_id = compared_codes.wave_id
             and status.question_id = compared_codes.question_id
     where status.pair_status = 'compared'
-    group by status.wave_id, status.question_id, status.row_code, status.nis_code_2025
+),
+
+-- Each earlier code a later choice stands for (one row per code).
+stands_for as (
+    select
+        wave_id,
+        question_id,
+        row_code,
+        nis_code_2025,
+        is_held,
+        unnest(codes) as compared_code
+    from choice_pairs
+),
+
+stood_for_codes as (
+    select
+        wave_id,
+        question_id,
+        row_code,
+        nis_code_2025,
+        array_agg(distinct compared_code order by compared_code) filter (
+            where is_held
+        ) as answer_as_compared_codes,
+        array_agg(distinct compared_code order by compared_code) as all_compared_codes
+    from stands_for
+    group by wave_id, question_id, row_code, nis_code_2025
+),
+
+pair_change as (
+    select
+        choice_pairs.wave_id,
+        choice_pairs.question_id,
+        choice_pairs.row_code,
+        choice_pairs.nis_code_2025,
+        coalesce(
+            any_value(stood_for_codes.answer_as_compared_codes), {{ empty_array('integer') }}
+        ) as answer_as_compared_codes,
+        coalesce(any_value(stood_for_codes.all_compared_codes), {{ empty_array('integer') }}) as all_compared_codes,
+        coalesce(bool_and(
+            {{ arrays_overlap('choice_pairs.codes', 'choice_pairs.compared_answer_codes') }}
+        ) filter (
+            where choice_pairs.is_held and cardinality(choice_pairs.codes) > 0
+        ), true) as every_choice_held_before,
+        any_value(choice_pairs.compared_answer_codes) as compared_answer_codes
+    from choice_pairs
+    left join stood_for_codes
+        on
+            choice_pairs.wave_id = stood_for_codes.wave_id
+            and choice_pairs.question_id = stood_for_codes.question_id
+            and coalesce(choice_pairs.row_code, -1) = coalesce(stood_for_codes.row_code, -1)
+            and choice_pairs.nis_code_2025 = stood_for_codes.nis_code_2025
+    group by choice_pairs.wave_id, choice_pairs.question_id, choice_pairs.row_code, choice_pairs.nis_code_2025
 )
 
 select
@@ -148,15 +200,15 @@ select
     pair_change.answer_as_compared_codes,
     (
         not pair_change.every_choice_held_before
-        or not list_has_all(
-            pair_change.answer_as_compared_codes,
-            list_intersect(pair_change.compared_answer_codes, pair_change.all_compared_codes)
-        )
+        or not {{ array_contains_all(
+            'pair_change.answer_as_compared_codes',
+            array_intersect('pair_change.compared_answer_codes', 'pair_change.all_compared_codes')
+        ) }}
     ) as is_changed,
     nullif(array_to_string(compared_codes.codes, ','), '') as compared_choice_codes,
-    len(compared_codes.codes) > 0 as is_comparable_choice,
-    list_contains(status.answer_codes, compared_codes.choice_code) as is_selected,
-    list_has_any(status.compared_answer_codes, compared_codes.codes) as compared_is_selected
+    cardinality(compared_codes.codes) > 0 as is_comparable_choice,
+    compared_codes.choice_code = any(status.answer_codes) as is_selected,
+    {{ arrays_overlap('status.compared_answer_codes', 'compared_codes.codes') }} as compared_is_selected
 from status
 inner join compared_codes
     on
@@ -166,7 +218,7 @@ left join pair_change
     on
         status.wave_id = pair_change.wave_id
         and status.question_id = pair_change.question_id
-        and status.row_code is not distinct from pair_change.row_code
+        and coalesce(status.row_code, -1) = coalesce(pair_change.row_code, -1)
         and status.nis_code_2025 = pair_change.nis_code_2025
 inner join {{ ref('stg_codebook__choices') }} as choices
     on

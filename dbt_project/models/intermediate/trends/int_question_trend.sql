@@ -41,7 +41,9 @@ compared_codes as (
         choice_code,
         compared_wave_id,
         compared_question_id,
-        list_sort(list(compared_choice_code) filter (where compared_choice_code is not null)) as codes
+        array_agg(compared_choice_code order by compared_choice_code) filter (
+            where compared_choice_code is not null
+        ) as codes
     from comparisons
     group by wave_id, question_id, choice_code, compared_wave_id, compared_question_id
 ),
@@ -90,7 +92,7 @@ select
     later.choice_position,
     nullif(array_to_string(compared_codes.codes, ','), '') as compared_choice_codes,
     case
-        when len(compared_codes.codes) > 0 then coalesce(compared_selected.compared_n_selected, 0)
+        when cardinality(compared_codes.codes) > 0 then coalesce(compared_selected.compared_n_selected, 0)
     end as compared_n_selected
 from tabulation as later
 inner join compared_codes

@@ -64,13 +64,13 @@ peers as (
     select
         *,
         count(is_chosen) over cluster_peers as cluster_n_answered,
-        count_if(is_chosen) over cluster_peers as cluster_n_selected,
+        count(case when is_chosen then 1 end) over cluster_peers as cluster_n_selected,
         count(is_chosen) over province_peers as province_n_answered,
-        count_if(is_chosen) over province_peers as province_n_selected,
+        count(case when is_chosen then 1 end) over province_peers as province_n_selected,
         count(is_chosen) over size_peers as size_class_n_answered,
-        count_if(is_chosen) over size_peers as size_class_n_selected,
+        count(case when is_chosen then 1 end) over size_peers as size_class_n_selected,
         count(is_chosen) over flanders as flanders_n_answered,
-        count_if(is_chosen) over flanders as flanders_n_selected
+        count(case when is_chosen then 1 end) over flanders as flanders_n_selected
     from cells
     window
         flanders as (partition by wave_id, question_id, row_code, choice_code),

@@ -1,13 +1,15 @@
-"""Weighted Flanders-wide estimates with 95 % intervals (formulas in orchestration/deliverables/weighting.py)."""
+"""Weighted Flanders-wide estimates with 95 % intervals (formulas in orchestration/deliverables/weighting.py).
+On PostgreSQL dbt runs no Python: orchestration/assets/dbt.py writes this table with the same function and
+dbt only tests it (dbt_project.yml, materialization `written_by_orchestration`)."""
 
-from orchestration.deliverables.weighting import weighted_estimates
+from orchestration.deliverables.weighting import estimates_from_models
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
-    frame = dbt.ref("int_wave_municipalities").df()
-    sample = dbt.ref("int_responding_municipalities").df()
-    items = dbt.ref("int_estimation_items").df().sort_values(
-        ["wave_id", "question_position", "row_code", "choice_position"], na_position="first")
-    answers = dbt.ref("int_municipality_choice_answers").df()
-    return weighted_estimates(frame, sample, items, answers)
+    # Literal names: dbt finds a Python model's parents in its dbt.ref() calls (weighting.ESTIMATE_INPUTS).
+    return estimates_from_models(
+        dbt.ref("int_wave_municipalities").df(),
+        dbt.ref("int_responding_municipalities").df(),
+        dbt.ref("int_estimation_items").df(),
+        dbt.ref("int_municipality_choice_answers").df(),
+    )

@@ -17,7 +17,7 @@ single_conflicts as (
         'different answers' as conflict_type,
         string_agg(response_id || ' (rank ' || respondent_rank || '): ' || choice_code, '; ' order by respondent_rank)
             as answers_given,
-        arg_min(choice_code, respondent_rank)::varchar as kept
+        cast((array_agg(choice_code order by respondent_rank))[1] as varchar) as kept
     from answers
     where question_type in ('single', 'likert5') and answer_kind = 'choice'
     group by wave_id, nis_code, question_id, row_code

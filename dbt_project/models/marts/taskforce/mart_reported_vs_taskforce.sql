@@ -9,10 +9,15 @@ select
     reception.persons as taskforce_persons,
     reception.snapshot_date as taskforce_snapshot_date,
     answers.value_number - reception.persons as difference,
-    round(answers.value_number / nullif(reception.persons, 0), 2) as ratio_to_taskforce,
-    count(distinct answers.value_number) over (
-        partition by answers.wave_id, answers.nis_code, answers.question_id
-    ) > 1 as colleagues_disagree
+    {{ round_to(
+        'cast(answers.value_number as ' ~ type_double() ~ ') / nullif(reception.persons, 0)', 2
+    ) }} as ratio_to_taskforce,
+    -- More than one distinct number (PostgreSQL has no count(distinct) over a window).
+    coalesce(
+        min(answers.value_number) over (partition by answers.wave_id, answers.nis_code, answers.question_id)
+        < max(answers.value_number) over (partition by answers.wave_id, answers.nis_code, answers.question_id),
+        false
+    ) as colleagues_disagree
 from {{ ref('int_respondent_answers') }} as answers
 left join {{ ref('int_taskforce_reception') }} as reception
     on

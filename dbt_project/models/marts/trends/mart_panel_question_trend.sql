@@ -56,6 +56,6 @@ select
     n_predecessors_differ,
     case when is_comparable_choice then compared_n_selected end as compared_n_selected,
     n_changed,
-    round(pct - compared_pct, 1) as pct_point_change
+    {{ round_to('pct - compared_pct', 1) }} as pct_point_change
 from with_pct
 order by wave_id, question_position, row_code, choice_position

@@ -26,6 +26,6 @@ select
     compared_n_selected,
     compared_n_answered,
     compared_pct,
-    round(pct - compared_pct, 1) as pct_point_change
+    {{ round_to('pct - compared_pct', 1) }} as pct_point_change
 from trend
 order by wave_id, question_position, row_code, choice_position

@@ -13,9 +13,9 @@ select
     cast(part as integer) as part,
     case
         when nullif(trim(codes), '') is not null
-            then cast(string_split(trim(codes), ' ') as integer[])
+            then cast(string_to_array(trim(codes), ' ') as integer[])
     end as codes,
-    coalesce(try_cast(min_codes as integer), 1) as min_codes,
-    try_cast(pct_above as double) as pct_above,
-    try_cast(pct_at_most as double) as pct_at_most
+    coalesce({{ cast_or_null('min_codes', 'integer') }}, 1) as min_codes,
+    {{ cast_or_null('pct_above', 'double') }} as pct_above,
+    {{ cast_or_null('pct_at_most', 'double') }} as pct_at_most
 from {{ source('reference', 'report_figure_rules') }}

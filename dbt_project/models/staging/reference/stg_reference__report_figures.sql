@@ -7,13 +7,13 @@ select
     category,
     kind,
     note,
-    try_cast(count as double) as count_printed,
-    try_cast(base_n as integer) as base_n_printed,
-    try_cast(pct_printed as double) as pct_printed,
+    {{ cast_or_null('count', 'double') }} as count_printed,
+    {{ cast_or_null('base_n', 'integer') }} as base_n_printed,
+    {{ cast_or_null('pct_printed', 'double') }} as pct_printed,
     cast(
-        case when contains(count, '.') then length(split_part(count, '.', 2)) else 0 end as integer
+        case when strpos(count, '.') > 0 then length(split_part(count, '.', 2)) else 0 end as integer
     ) as count_printed_decimals,
     cast(
-        case when contains(pct_printed, '.') then length(split_part(pct_printed, '.', 2)) else 0 end as integer
+        case when strpos(pct_printed, '.') > 0 then length(split_part(pct_printed, '.', 2)) else 0 end as integer
     ) as pct_printed_decimals
 from {{ source('reference', 'report_figures') }}

@@ -8,7 +8,7 @@ with
 cells as (
     select
         *,
-        string_split(column_name, '_') as tag_parts
+        string_to_array(column_name, '_') as tag_parts
     from {{ source('raw', 'export_cells') }}
 ),
 
@@ -46,10 +46,10 @@ classified as (
         respondent_names.last_name,
         questions.question_id,
         questions.question_type,
-        len(cells.tag_parts) as n_parts,
-        upper(cells.tag_parts[-1]) = 'TEXT' as is_text_column,
-        try_cast(cells.tag_parts[2] as integer) as second_code,
-        try_cast(cells.tag_parts[3] as integer) as third_code
+        cardinality(cells.tag_parts) as n_parts,
+        upper(split_part(cells.column_name, '_', -1)) = 'TEXT' as is_text_column,
+        {{ cast_or_null('cells.tag_parts[2]', 'integer') }} as second_code,
+        {{ cast_or_null('cells.tag_parts[3]', 'integer') }} as third_code
     from cells
     inner join questions
         on

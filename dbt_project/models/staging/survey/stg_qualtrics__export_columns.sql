@@ -4,5 +4,5 @@ select
     source_file,
     column_position,
     column_name,
-    string_split(column_name, '_')[1] as question_tag
+    split_part(column_name, '_', 1) as question_tag
 from {{ source('raw', 'export_columns') }}

@@ -68,9 +68,9 @@ select
         {{ qualtrics_status_code('metadata.status_text') }},
         case when not file_columns.has_status_column then 0 end
     ) as status_code,
-    cast(round(try_cast(trim(metadata.progress_text) as double)) as integer) as progress,
+    cast(round({{ cast_or_null('trim(metadata.progress_text)', 'double') }}) as integer) as progress,
     {{ qualtrics_flag('metadata.finished_text') }} as is_finished,
-    try_cast(trim(metadata.duration_text) as integer) as duration_seconds,
+    {{ cast_or_null('trim(metadata.duration_text)', 'integer') }} as duration_seconds,
     {{ qualtrics_timestamp_utc('metadata.start_date_text', 'file_columns.start_time_zone') }} as started_at_utc,
     {{ qualtrics_timestamp_utc('metadata.end_date_text', 'file_columns.end_time_zone') }} as ended_at_utc,
     {{ qualtrics_timestamp_utc('metadata.recorded_date_text', 'file_columns.recorded_time_zone') }}

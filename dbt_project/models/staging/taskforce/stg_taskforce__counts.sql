@@ -15,13 +15,13 @@ source_rows as (
         cast(source_row as integer) as source_row,
         cast(
             coalesce(
-                try_strptime(trim(peildatum), '%Y-%m-%d'),
-                try_strptime(trim(peildatum), '%d/%m/%Y'),
-                try_strptime(trim(peildatum), '%d-%m-%Y')
+                {{ try_strptime('trim(peildatum)', '%Y-%m-%d') }},
+                {{ try_strptime('trim(peildatum)', '%d/%m/%Y') }},
+                {{ try_strptime('trim(peildatum)', '%d-%m-%Y') }}
             ) as date
         ) as reference_date,
-        try_cast(trim(personen) as integer) as persons,
-        try_cast(trim(minderjarigen) as integer) as minors
+        {{ cast_or_null('trim(personen)', 'integer') }} as persons,
+        {{ cast_or_null('trim(minderjarigen)', 'integer') }} as minors
     from {{ source('raw', 'taskforce_counts') }}
 ),
 
@@ -37,7 +37,7 @@ checked_rows as (
         minors,
         case
             when reference_date is null then 'peildatum "' || coalesce(peildatum, '') || '" is not a date'
-            when not regexp_full_match(coalesce(trim(nis_code), ''), '[0-9]{5}')
+            when not {{ regexp_full_match("coalesce(trim(nis_code), '')", '[0-9]{5}') }}
                 then 'nis_code "' || coalesce(nis_code, '') || '" is not a 5-digit NIS code'
             when persons is null or persons < 0
                 then 'personen "' || coalesce(personen, '') || '" is not a count'
@@ -49,13 +49,23 @@ checked_rows as (
 )
 
 select
-    * exclude (row_issue),
+    source_file,
+    file_sha256,
+    source_row,
+    reference_date,
+    nis_code,
+    municipality_name,
+    persons,
+    minors,
     coalesce(
         row_issue,
         case
+            -- Distinct (persons, minors) pairs per date and code: PostgreSQL has no count(distinct) over
+            -- a window, so the two ranks from either end add up to it.
             when
-                count(distinct [persons, coalesce(minors, -1)])
-                    over (partition by reference_date, nis_code, row_issue is null)
+                dense_rank() over (same_key order by persons, coalesce(minors, -1))
+                + dense_rank() over (same_key order by persons desc, coalesce(minors, -1) desc)
+                - 1
                 > 1
                 then
                     'another row gives other counts for nis_code ' || nis_code || ' on ' || reference_date
@@ -63,3 +73,4 @@ select
         end
     ) as row_issue
 from checked_rows
+window same_key as (partition by reference_date, nis_code, row_issue is null)

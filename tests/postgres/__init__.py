@@ -1,0 +1,1 @@
+"""Tests against a PostgreSQL server; a package so its conftest does not shadow tests/conftest.py."""
