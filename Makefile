@@ -9,6 +9,7 @@ export PATH := $(BIN):$(PATH)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 MANIFEST := dbt_project/target/manifest.json
+TEST_WORKERS ?= 2
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.py' \) -print 2>/dev/null)
 
 .PHONY: run test test-fast ui sample lint bench query rollback clean help export report docs
@@ -56,8 +57,10 @@ run: $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 rollback: $(BIN)/.installed
 	$(BIN)/python -m orchestration.cli rollback $(TO)
 
+# Two pytest workers (pytest-xdist), whole files each: module fixtures (a scenario build) stay one build;
+# the session's warehouse is built once per worker.
 test: $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 	$(MAKE) --no-print-directory lint
 
 # The fast tier: Python tests, the lineage and docs checks, and the dbt unit tests of the rules; no test

@@ -162,7 +162,8 @@ def stage_job(work: Path, job: str, partition: str | None, ephemeral: bool = Fal
     )
     seconds = time.perf_counter() - started
     out = {"seconds": seconds, "success": result.success, "rss_mib": peak_rss_mib(), "baseline_rss_mib": baseline,
-           "dbt_rss_mib": peak_rss_mib(resource.RUSAGE_CHILDREN), "steps": step_durations(instance, result.run_id)}
+           "dbt_rss_mib": peak_rss_mib(resource.RUSAGE_CHILDREN), "steps": step_durations(instance, result.run_id),
+           "dagster_events": dagster_event_count(instance, result.run_id)}
     results = run_results(result.run_id)
     if results is not None:
         out |= dbt_timings(results)
@@ -265,6 +266,11 @@ def step_durations(instance, run_id: str) -> dict[str, float]:
         if event is not None and event.event_type_value == "STEP_SUCCESS":
             durations[event.step_key] = round(event.event_specific_data.duration_ms / 1000, 2)
     return durations
+
+
+def dagster_event_count(instance, run_id: str) -> int:
+    """Dagster events the run wrote (the planned ones included): each is one write to the event storage."""
+    return sum(1 for entry in instance.all_logs(run_id) if entry.dagster_event is not None)
 
 
 def run_results(run_id: str) -> Path | None:
@@ -444,7 +450,7 @@ def details(sizes: list[dict]) -> str:
                 continue
             keys = ("seconds", "process_seconds", "dbt_parse_s", "dbt_models_s", "dbt_tests_s", "dbt_nodes",
                     "partial_parse_refused", "rows", "agrees_with_mart", "max_pct_difference", "municipalities",
-                    "rss_mib", "dbt_rss_mib")
+                    "rss_mib", "dbt_rss_mib", "dagster_events")
             facts = ", ".join(f"{k} {fmt(stage[k], '{:.1f}') if isinstance(stage[k], float) else stage[k]}"
                               for k in keys if stage.get(k) not in (None, []))
             lines.append(f"- {row['size']:,} {name}: {facts}")

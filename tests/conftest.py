@@ -60,7 +60,8 @@ def pytest_collection_finish(session):
     if dbt_items:
         from test_dbt_unit import start_unit_tests
 
-        start_unit_tests()
+        if not os.environ.get("PYTEST_XDIST_WORKER"):  # under xdist every worker collects: start on first use
+            start_unit_tests()
         session.items[:] = [item for item in session.items if item not in dbt_items] + dbt_items
 
 

@@ -161,3 +161,45 @@ def test_cli_query_reads_the_published_warehouse(warehouse_db, monkeypatch, caps
     monkeypatch.setenv("WAREHOUSE_DB_PATH", str(warehouse_db))
     assert main(["query", "select count(*) as municipalities from marts.dim_municipality"]) == 0
     assert "300" in capsys.readouterr().out
+
+
+def test_dbt_tests_are_one_check_per_model_except_reference_data():
+    from orchestration.assets.dbt import warehouse_dbt_models
+    from orchestration.assets.dbt_checks import SUMMARY_CHECK
+
+    specs = list(warehouse_dbt_models.check_specs)
+    per_model = [spec for spec in specs if spec.name == SUMMARY_CHECK]
+    assert len(per_model) == len({spec.asset_key for spec in per_model}) > 40
+    groups = warehouse_dbt_models.group_names_by_key
+    assert all(spec.blocking and groups[spec.asset_key] != "reference" for spec in per_model)
+    per_test = [spec for spec in specs if spec.name != SUMMARY_CHECK]
+    assert "unique_stg_reference__municipalities_nis_code" in {spec.name for spec in per_test}
+    assert {groups[spec.asset_key] for spec in per_test} == {"reference"}
+
+
+def test_a_summary_check_names_the_failing_tests():
+    from dagster import AssetCheckSeverity, AssetKey
+
+    from orchestration.assets.dbt_checks import TestSummary
+
+    summary = TestSummary()
+    summary.add("not_null_x_id", "pass", 0)
+    summary.add("unique_x_id", "fail", 3)
+    summary.add("accepted_values_x_kind", "warn", 1)
+    result = summary.result(AssetKey(["marts", "x"]))
+    assert not result.passed and result.severity == AssetCheckSeverity.ERROR
+    assert result.metadata["tests"].value == 3 and result.metadata["failed"].value == 1
+    assert "`unique_x_id` failed: 3 rows" in result.metadata["not_passing"].value
+    warned = TestSummary()
+    warned.add("accepted_values_x_kind", "warn", 1)
+    assert warned.result(AssetKey(["marts", "x"])).severity == AssetCheckSeverity.WARN
+
+
+def test_every_model_check_of_the_build_passed(warehouse_build):
+    from orchestration.assets.dbt_checks import SUMMARY_CHECK
+
+    _, result = warehouse_build
+    evaluations = [e.asset_check_evaluation_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    summaries = [e for e in evaluations if e.check_name == SUMMARY_CHECK]
+    assert len(summaries) > 40 and all(e.passed for e in evaluations)
+    assert sum(e.metadata["tests"].value for e in summaries) > 300  # every dbt test counted in a summary

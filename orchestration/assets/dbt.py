@@ -1,4 +1,4 @@
-"""The dbt project as Dagster assets; dbt tests become asset checks."""
+"""The dbt project as Dagster assets; dbt tests become asset checks (one per model: assets/dbt_checks.py)."""
 
 import hashlib
 import json
@@ -12,15 +12,18 @@ from typing import Any, Iterator, Mapping
 from dagster import (
     AssetCheckEvaluation,
     AssetCheckResult,
+    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     AssetMaterialization,
+    AssetSpec,
     Failure,
     MetadataValue,
     Output,
 )
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from orchestration.assets import dbt_checks
 from orchestration.dbt_project import dbt_project
 from orchestration import postgres_io, settings
 from orchestration.reporting import (
@@ -59,6 +62,14 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
         if len(fqn) > 1 and fqn[1] == "marts":
             return "marts"
         return super().get_group_name(dbt_resource_props)
+
+    def get_asset_check_spec(self, asset_spec: AssetSpec, manifest: Mapping[str, Any], unique_id: str,
+                             project) -> AssetCheckSpec | None:
+        """One `dbt_tests` check per model, or one check per test where that is kept (orchestration/assets/dbt_checks.py)."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or dbt_checks.keeps_per_test_checks(asset_spec.group_name):
+            return spec
+        return dbt_checks.summary_check_spec(spec.asset_key)
 
 
 PARTIAL_PARSE = "partial_parse.msgpack"
@@ -185,7 +196,9 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
                 invocation = dbt.cli(args, manifest=dbt_project.manifest_path, target_path=target_path,
                                      dagster_dbt_translator=TRANSLATOR)
         try:
-            for event in invocation.stream():
+            events = dbt_checks.dagster_events(invocation.stream_raw_events(), context, invocation.manifest,
+                                               invocation.dagster_dbt_translator, dbt_project, target_path)
+            for event in events:
                 event = as_asset_event(event)
                 if isinstance(event, Output):
                     outputs.append(event)
