@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import json
 from pathlib import Path
@@ -13,7 +14,13 @@ import pytest
 
 from dagster import DagsterInstance, SensorResult, SkipReason, build_sensor_context
 
-from orchestration.assets.dbt import dbt_environment, keep_partial_parse, parse_cache_file, reuse_partial_parse
+from orchestration.assets.dbt import (
+    dbt_environment,
+    keep_partial_parse,
+    parse_cache_file,
+    prune_run_targets,
+    reuse_partial_parse,
+)
 from orchestration.definitions import defs
 from orchestration.partitions import RANGE_END, RANGE_START
 from orchestration.resources import WarehouseResource
@@ -36,6 +43,30 @@ def test_the_main_job_selects_every_asset():
     every_asset = set(defs.resolve_asset_graph().get_all_asset_keys())
     assert len(every_asset) > 60  # the Python assets and every dbt model
     assert set(job.asset_layer.selected_asset_keys) == every_asset
+
+
+def test_old_run_target_folders_are_pruned_and_recent_ones_kept(tmp_path, monkeypatch):
+    from orchestration import settings
+
+    monkeypatch.setattr(settings, "DBT_PROJECT_DIR", tmp_path)
+    hours_ago = time.time() - 3 * 3600
+    folders = []
+    for number in range(14):
+        folder = tmp_path / "target" / f"warehouse_dbt_models-run{number:02d}-abc"
+        (folder / "compiled").mkdir(parents=True)
+        age = hours_ago - number if number >= 2 else time.time()  # the two newest are from a run going on now
+        os.utime(folder, (age, age))
+        folders.append(folder)
+    other = tmp_path / "target" / "partial_parse_by_profile"
+    other.mkdir()
+    os.utime(other, (hours_ago - 99, hours_ago - 99))
+    removed = prune_run_targets("warehouse_dbt_models", keep=10)
+    assert sorted(removed) == folders[10:]
+    assert all(folder.exists() for folder in folders[:10]) and not any(folder.exists() for folder in folders[10:])
+    assert other.exists()
+    young = tmp_path / "target" / "warehouse_dbt_models-young-abc"
+    young.mkdir()
+    assert prune_run_targets("warehouse_dbt_models", keep=0) == [f for f in folders[2:10]]  # never the last hour's
 
 
 def test_dbt_gets_the_warehouse_path_of_the_run_in_its_environment():

@@ -4,6 +4,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -75,6 +76,10 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
 PARTIAL_PARSE = "partial_parse.msgpack"
 PARSE_CACHE_DIR = settings.DBT_PROJECT_DIR / "target" / "partial_parse_by_profile"
 PARSE_CACHE_KEEP = 8
+# Each dbt invocation writes its own target folder (compiled SQL, run_results.json, dbt.log; ~20 MB):
+# the latest ones are kept to debug a run, older ones removed so a scheduled deployment does not fill its disk.
+RUN_TARGETS_KEEP = 10
+RUN_TARGET_MIN_AGE_S = 3600  # never one of a run that may still be going on (test workers, a second deployment)
 
 
 def dbt_environment(db_path: str, target: str = "duckdb") -> dict[str, str]:
@@ -136,6 +141,17 @@ def keep_partial_parse(environment_values: Mapping[str, str], target_path: Path)
                 stale.unlink(missing_ok=True)
         except OSError:  # another run pruned at the same time
             pass
+
+
+def prune_run_targets(op_name: str, keep: int = RUN_TARGETS_KEEP) -> list[Path]:
+    """Removes the op's run target folders beyond the `keep` newest, if older than an hour; returns them."""
+    folders = sorted((path for path in (settings.DBT_PROJECT_DIR / "target").glob(f"{op_name}-*") if path.is_dir()),
+                     key=lambda path: path.stat().st_mtime, reverse=True)
+    now = time.time()
+    removed = [path for path in folders[keep:] if now - path.stat().st_mtime > RUN_TARGET_MIN_AGE_S]
+    for path in removed:
+        shutil.rmtree(path, ignore_errors=True)
+    return removed
 
 
 def dbt_build_args(target: str) -> list[str]:
@@ -206,6 +222,7 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
                     yield event
         finally:
             keep_partial_parse(values, target_path)
+            prune_run_targets(context.op_execution_context.op.name)
     with warehouse.connect(read_only=True) as connection:
         for output in outputs:
             asset_key = context.asset_key_for_output(output.output_name)
