@@ -328,18 +328,11 @@ def copy_frame(cursor, table: str, frame, *, create: bool) -> None:
     cursor.copy_expert(f"copy {table} ({all_columns}) from stdin with ({options})", buffer)
 
 
-# What the analysts' files (orchestration/deliverables: exports and report) read besides `marts`: the
-# codebook, two intermediate tables and the export files' list (no personal columns in any of them).
-DELIVERABLE_TABLES = ("staging.stg_codebook__waves", "staging.stg_codebook__questions",
-                      "staging.stg_codebook__choices", "staging.stg_codebook__matrix_rows",
-                      "intermediate.int_municipality_indicators", "intermediate.int_report_figure_definitions",
-                      "raw.export_files")
-
-
 def write_duckdb_snapshot(path) -> None:
-    """The published marts (and DELIVERABLE_TABLES) copied into a new DuckDB file at `path`, so the
-    deliverables, written for DuckDB (Parquet via COPY, DataFrames), read the PostgreSQL warehouse as they
-    read the DuckDB one. A few MB; written after publishing, from the published schemas only."""
+    """The published marts copied into a new DuckDB file at `path`, so the deliverables, written for DuckDB
+    (Parquet via COPY, DataFrames), read the PostgreSQL warehouse as they read the DuckDB one. They read
+    marts only (tests/test_lineage.py), so no personal column leaves the server. A few MB; written after
+    publishing, from the published schema only."""
     import duckdb
 
     with connect() as connection:
@@ -349,7 +342,7 @@ def write_duckdb_snapshot(path) -> None:
             "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
         target = duckdb.connect(str(path))
         try:
-            for qualified in marts + list(DELIVERABLE_TABLES):
+            for qualified in marts:
                 schema, name = qualified.split(".")
                 frame = published.frame(f'select * from {schema}."{name}"')
                 target.execute(f'create schema if not exists "{schema}"')
