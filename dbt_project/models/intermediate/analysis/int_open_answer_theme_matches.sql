@@ -19,6 +19,18 @@ open_answers as (
 
 themes as (
     select * from {{ ref('stg_overrides__open_answer_themes') }}
+),
+
+-- The pattern is a column, so it is compiled for every pair it is tried on: each distinct text is
+-- matched once (short answers such as "geen" repeat across respondents), then joined back.
+text_matches as (
+    select
+        texts.answer_text,
+        themes.theme,
+        themes.pattern
+    from (select distinct answer_text from open_answers) as texts
+    inner join themes
+        on {{ regexp_contains_ci('texts.answer_text', 'themes.pattern') }}
 )
 
 select
@@ -27,16 +39,16 @@ select
     open_answers.question_id,
     open_answers.other_choice_code,
     open_answers.response_id,
-    themes.theme,
-    string_agg(distinct themes.pattern, ' | ' order by themes.pattern) as matched_patterns,
+    text_matches.theme,
+    string_agg(distinct text_matches.pattern, ' | ' order by text_matches.pattern) as matched_patterns,
     any_value(open_answers.answer_text) as answer_text
 from open_answers
-inner join themes
-    on {{ regexp_contains_ci('open_answers.answer_text', 'themes.pattern') }}
+inner join text_matches
+    on open_answers.answer_text = text_matches.answer_text
 group by
     open_answers.wave_id,
     open_answers.nis_code,
     open_answers.question_id,
     open_answers.other_choice_code,
     open_answers.response_id,
-    themes.theme
+    text_matches.theme
