@@ -20,16 +20,17 @@ answer_summary as (
         count(distinct decoded.question_id) filter (
             where questions.unit != 'respondent' and questions.role is distinct from 'municipality'
         ) as n_substantive_questions,
-        string_agg(
-            concat_ws(
-                '|', decoded.question_id, decoded.row_code, decoded.choice_code,
-                decoded.answer_kind, decoded.value_text, decoded.value_number
-            ),
-            ';'
-            order by
-                decoded.question_id, decoded.row_code, decoded.choice_code, decoded.answer_kind,
-                decoded.value_text
-        ) as answers_text
+        -- The answers as a multiset: a sum of per-answer hashes (exact, in hugeint) is order-free and
+        -- a fixed-size state that spills; an ordered string_agg holds every answer of every row in
+        -- memory (out of memory at a million respondents, bench/README.md).
+        sum(
+            hash(
+                concat_ws(
+                    '|', decoded.question_id, decoded.row_code, decoded.choice_code,
+                    decoded.answer_kind, decoded.value_text, decoded.value_number
+                )
+            )
+        ) as answers_hash
     from decoded
     inner join questions
         on
@@ -48,7 +49,7 @@ select
             -- EndDate to the minute: an Excel re-save drops the seconds of the same response.
             '|', responses.status_code, responses.progress, responses.is_finished,
             date_trunc('minute', responses.ended_at_utc),
-            responses.municipality_text, coalesce(answer_summary.answers_text, '')
+            responses.municipality_text, coalesce(cast(answer_summary.answers_hash as varchar), '')
         )
     ) as content_fingerprint
 from {{ ref('stg_qualtrics__responses') }} as responses
