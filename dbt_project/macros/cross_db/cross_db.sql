@@ -40,6 +40,20 @@
 
 {% macro postgres__type_double() -%} double precision {%- endmacro %}
 
+{#- A 64-bit hash of the text `value`, for order-free fingerprints (a sum of hashes) compared within one
+    warehouse only: the two databases hash differently. -#}
+{% macro hash_text(value) -%}
+    {{ return(adapter.dispatch('hash_text', 'oekraine_opvang')(value)) }}
+{%- endmacro %}
+
+{% macro duckdb__hash_text(value) -%}
+    hash({{ value }})
+{%- endmacro %}
+
+{% macro postgres__hash_text(value) -%}
+    hashtextextended({{ value }}, 0)
+{%- endmacro %}
+
 {#- `pattern` (a regular expression given as a Jinja string) matches the whole of `value`. -#}
 {% macro regexp_full_match(value, pattern) -%}
     {{ return(adapter.dispatch('regexp_full_match', 'oekraine_opvang')(value, pattern)) }}

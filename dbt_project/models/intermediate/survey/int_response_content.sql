@@ -24,12 +24,8 @@ answer_summary as (
         -- a fixed-size state that spills; an ordered string_agg holds every answer of every row in
         -- memory (out of memory at a million respondents, bench/README.md).
         sum(
-            hash(
-                concat_ws(
-                    '|', decoded.question_id, decoded.row_code, decoded.choice_code,
-                    decoded.answer_kind, decoded.value_text, decoded.value_number
-                )
-            )
+            {{ hash_text("concat_ws('|', decoded.question_id, decoded.row_code, decoded.choice_code, "
+                ~ "decoded.answer_kind, decoded.value_text, decoded.value_number)") }}
         ) as answers_hash
     from decoded
     inner join questions
