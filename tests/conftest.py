@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import DagsterInstance, materialize
+from dagster import AssetSelection, DagsterInstance, materialize
 
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 from synthetic import build_wave1_sample, build_wave2_sample, write_landing
@@ -40,6 +40,7 @@ def _prepare_stale_manifest() -> None:
 _prepare_stale_manifest()
 
 from orchestration.definitions import ALL_ASSETS  # noqa: E402  (needs the manifest)
+from orchestration.deliverables.assets import wave_exports, wave_report  # noqa: E402
 from orchestration.resources import WarehouseResource, dbt_resource  # noqa: E402
 
 
@@ -65,7 +66,14 @@ def pytest_collection_finish(session):
         session.items[:] = [item for item in session.items if item not in dbt_items] + dbt_items
 
 
-def build_warehouse(db_path: Path, landing_dir: Path, selection: str | None = None):
+# The files for people (per-wave exports and the HTML report with its charts: ~15 s of CPU a build) come
+# from the session build only, which tests/test_deliverables.py reads; the other builds test the warehouse.
+FILES_FOR_PEOPLE = AssetSelection.assets(wave_exports, wave_report)
+
+
+def build_warehouse(db_path: Path, landing_dir: Path, selection=None, *, with_files: bool = False):
+    if selection is None and not with_files:
+        selection = AssetSelection.all() - FILES_FOR_PEOPLE
     resources = {
         "warehouse": WarehouseResource(db_path=str(db_path), landing_dir=str(landing_dir)),
         "dbt": dbt_resource(target="duckdb"),  # the DuckDB suite, whatever WAREHOUSE_TARGET says
@@ -88,7 +96,7 @@ def warehouse_build(tmp_path_factory, wave1_sample):
     root = tmp_path_factory.mktemp("warehouse")
     db_path = root / "warehouse.duckdb"
     write_landing(wave1_sample, root / "landing", follow_ups=[build_wave2_sample(wave1_sample, 2023)])
-    result = build_warehouse(db_path, root / "landing")
+    result = build_warehouse(db_path, root / "landing", with_files=True)
     assert result.success, "building the warehouse from the synthetic sample failed"
     return db_path, result
 
