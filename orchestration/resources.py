@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import sys
 import tempfile
@@ -50,21 +49,6 @@ class WarehouseResource(ConfigurableResource):
         if self.on_postgres:
             return postgres_io.location()
         return str(self.published_path)
-    target: str = "duckdb"
-
-    @property
-    def on_postgres(self) -> bool:
-        return self.target == "postgres"
-
-    def location(self) -> str:
-        """Where the published warehouse is, for messages."""
-        if self.on_postgres:
-            return "PostgreSQL " + "/".join(os.environ.get(v, "?") for v in ("PGHOST", "PGPORT", "PGDATABASE"))
-        return str(self.published_path)
-
-    def schema_vars(self) -> dict[str, str]:
-        """dbt vars for the draft besides its file: on PostgreSQL, the draft schemas' prefix."""
-        return {"schema_prefix": postgres_io.DRAFT_PREFIX} if self.on_postgres else {}
 
     @property
     def published_path(self) -> Path:
