@@ -34,24 +34,12 @@ compared_questions as (
     from compared_codes
 ),
 
-later as (
+-- Each answer on either side of a comparison: to the later question itself (is_later), or to the earlier
+-- question it continues.
+sides as (
     select
         compared_questions.*,
-        answers.row_code,
-        answers.nis_code_2025,
-        answers.codes,
-        answers.n_distinct_answers,
-        answers.source_answers
-    from compared_questions
-    inner join answers
-        on
-            compared_questions.wave_id = answers.wave_id
-            and compared_questions.question_id = answers.question_id
-),
-
-earlier as (
-    select
-        compared_questions.*,
+        side.is_later,
         answers.row_code,
         answers.nis_code_2025,
         answers.codes,
@@ -60,38 +48,37 @@ earlier as (
         answers.n_source_municipalities,
         answers.n_predecessors
     from compared_questions
+    cross join (values (true), (false)) as side (is_later)
     inner join answers
         on
-            compared_questions.compared_wave_id = answers.wave_id
-            and compared_questions.compared_question_id = answers.question_id
+            answers.wave_id = case
+                when side.is_later then compared_questions.wave_id else compared_questions.compared_wave_id
+            end
+            and answers.question_id = case
+                when side.is_later then compared_questions.question_id else compared_questions.compared_question_id
+            end
 ),
 
--- Every (row, municipality) that answered the later question or the earlier one it continues. Rows
--- (NULL outside matrix questions, codes are never negative) are joined on coalesce(row_code, -1):
--- `is not distinct from` cannot be hashed, and PostgreSQL then joins row by row.
+-- Every (row, municipality) that answered the later question or the earlier one it continues, both
+-- sides beside each other (each side holds at most one answer per row and municipality).
 pairs as (
     select
-        coalesce(later.wave_id, earlier.wave_id) as wave_id,
-        coalesce(later.question_id, earlier.question_id) as question_id,
-        coalesce(later.compared_wave_id, earlier.compared_wave_id) as compared_wave_id,
-        coalesce(later.compared_question_id, earlier.compared_question_id) as compared_question_id,
-        coalesce(later.row_code, earlier.row_code) as row_code,
-        coalesce(later.nis_code_2025, earlier.nis_code_2025) as nis_code_2025,
-        later.codes as answer_codes,
-        later.n_distinct_answers,
-        later.source_answers,
-        earlier.codes as compared_answer_codes,
-        earlier.n_distinct_answers as compared_n_distinct_answers,
-        earlier.source_answers as compared_source_answers,
-        earlier.n_source_municipalities as compared_n_source_municipalities,
-        earlier.n_predecessors as compared_n_predecessors
-    from later
-    full outer join earlier
-        on
-            later.wave_id = earlier.wave_id
-            and later.question_id = earlier.question_id
-            and coalesce(later.row_code, -1) = coalesce(earlier.row_code, -1)
-            and later.nis_code_2025 = earlier.nis_code_2025
+        wave_id,
+        question_id,
+        compared_wave_id,
+        compared_question_id,
+        row_code,
+        nis_code_2025,
+        any_value(codes) filter (where is_later) as answer_codes,
+        any_value(n_distinct_answers) filter (where is_later) as n_distinct_answers,
+        any_value(source_answers) filter (where is_later) as source_answers,
+        any_value(codes) filter (where not is_later) as compared_answer_codes,
+        any_value(n_distinct_answers) filter (where not is_later) as compared_n_distinct_answers,
+        any_value(source_answers) filter (where not is_later) as compared_source_answers,
+        any_value(n_source_municipalities) filter (where not is_later) as compared_n_source_municipalities,
+        any_value(n_predecessors) filter (where not is_later) as compared_n_predecessors
+    from sides
+    group by wave_id, question_id, compared_wave_id, compared_question_id, row_code, nis_code_2025
 ),
 
 status as (
