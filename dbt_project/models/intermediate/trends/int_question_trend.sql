@@ -35,17 +35,7 @@ earlier_answers as (
 ),
 
 compared_codes as (
-    select
-        wave_id,
-        question_id,
-        choice_code,
-        compared_wave_id,
-        compared_question_id,
-        array_agg(compared_choice_code order by compared_choice_code) filter (
-            where compared_choice_code is not null
-        ) as codes
-    from comparisons
-    group by wave_id, question_id, choice_code, compared_wave_id, compared_question_id
+    select * from {{ ref('int_compared_choice_codes') }}
 ),
 
 -- Earlier units holding any of the codes: distinct units, so a unit holding two of them counts once.
