@@ -1,65 +1,114 @@
 -- Where a municipality's respondents disagree (contract §2: recorded, never silently lost): different
 -- single / likert5 codes, different numbers, and exclusive codes the multi-select union dropped.
+-- Built to scale: conflicts are found with fixed-size aggregates (they spill to disk), and the answer
+-- list names the first answers by rank only: an ordered text aggregate keeps its whole group in memory.
+{%- set listed_answers_max = 20 %}
 with
 
 -- Respondent-level questions (the respondent's own function, Q2) are not consolidated: no conflict there.
+-- Each answer that can conflict, with its conflict type and the text it is listed with.
 answers as (
-    select * from {{ ref('int_respondent_answers_ranked') }}
-    where question_unit != 'respondent'
-),
-
-single_conflicts as (
     select
         wave_id,
         nis_code,
         question_id,
         row_code,
-        'different answers' as conflict_type,
-        string_agg(response_id || ' (rank ' || respondent_rank || '): ' || choice_code, '; ' order by respondent_rank)
-            as answers_given,
-        cast((array_agg(choice_code order by respondent_rank))[1] as varchar) as kept
-    from answers
-    where question_type in ('single', 'likert5') and answer_kind = 'choice'
-    group by wave_id, nis_code, question_id, row_code
-    having count(distinct choice_code) > 1
+        respondent_rank,
+        response_id,
+        choice_code,
+        value_number,
+        is_exclusive,
+        case
+            when answer_kind = 'number' then 'different numbers'
+            when question_type in ('single', 'likert5') then 'different answers'
+            else 'exclusive code dropped by the union'
+        end as conflict_type,
+        response_id || ' (rank ' || respondent_rank || '): '
+        || case when answer_kind = 'number' then cast(value_number as varchar) else cast(choice_code as varchar) end
+            as answer_listed
+    from {{ ref('int_respondent_answers_ranked') }}
+    where
+        question_unit != 'respondent'
+        and (
+            answer_kind = 'number'
+            or (answer_kind = 'choice' and question_type in ('single', 'likert5', 'multi', 'matrix_multi'))
+        )
 ),
 
-number_conflicts as (
+conflicting_items as (
     select
         wave_id,
         nis_code,
         question_id,
         row_code,
-        'different numbers' as conflict_type,
-        string_agg(response_id || ' (rank ' || respondent_rank || '): ' || value_number, '; ' order by respondent_rank)
-            as answers_given,
-        'all kept per respondent' as kept
+        conflict_type,
+        count(*) as answers_total
     from answers
-    where answer_kind = 'number'
-    group by wave_id, nis_code, question_id, row_code
-    having count(distinct value_number) > 1
+    group by wave_id, nis_code, question_id, row_code, conflict_type
+    having
+        (conflict_type = 'different answers' and min(choice_code) != max(choice_code))
+        or (conflict_type = 'different numbers' and min(value_number) != max(value_number))
+        or (
+            conflict_type = 'exclusive code dropped by the union'
+            and bool_or(is_exclusive) and bool_or(not is_exclusive)
+        )
 ),
 
-dropped_exclusive as (
+numbered_answers as (
+    select
+        answers.*,
+        row_number() over (
+            partition by
+                answers.wave_id, answers.nis_code, answers.question_id, answers.row_code, answers.conflict_type
+            order by answers.respondent_rank, answers.choice_code
+        ) as listed_order
+    from answers
+    inner join conflicting_items
+        on
+            answers.wave_id = conflicting_items.wave_id
+            and answers.nis_code = conflicting_items.nis_code
+            and answers.question_id = conflicting_items.question_id
+            and answers.row_code is not distinct from conflicting_items.row_code
+            and answers.conflict_type = conflicting_items.conflict_type
+),
+
+listed as (
     select
         wave_id,
         nis_code,
         question_id,
         row_code,
-        'exclusive code dropped by the union' as conflict_type,
-        string_agg(
-            response_id || ' (rank ' || respondent_rank || '): ' || choice_code, '; '
-            order by respondent_rank, choice_code
-        ) as answers_given,
-        'non-exclusive codes of all respondents' as kept
-    from answers
-    where question_type in ('multi', 'matrix_multi') and answer_kind = 'choice'
-    group by wave_id, nis_code, question_id, row_code
-    having bool_or(is_exclusive) and bool_or(not is_exclusive)
+        conflict_type,
+        string_agg(answer_listed, '; ' order by listed_order) as answers_listed,
+        max(case when listed_order = 1 then cast(choice_code as varchar) end) as primary_choice_code
+    from numbered_answers
+    where listed_order <= {{ listed_answers_max }}
+    group by wave_id, nis_code, question_id, row_code, conflict_type
 )
 
-select * from single_conflicts
-union all
-select * from number_conflicts
-union all
-select * from dropped_exclusive
+select
+    conflicting_items.wave_id,
+    conflicting_items.nis_code,
+    conflicting_items.question_id,
+    conflicting_items.row_code,
+    conflicting_items.conflict_type,
+    listed.answers_listed
+    || case
+        when conflicting_items.answers_total > {{ listed_answers_max }}
+            then '; +' || (conflicting_items.answers_total - {{ listed_answers_max }}) || ' more'
+        else ''
+    end as answers_given,
+    case conflicting_items.conflict_type
+        when 'different answers' then listed.primary_choice_code
+        when 'different numbers' then 'all kept per respondent'
+        else 'non-exclusive codes of all respondents'
+    end as kept,
+    conflicting_items.answers_total
+from conflicting_items
+inner join listed
+    on
+        conflicting_items.wave_id = listed.wave_id
+        and conflicting_items.nis_code = listed.nis_code
+        and conflicting_items.question_id = listed.question_id
+        and conflicting_items.row_code is not distinct from listed.row_code
+        and conflicting_items.conflict_type = listed.conflict_type
