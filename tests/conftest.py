@@ -7,13 +7,15 @@ so tests that only read marts share it; tests that need other input build their 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import AssetSelection, DagsterInstance, materialize
+from dagster import AssetSelection, DagsterInstance, deserialize_value, materialize, serialize_value
+from filelock import FileLock
 
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 from synthetic import build_wave1_sample, build_wave2_sample, write_landing
@@ -53,17 +55,19 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if E2E_FIXTURES & set(item.fixturenames):
             item.add_marker(pytest.mark.e2e)
+    # The dbt unit tests run in a dbt subprocess started at collection: their items go last, so their results
+    # are awaited after everything else ran. Reordered here, not later: pytest-xdist sends the controller
+    # each worker's order once collection finishes and then names tests by their index in it.
+    dbt_items = [item for item in items if item.get_closest_marker("dbt")]
+    items[:] = [item for item in items if item not in dbt_items] + dbt_items
 
 
 def pytest_collection_finish(session):
-    """The dbt unit tests run in a dbt subprocess: start it now and check its results last."""
-    dbt_items = [item for item in session.items if item.get_closest_marker("dbt")]
-    if dbt_items:
+    if any(item.get_closest_marker("dbt") for item in session.items):
         from test_dbt_unit import start_unit_tests
 
         if not os.environ.get("PYTEST_XDIST_WORKER"):  # under xdist every worker collects: start on first use
             start_unit_tests()
-        session.items[:] = [item for item in session.items if item not in dbt_items] + dbt_items
 
 
 # The files for people (per-wave exports and the HTML report with its charts: ~15 s of CPU a build) come
@@ -90,15 +94,35 @@ def wave1_sample():
     return build_wave1_sample()
 
 
+class BuildEvents:
+    """The events of a finished build, read back from a file: what tests ask of Dagster's in-process result."""
+
+    def __init__(self, events: list):
+        self.all_events = events
+
+    def get_asset_materialization_events(self) -> list:
+        return [event for event in self.all_events if event.event_type_value == "ASSET_MATERIALIZATION"]
+
+
 @pytest.fixture(scope="session")
 def warehouse_build(tmp_path_factory, wave1_sample):
-    """The run that built the session's warehouse from the synthetic sample (both waves, as `make run`)."""
-    root = tmp_path_factory.mktemp("warehouse")
-    db_path = root / "warehouse.duckdb"
-    write_landing(wave1_sample, root / "landing", follow_ups=[build_wave2_sample(wave1_sample, 2023)])
-    result = build_warehouse(db_path, root / "landing", with_files=True)
-    assert result.success, "building the warehouse from the synthetic sample failed"
-    return db_path, result
+    """The run that built the session's warehouse from the synthetic sample (both waves, as `make run`).
+
+    Built once per `pytest` invocation: under pytest-xdist the first worker that needs it builds it while
+    the others wait on a lock file, then all read the same file (read-only) and the build's stored events."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the workers' common folder
+    root = shared / "session_warehouse"
+    events_file = root / "build_events.json"
+    with FileLock(shared / "session_warehouse.lock"):
+        if not events_file.exists():
+            shutil.rmtree(root, ignore_errors=True)  # what a failed build left
+            write_landing(wave1_sample, root / "landing", follow_ups=[build_wave2_sample(wave1_sample, 2023)])
+            result = build_warehouse(root / "warehouse.duckdb", root / "landing", with_files=True)
+            assert result.success, "building the warehouse from the synthetic sample failed"
+            events_file.write_text(serialize_value(list(result.all_events)), encoding="utf-8")
+    return root / "warehouse.duckdb", BuildEvents(deserialize_value(events_file.read_text(encoding="utf-8"), list))
 
 
 @pytest.fixture(scope="session")

@@ -332,6 +332,36 @@ def test_report_has_charts_as_png_and_svg_and_says_there_is_no_compared_wave(rep
     assert 'class="no-trend"' in text
 
 
+def test_a_report_rewritten_from_unchanged_marts_reuses_every_drawn_chart(warehouse_db, tmp_path, monkeypatch):
+    from orchestration.deliverables import report
+
+    root = tmp_path / "reports"
+    shutil.copytree(warehouse_db.parent / "reports", root)  # as the session's run left them, cache included
+    before = {path.relative_to(root): path.read_bytes() for path in root.rglob("*") if path.is_file()}
+    drawn = []
+    monkeypatch.setattr(report, "bar_chart", lambda *inputs: drawn.append(inputs) or pytest.fail("drew a chart"))
+    report.write_reports(warehouse_db, root)
+    after = {path.relative_to(root): path.read_bytes() for path in root.rglob("*") if path.is_file()}
+    assert drawn == [] and after == before
+    charts = [path for path in before if path.parts[1:2] == ("charts",)]
+    assert len(charts) > 40 and len(list((root / ".chart_cache").iterdir())) == len(charts)
+
+
+def test_a_changed_chart_is_drawn_again_and_stale_drawings_are_removed(tmp_path):
+    from orchestration.deliverables.report import ChartCache
+
+    inputs = ("Q7 (n = 12)", ["Ja", "Nee"], [25.0, 75.0], [(None, None, None)] * 2)
+    cache = ChartCache(tmp_path)
+    png, svg = cache.draw(*inputs)
+    assert png[:4] == b"\x89PNG" and b"<svg" in svg
+    assert cache.draw(*inputs) == (png, svg)  # from the cache
+    changed = ChartCache(tmp_path)
+    changed_png, _ = changed.draw(inputs[0], inputs[1], [30.0, 70.0], inputs[3])
+    assert changed_png != png
+    changed.forget_unused()
+    assert len(list(tmp_path.iterdir())) == 2  # the new chart's PNG and SVG only
+
+
 def test_follow_up_report_has_its_own_questions_labels_and_map(warehouse_db):
     folder = warehouse_db.parent / "reports" / "w2_2025"
     text = (folder / "report.html").read_text(encoding="utf-8")

@@ -6,8 +6,10 @@ import shutil
 
 import duckdb
 import pytest
+from dagster import AssetKey, AssetSelection
 
 from conftest import build_warehouse
+from orchestration.publishing import BUILD_SCHEMA, BUILD_TABLE
 from synthetic import write_sample_landing
 
 # Every test here runs the job on spoilt input: a full build each.
@@ -17,6 +19,13 @@ SNAPSHOT_QUERIES = (
     "select count(*), sum(count) from marts.mart_report_figures",
     "select count(*) from raw.export_cells",
     "select count(*) from marts.mart_respondent_resolution",
+)
+
+
+# A partial refresh: the draft, the raw loads and the models up to the resolution mart, and publishing.
+RAW_LOADS_TO_RESOLUTION = (
+    AssetSelection.keys("warehouse_draft", "published_warehouse")
+    | AssetSelection.keys(AssetKey(["marts", "mart_respondent_resolution"])).upstream().required_multi_asset_neighbors()
 )
 
 
@@ -127,7 +136,8 @@ def test_a_landing_without_a_wave_stops_the_run_and_keeps_the_marts(published_co
 def test_a_known_wave_without_its_codebook_uses_the_bundled_one(published_copy):
     db_path, landing = published_copy
     (landing / "waves" / "w1_2023" / "codebook.yaml").unlink()
-    result = build_warehouse(db_path, landing)
+    # The loads and the models up to the respondents' resolution; the draft keeps the session build's others.
+    result = build_warehouse(db_path, landing, selection=RAW_LOADS_TO_RESOLUTION)
     assert result.success, failure_text(result)
     with duckdb.connect(str(db_path), read_only=True) as connection:
         assert connection.execute("select source_file from raw.codebook_waves where wave_id = 'w1_2023'").fetchall() == [
@@ -150,14 +160,21 @@ def test_an_unknown_wave_without_a_codebook_is_refused(published_copy):
 
 
 def test_an_analyst_reading_the_published_file_does_not_block_a_refresh(published_copy):
+    """What touches the published file (starting the draft from it, replacing it by the draft) while an
+    analyst's read-only session is open on it: the publish step alone starts its draft from the published
+    file when the run has none; the models in that draft are the session build's."""
     db_path, landing = published_copy
+    build_query = f"select run_id from {BUILD_SCHEMA}.{BUILD_TABLE}"
     analyst = duckdb.connect(str(db_path), read_only=True)
     try:
-        before = analyst.execute("select count(*) from marts.mart_report_figures").fetchone()
-        result = build_warehouse(db_path, landing)
+        before = analyst.execute(build_query).fetchone()
+        result = build_warehouse(db_path, landing, selection="published_warehouse")
         assert result.success, failure_text(result)
-        # The open session keeps reading the warehouse it opened; new sessions get the new one.
-        assert analyst.execute("select count(*) from marts.mart_report_figures").fetchone() == before
+        # The open session keeps reading the warehouse it opened; new sessions get the new one (a new
+        # connection in this process would share the open session's database: it is read after closing).
+        assert analyst.execute(build_query).fetchone() == before != (result.run_id,)
     finally:
         analyst.close()
+    with duckdb.connect(str(db_path), read_only=True) as later:
+        assert later.execute(build_query).fetchone() == (result.run_id,)
     assert not db_path.with_name(db_path.name + ".draft").exists()

@@ -12,9 +12,12 @@ Every number table row carries data-* attributes so tests can compare it with th
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
+import inspect
 import io
 import shutil
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -60,12 +63,51 @@ window.addEventListener('load', function () {
 
 def write_reports(db_path: str | Path, root: str | Path, waves: list[str] | None = None) -> list[Path]:
     written: list[Path] = []
+    charts = ChartCache(Path(root) / ".chart_cache")
     with connect(db_path, read_only=True) as connection:
         for wave_id in waves or wave_ids(connection):
             folder = Path(root) / wave_id
             shutil.rmtree(folder, ignore_errors=True)
-            written += write_wave_report(connection, wave_id, folder)
+            written += write_wave_report(connection, wave_id, folder, charts)
+    if waves is None:
+        charts.forget_unused()
     return written
+
+
+class ChartCache:
+    """Drawn charts kept by what they show: a refresh whose figures did not change reuses the last run's
+    drawings (drawing is most of a report's cost, ~0.3 s a chart) instead of drawing every chart again.
+    The key covers the chart's inputs and the drawing code, so a changed chart is always drawn anew."""
+
+    CODE = inspect.getsource(sys.modules[__name__]).encode() + matplotlib.__version__.encode()
+
+    def __init__(self, folder: Path):
+        self.folder, self.used = folder, set()
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def draw(self, *chart_inputs) -> tuple[bytes, bytes]:
+        """PNG and SVG of `bar_chart(*chart_inputs)`."""
+        key = hashlib.sha256(self.CODE + repr(chart_inputs).encode()).hexdigest()
+        self.used.add(key)
+        png_path, svg_path = self.folder / f"{key}.png", self.folder / f"{key}.svg"
+        if png_path.exists() and svg_path.exists():
+            return png_path.read_bytes(), svg_path.read_bytes()
+        figure = bar_chart(*chart_inputs)
+        png, svg = io.BytesIO(), io.BytesIO()
+        figure.savefig(png, format="png", dpi=110)
+        figure.savefig(svg, format="svg", metadata={"Date": None})  # the same chart, the same bytes
+        plt.close(figure)
+        for path, drawing in ((png_path, png), (svg_path, svg)):
+            partial = path.with_suffix(".partial")
+            partial.write_bytes(drawing.getvalue())
+            partial.replace(path)  # a reader never finds half a file
+        return png.getvalue(), svg.getvalue()
+
+    def forget_unused(self) -> None:
+        """Drawings no report of this run used: removed, so the cache holds one run's charts."""
+        for path in self.folder.iterdir():
+            if path.stem not in self.used:
+                path.unlink(missing_ok=True)
 
 
 def _table_exists(connection, schema: str, name: str) -> bool:
@@ -137,7 +179,7 @@ def _attr(value) -> str:
     return "" if value is None or pd.isna(value) else html.escape(str(value))
 
 
-def write_wave_report(connection, wave_id: str, folder: Path) -> list[Path]:
+def write_wave_report(connection, wave_id: str, folder: Path, charts: ChartCache) -> list[Path]:
     charts_dir = folder / "charts"
     charts_dir.mkdir(parents=True, exist_ok=True)
     results = connection.execute(QUESTION_RESULTS_SQL, [wave_id]).df()
@@ -215,19 +257,18 @@ def write_wave_report(connection, wave_id: str, folder: Path) -> list[Path]:
                          f"<th>Base</th><th>%</th><th>Weighted %</th><th>95 % interval</th></tr>{body}</table>"
                          f'<p class="note">Unit: {html.escape(first.unit)}.</p>')
             if rows["row_code"].isna().all():
-                figure = bar_chart(f"{question_id} (n = {first.n_answered})", list(rows["choice_label"]),
-                                   [None if pd.isna(v) else float(v) for v in rows["pct"]],
-                                   [(None if pd.isna(w) else float(w), lo, hi)
-                                    for w, lo, hi in zip(rows["pct_weighted"], rows["ci_lower"], rows["ci_upper"])])
+                png_bytes, svg_bytes = charts.draw(
+                    f"{question_id} (n = {first.n_answered})", list(rows["choice_label"]),
+                    [None if pd.isna(v) else float(v) for v in rows["pct"]],
+                    [(None if pd.isna(w) else float(w), None if pd.isna(lo) else float(lo),
+                      None if pd.isna(hi) else float(hi))
+                     for w, lo, hi in zip(rows["pct_weighted"], rows["ci_lower"], rows["ci_upper"])])
                 png, svg = charts_dir / f"{question_id}.png", charts_dir / f"{question_id}.svg"
-                figure.savefig(png, dpi=110)
-                figure.savefig(svg)
-                buffer = io.BytesIO()
-                figure.savefig(buffer, format="svg")
-                plt.close(figure)
+                png.write_bytes(png_bytes)
+                svg.write_bytes(svg_bytes)
                 written += [png, svg]
                 chart_count += 1
-                encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+                encoded = base64.b64encode(svg_bytes).decode("ascii")
                 parts.append(f'<figure class="chart" data-question="{question_id}"><img alt="Chart of {question_id}" '
                              f'src="data:image/svg+xml;base64,{encoded}"></figure>')
 
