@@ -361,6 +361,9 @@ def measure_size(size: int, root: Path, refresh: bool, bare_dbt: bool) -> dict:
     work.mkdir(parents=True)
     out = {"size": size, "write": run_stage(work, "write", size=size)}
     out["end_to_end"] = run_stage(work, "job", job="refresh_warehouse", label="main job (empty warehouse)")
+    if bare_dbt or refresh:
+        # The run a deployment repeats (schedule, sensor, `make run` again): published warehouse present.
+        out["full"] = run_stage(work, "job", job="refresh_warehouse", label="main job, repeated (full refresh)")
     if bare_dbt:
         out["bare_dbt"] = run_stage(work, "bare_dbt", label="bare dbt build")
         out["in_memory"] = run_stage(work, "job", job="refresh_warehouse", ephemeral=True,
@@ -368,7 +371,6 @@ def measure_size(size: int, root: Path, refresh: bool, bare_dbt: bool) -> dict:
     out["scan"] = run_stage(work, "scan", label="duckdb read_csv")
     out["pandas"] = run_stage(work, "pandas", label="pandas")
     if refresh:
-        out["full"] = run_stage(work, "job", job="refresh_warehouse", label="full refresh")
         add_taskforce_snapshot(work / "landing")
         out["taskforce"] = run_stage(work, "job", job="refresh_taskforce", label="taskforce refresh")
         add_wave_copy(work / "landing")
@@ -413,9 +415,11 @@ def table(sizes: list[dict], make_test: dict | None) -> str:
         if "bare_dbt" in row:
             rows.append(ratio_row("main job / bare dbt build", n, "job", row["end_to_end"], "dbt", row["bare_dbt"],
                                   "≤ 1.3", lambda v: v <= 1.3))
+            rows.append(ratio_row("main job repeated (full refresh) / bare dbt build", n, "job", row.get("full"),
+                                  "dbt", row["bare_dbt"], "≤ 1.3", lambda v: v <= 1.3))
             rows.append(ratio_row("main job, in-memory instance / bare dbt build", n, "job", row.get("in_memory"),
                                   "dbt", row["bare_dbt"], "≤ 1.3", lambda v: v <= 1.3))
-        if "full" in row:
+        if "taskforce" in row:
             rows.append(ratio_row("Taskforce-only refresh / full refresh", n, "taskforce", row["taskforce"],
                                   "full", row["full"], "≤ 0.5", lambda v: v <= 0.5))
             rows.append(ratio_row("add-a-wave refresh / full refresh of both waves", n, "one wave",
