@@ -58,10 +58,14 @@ rollback: $(BIN)/.installed
 	$(BIN)/python -m orchestration.cli rollback $(TO)
 
 # Two pytest workers (pytest-xdist), whole files each: module fixtures (a scenario build) stay one build;
-# the session's warehouse is built once per worker.
+# the session's warehouse is built once for both; files start in tests/conftest.py's order (longest first).
+# sqlfluff runs beside pytest at low priority (it uses what the workers leave idle); its output follows
+# pytest's, and either failing fails `make test`.
 test: $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
-	$(MAKE) --no-print-directory lint
+	@lint_log=$$(mktemp); nice -n 10 $(MAKE) --no-print-directory lint > $$lint_log 2>&1 & lint=$$!; \
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder; tests=$$?; \
+	wait $$lint; linted=$$?; cat $$lint_log; rm -f $$lint_log; \
+	if [ $$linted -ne 0 ]; then echo "sqlfluff lint failed"; fi; exit $$(( tests || linted ))
 
 # The fast tier: Python tests, the lineage and docs checks, and the dbt unit tests of the rules; no test
 # that builds a whole warehouse (marker `e2e`). `make test` runs those too.
@@ -69,7 +73,7 @@ test-fast: $(MANIFEST)
 	$(BIN)/python -m pytest -q -m "not e2e"
 
 lint: $(MANIFEST)
-	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
+	$(BIN)/sqlfluff lint --processes 2 dbt_project/models dbt_project/tests
 
 ui: $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml

@@ -51,15 +51,31 @@ from orchestration.resources import WarehouseResource, dbt_resource  # noqa: E40
 E2E_FIXTURES = {"warehouse_build", "spoiled_warehouse", "follow_up", "follow_up_only"}
 
 
+# `make test` runs two pytest-xdist workers (`--dist loadfile --no-loadscope-reorder`); each takes the next
+# file in collection order when it runs dry. These files come first, longest builds first, so the workers
+# end together: the session warehouse's first reader heads the list, so that build starts at once while
+# the other worker builds on PostgreSQL (when a server is there) or the hand-made scenario warehouses.
+LONGEST_FIRST = ("test_deliverables.py", "test_postgres_warehouse.py", "test_trends.py", "test_rules.py",
+                 "test_safety.py", "test_refresh.py", "test_failures.py", "test_reference.py", "test_orchestration.py",
+                 "test_dbt_unit.py")
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if E2E_FIXTURES & set(item.fixturenames):
             item.add_marker(pytest.mark.e2e)
-    # The dbt unit tests run in a dbt subprocess started at collection: their items go last, so their results
-    # are awaited after everything else ran. Reordered here, not later: pytest-xdist sends the controller
-    # each worker's order once collection finishes and then names tests by their index in it.
-    dbt_items = [item for item in items if item.get_closest_marker("dbt")]
-    items[:] = [item for item in items if item not in dbt_items] + dbt_items
+    # One process: the dbt unit tests run in a dbt subprocess started at collection, so their items go last
+    # and their results are awaited after everything else ran (under xdist it starts on first use).
+    # Reordered here, not later: pytest-xdist sends the controller each worker's order once collection
+    # finishes and then names tests by their index in it.
+    one_process = not os.environ.get("PYTEST_XDIST_WORKER")
+
+    def position(item) -> tuple[bool, int]:
+        name = item.path.name
+        rank = LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+        return (one_process and item.get_closest_marker("dbt") is not None, rank)
+
+    items.sort(key=position)  # stable: collection order within each rank
 
 
 def pytest_collection_finish(session):

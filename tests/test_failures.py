@@ -24,8 +24,8 @@ SNAPSHOT_QUERIES = (
 
 # A partial refresh: the draft, the raw loads and the models up to the resolution mart, and publishing.
 RAW_LOADS_TO_RESOLUTION = (
-    AssetSelection.keys("warehouse_draft", "published_warehouse")
-    | AssetSelection.keys(AssetKey(["marts", "mart_respondent_resolution"])).upstream().required_multi_asset_neighbors()
+    AssetSelection.assets("warehouse_draft", "published_warehouse")
+    | AssetSelection.assets(AssetKey(["marts", "mart_respondent_resolution"])).upstream().required_multi_asset_neighbors()
 )
 
 

@@ -92,20 +92,20 @@ def duckdb_marts(warehouse) -> list[str]:
         "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
 
 
-def test_every_mart_is_published_with_the_contract_columns(warehouse, pg):
+def test_every_mart_is_published_with_the_contract_columns(pg, warehouse):
     for table in duckdb_marts(warehouse):
         assert columns(pg, table) == columns(warehouse, table), table
     drafts = pg.execute("select nspname from pg_namespace where nspname like 'draft\\_%'").fetchall()
     assert drafts == [], "publishing renames every draft schema"
 
 
-def test_mart_question_result_is_identical_on_duckdb_and_postgres(warehouse, pg):
+def test_mart_question_result_is_identical_on_duckdb_and_postgres(pg, warehouse):
     duck = warehouse.execute("select * from marts.mart_question_result").fetchall()
     assert duck, "the DuckDB build has results to compare"
     assert normalised(pg.execute("select * from marts.mart_question_result").fetchall()) == normalised(duck)
 
 
-def test_every_w1_2023_figure_is_the_same_on_postgres(warehouse, pg):
+def test_every_w1_2023_figure_is_the_same_on_postgres(pg, warehouse):
     sql = "select * from marts.mart_report_figures"
     assert normalised(pg.execute(sql).fetchall()) == normalised(warehouse.execute(sql).fetchall())
     not_matching = pg.execute(
@@ -114,7 +114,7 @@ def test_every_w1_2023_figure_is_the_same_on_postgres(warehouse, pg):
     assert not_matching == []
 
 
-def test_every_mart_holds_the_same_rows_on_both(warehouse, pg):
+def test_every_mart_holds_the_same_rows_on_both(pg, warehouse):
     differ = []
     for table in duckdb_marts(warehouse):
         # when each build loaded its files differs, of course; every other column must be equal
