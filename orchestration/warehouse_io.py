@@ -27,10 +27,13 @@ def connect(db_path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.
     if not read_only:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        # Limits for writers only: a read-only connection must match other readers of the same file in
-        # this process (DuckDB refuses a second configuration), and readers do not load exports.
+        # A read-only connection must match other readers of the same file in this process (DuckDB refuses
+        # a second configuration at connect), so readers get the memory limit by SET (the spill folder is
+        # the writer's business); without it DuckDB would allow itself 80 % of the machine's memory.
         config = {} if read_only else duckdb_config(db_path)
         connection = duckdb.connect(str(db_path), read_only=read_only, config=config)
+        if read_only:
+            connection.execute(f"set memory_limit = '{settings.duckdb_memory_limit()}'")
     except duckdb.OutOfMemoryException as error:
         raise OutOfResources(db_path, error) from error
     try:
