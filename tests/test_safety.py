@@ -71,6 +71,26 @@ def wait_for_lock_holder(db_path: Path, pid: int, process: subprocess.Popen, tim
     raise AssertionError("the first refresh never took the lock")
 
 
+def live_members(process_group: int) -> list[int]:
+    """Processes of the group that still run (zombies hold no file and no lock: not counted)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == process_group and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
+def wait_until_gone(process_group: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while live_members(process_group):
+        assert time.monotonic() < deadline, f"group {process_group} still runs {timeout} s after kill -9"
+        time.sleep(0.1)
+
+
 # --- case 3 -------------------------------------------------------------------------------------------
 
 def test_a_second_refresh_is_refused_while_one_runs_and_a_killed_run_frees_the_lock(published_copy, tmp_path):
@@ -93,6 +113,7 @@ def test_a_second_refresh_is_refused_while_one_runs_and_a_killed_run_frees_the_l
     finally:
         os.killpg(first.pid, signal.SIGKILL)  # kill -9 of the run and its dbt
         first.wait()
+        wait_until_gone(first.pid)  # its dbt child may take a moment longer to die and free the draft
     assert sha256(db_path) == before
     assert db_path.with_name(db_path.name + ".draft").exists()  # the killed run's half-built draft
     acquire_refresh_lock(db_path)  # not stuck
