@@ -57,6 +57,7 @@ conflicting_items as (
 numbered_answers as (
     select
         answers.*,
+        conflicting_items.answers_total,
         row_number() over (
             partition by
                 answers.wave_id, answers.nis_code, answers.question_id, answers.row_code, answers.conflict_type
@@ -72,6 +73,7 @@ numbered_answers as (
             and answers.conflict_type = conflicting_items.conflict_type
 ),
 
+-- Every conflicting item has at least two answers, so each keeps its row here.
 listed as (
     select
         wave_id,
@@ -79,36 +81,30 @@ listed as (
         question_id,
         row_code,
         conflict_type,
+        answers_total,
         string_agg(answer_listed, '; ' order by listed_order) as answers_listed,
         max(case when listed_order = 1 then cast(choice_code as varchar) end) as primary_choice_code
     from numbered_answers
     where listed_order <= {{ listed_answers_max }}
-    group by wave_id, nis_code, question_id, row_code, conflict_type
+    group by wave_id, nis_code, question_id, row_code, conflict_type, answers_total
 )
 
 select
-    conflicting_items.wave_id,
-    conflicting_items.nis_code,
-    conflicting_items.question_id,
-    conflicting_items.row_code,
-    conflicting_items.conflict_type,
-    listed.answers_listed
+    wave_id,
+    nis_code,
+    question_id,
+    row_code,
+    conflict_type,
+    answers_listed
     || case
-        when conflicting_items.answers_total > {{ listed_answers_max }}
-            then '; +' || (conflicting_items.answers_total - {{ listed_answers_max }}) || ' more'
+        when answers_total > {{ listed_answers_max }}
+            then '; +' || (answers_total - {{ listed_answers_max }}) || ' more'
         else ''
     end as answers_given,
-    case conflicting_items.conflict_type
-        when 'different answers' then listed.primary_choice_code
+    case conflict_type
+        when 'different answers' then primary_choice_code
         when 'different numbers' then 'all kept per respondent'
         else 'non-exclusive codes of all respondents'
     end as kept,
-    conflicting_items.answers_total
-from conflicting_items
-inner join listed
-    on
-        conflicting_items.wave_id = listed.wave_id
-        and conflicting_items.nis_code = listed.nis_code
-        and conflicting_items.question_id = listed.question_id
-        and conflicting_items.row_code is not distinct from listed.row_code
-        and conflicting_items.conflict_type = listed.conflict_type
+    answers_total
+from listed
