@@ -3,6 +3,10 @@
 -- `<question>_<row>_<column>` (split matrix) and `<question>_<code>_TEXT` (other text). Question ids
 -- hold no underscore (the codebook loader enforces it), so the part before the first `_` is the question.
 -- Open text (text questions, "other, namely" fields) leaves raw with contact details masked.
+-- A table, unlike the other staging models: the masking is the costly part, and as a view it ran again
+-- inside each of its readers (int_decoded_cells took 3.4 s on the view, 0.2 s on a table, at 10 000
+-- respondents; bench/README.md).
+{{ config(materialized='table') }}
 with
 
 cells as (
