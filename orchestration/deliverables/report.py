@@ -14,10 +14,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import inspect
 import io
 import shutil
-import sys
 from pathlib import Path
 
 import matplotlib
@@ -79,15 +77,16 @@ class ChartCache:
     drawings (drawing is most of a report's cost, ~0.3 s a chart) instead of drawing every chart again.
     The key covers the chart's inputs and the drawing code, so a changed chart is always drawn anew."""
 
-    CODE = inspect.getsource(sys.modules[__name__]).encode() + matplotlib.__version__.encode()
-
     def __init__(self, folder: Path):
         self.folder, self.used = folder, set()
+        # The drawing code in the key: this module's source and matplotlib's version (read per report run,
+        # not at import).
+        self.code = Path(__file__).read_bytes() + matplotlib.__version__.encode()
         folder.mkdir(parents=True, exist_ok=True)
 
     def draw(self, *chart_inputs) -> tuple[bytes, bytes]:
         """PNG and SVG of `bar_chart(*chart_inputs)`."""
-        key = hashlib.sha256(self.CODE + repr(chart_inputs).encode()).hexdigest()
+        key = hashlib.sha256(self.code + repr(chart_inputs).encode()).hexdigest()
         self.used.add(key)
         png_path, svg_path = self.folder / f"{key}.png", self.folder / f"{key}.svg"
         if png_path.exists() and svg_path.exists():
