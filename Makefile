@@ -41,13 +41,16 @@ $(MANIFEST): $(BIN)/.installed $(DBT_SOURCES)
 
 # A local instance for run history; no telemetry (these machines reach package registries only).
 # Runs of the refresh job (tag warehouse_refresh) queue one at a time instead of colliding on the warehouse.
+# The event log is Dagster's SQLite one with its connections kept open (orchestration/instance_storage.py).
 # A dagster.yaml someone else wrote is left alone (add the concurrency section to it yourself).
 $(DAGSTER_HOME)/dagster.yaml: Makefile
 	@mkdir -p $(@D)
 	@if [ -f $@ ] && ! grep -q '^# written by the Makefile' $@; then \
 	  echo "$@ is not ours: left as it is (see the Makefile for the run queue it should have)"; touch $@; \
 	else printf '%s\n' '# written by the Makefile' 'telemetry:' '  enabled: false' 'concurrency:' '  runs:' \
-	  '    tag_concurrency_limits:' '      - key: warehouse_refresh' '        limit: 1' > $@; fi
+	  '    tag_concurrency_limits:' '      - key: warehouse_refresh' '        limit: 1' \
+	  'event_log_storage:' '  module: orchestration.instance_storage' \
+	  '  class: KeptConnectionSqliteEventLogStorage' > $@; fi
 
 run: $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m synthetic --demo-landing

@@ -140,8 +140,10 @@ def stage_job(work: Path, job: str, partition: str | None, ephemeral: bool = Fal
     os.environ["WAREHOUSE_DB_PATH"] = str(work / "warehouse.duckdb")
     os.environ["WAREHOUSE_LANDING_DIR"] = str(work / "landing")
     os.environ["DAGSTER_HOME"] = str(work / "dagster_home")
-    (work / "dagster_home").mkdir(exist_ok=True)
-    (work / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    # the instance `make run` has (the Makefile writes its dagster.yaml)
+    home = work / "dagster_home"
+    subprocess.run(["make", "-s", str(home / "dagster.yaml"), f"DAGSTER_HOME={home}"], cwd=PROJECT_ROOT,
+                   check=True, capture_output=True)
     from dagster import DagsterInstance
 
     from orchestration.assets.dbt import dbt_environment
