@@ -24,7 +24,7 @@ from orchestration.publishing import (
     release_refresh_lock,
     require_not_open_for_writing,
 )
-from orchestration.warehouse_io import connect
+from orchestration.warehouse_io import connect, create_compatible_database
 
 
 class WarehouseResource(ConfigurableResource):
@@ -66,7 +66,8 @@ class WarehouseResource(ConfigurableResource):
         return Path(self.landing_dir)
 
     def start_draft(self) -> None:
-        """A fresh draft: a copy of the published warehouse, or nothing when there is none yet. Refuses a
+        """A fresh draft: a copy of the published warehouse, or an empty file in the published storage
+        format when there is none yet (publishing then needs no rewrite: warehouse_io). Refuses a
         published file somebody has open for writing (the copy would miss their writes) and a draft that
         a process of a killed run (an orphaned dbt) still writes to. (PostgreSQL: the published raw and
         reference tables copied into new draft schemas; dbt rebuilds the rest.)"""
@@ -82,6 +83,8 @@ class WarehouseResource(ConfigurableResource):
         if self.published_path.exists():
             self.draft_path.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(self.published_path, self.draft_path)
+        else:
+            create_compatible_database(self.draft_path)
 
     def ensure_draft(self) -> Path:
         """The draft, started from the published file if this run has none yet (e.g. one asset re-run)."""

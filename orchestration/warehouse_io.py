@@ -77,9 +77,28 @@ def replace_tables(
 
 
 # The oldest DuckDB storage format the published file is written in: DuckDB 1.4 (the long-term-support
-# line) and every later release (the 1.5 CLI, the 2.x Python package) open it. Drafts are written by
-# whatever DuckDB the run uses; `write_compatible_copy` rewrites the finished draft before it is published.
+# line) and every later release (the 1.5 CLI, the 2.x Python package) open it. DuckDB keeps writing a file
+# in the format it was created in, so a draft copied from the published file, or created empty in this
+# format (`create_compatible_database`), is published as it is; any other is rewritten first.
 PUBLISHED_STORAGE_VERSION = "v1.4.0"
+
+
+def create_compatible_database(db_path: str | Path, storage_version: str = PUBLISHED_STORAGE_VERSION) -> None:
+    """An empty DuckDB file at `db_path` in `storage_version`'s format."""
+    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    with connect(":memory:") as connection:
+        connection.execute(f"attach ? as new_db (storage_version '{storage_version}')", [str(db_path)])
+        connection.execute("detach new_db")
+
+
+def storage_version(connection: duckdb.DuckDBPyConnection) -> str:
+    """The storage format of the connection's database, e.g. `v1.4.0+`."""
+    return connection.execute("select tags['storage_version'] from duckdb_databases()"
+                              " where database_name = current_database()").fetchone()[0]
+
+
+def in_published_format(connection: duckdb.DuckDBPyConnection) -> bool:
+    return storage_version(connection) == f"{PUBLISHED_STORAGE_VERSION}+"
 
 
 def write_compatible_copy(db_path: str | Path, storage_version: str = PUBLISHED_STORAGE_VERSION) -> None:

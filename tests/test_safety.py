@@ -35,6 +35,7 @@ from orchestration.publishing import (
     acquire_refresh_lock,
     kept_warehouses,
     lock_path,
+    publish_draft,
     release_refresh_lock,
 )
 from orchestration.reporting import MISSING_QUESTION_FINDING, missing_question_findings
@@ -361,3 +362,31 @@ def test_published_warehouses_are_kept_with_what_they_were_built_from_and_rollba
     assert len(kept_warehouses(db_path)) == 3  # the replaced one ("second") is kept too
     assert cli_main(["rollback", "no-such-id"]) == 1
     assert "no kept warehouse 'no-such-id'" in capsys.readouterr().err
+
+
+def test_a_draft_is_published_in_the_format_older_duckdb_reads_rewritten_only_when_it_is_not(tmp_path):
+    """A draft that starts empty is created in the published storage format and published as it is; a draft
+    in DuckDB's newest format (a file made elsewhere) is rewritten before it is published."""
+    from orchestration.warehouse_io import PUBLISHED_STORAGE_VERSION, storage_version
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    warehouse = WarehouseResource(db_path=str(tmp_path / "w.duckdb"), landing_dir=str(landing))
+    try:
+        warehouse.start_draft()
+        with duckdb.connect(str(warehouse.draft_path)) as draft:
+            draft.execute("create schema marts; create table marts.answers as select range as n from range(1000)")
+        written = sha256(warehouse.draft_path)
+        publish_draft(warehouse.draft_path, warehouse.published_path, build=None, allowed=set())
+    finally:
+        release_refresh_lock(warehouse.published_path)
+    assert sha256(warehouse.published_path) == written  # not rewritten
+
+    newest = tmp_path / "newest.duckdb"
+    with duckdb.connect(str(newest)) as draft:
+        draft.execute("create table answers as select range as n from range(1000)")
+        assert storage_version(draft) != f"{PUBLISHED_STORAGE_VERSION}+"
+    publish_draft(newest, tmp_path / "published_newest.duckdb", build=None, allowed=set())
+    with duckdb.connect(str(tmp_path / "published_newest.duckdb"), read_only=True) as published:
+        assert storage_version(published) == f"{PUBLISHED_STORAGE_VERSION}+"
+        assert published.execute("select count(*) from answers").fetchone() == (1000,)
