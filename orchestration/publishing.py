@@ -33,7 +33,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.settings import PROJECT_ROOT
-from orchestration.warehouse_io import in_published_format, replace_tables, write_compatible_copy
+from orchestration.warehouse_io import replace_tables, rewrite_reason, write_compatible_copy
 
 KEEP_PUBLISHED = 5  # previous published warehouses kept in <db>.history/
 BUILD_SCHEMA, BUILD_TABLE = "meta", "warehouse_build"
@@ -269,11 +269,12 @@ def publish_draft(draft: Path, published: Path, *, build: BuildInfo | None, allo
         new = contents(connection)
         if build is not None:
             replace_tables(connection, BUILD_SCHEMA, {BUILD_TABLE: build.frame()})
-        compatible = in_published_format(connection)
+        rewrite_because = rewrite and rewrite_reason(connection)
     if wal_path(draft).exists():
         raise PublishError(f"the draft {draft} still has a write-ahead log after closing; not published")
-    if rewrite and not compatible:
-        write_compatible_copy(draft)  # readable by DuckDB's LTS line (README: which versions open it)
+    if rewrite_because:  # readable by DuckDB's LTS line (README: which versions open it), compacted
+        logging.getLogger(__name__).info(f"rewriting the draft before publishing it: {rewrite_because}")
+        write_compatible_copy(draft)
     with read_only_hold(published) as old:
         dropped = check_nothing_dropped(contents(old), new, published, allowed) if old is not None and guard else []
         if old is not None:

@@ -81,6 +81,9 @@ def replace_tables(
 # in the format it was created in, so a draft copied from the published file, or created empty in this
 # format (`create_compatible_database`), is published as it is; any other is rewritten first.
 PUBLISHED_STORAGE_VERSION = "v1.4.0"
+# A refresh replaces every table; DuckDB reuses the freed blocks but never shrinks the file. Past this share
+# of free blocks the draft is rewritten (compacted) before it is published: a file stays under 1.5 x its data.
+MAX_FREE_SHARE = 1 / 3
 
 
 def create_compatible_database(db_path: str | Path, storage_version: str = PUBLISHED_STORAGE_VERSION) -> None:
@@ -97,8 +100,15 @@ def storage_version(connection: duckdb.DuckDBPyConnection) -> str:
                               " where database_name = current_database()").fetchone()[0]
 
 
-def in_published_format(connection: duckdb.DuckDBPyConnection) -> bool:
-    return storage_version(connection) == f"{PUBLISHED_STORAGE_VERSION}+"
+def rewrite_reason(connection: duckdb.DuckDBPyConnection) -> str | None:
+    """Why the connection's database must be rewritten before it is published, or None."""
+    if storage_version(connection) != f"{PUBLISHED_STORAGE_VERSION}+":
+        return f"storage format {storage_version(connection)}, not {PUBLISHED_STORAGE_VERSION}"
+    total, free = connection.execute("select total_blocks, free_blocks from pragma_database_size()"
+                                     " where database_name = current_database()").fetchone()
+    if free > total * MAX_FREE_SHARE:
+        return f"{free} of its {total} blocks are free"
+    return None
 
 
 def write_compatible_copy(db_path: str | Path, storage_version: str = PUBLISHED_STORAGE_VERSION) -> None:

@@ -382,6 +382,22 @@ def test_a_draft_is_published_in_the_format_older_duckdb_reads_rewritten_only_wh
         release_refresh_lock(warehouse.published_path)
     assert sha256(warehouse.published_path) == written  # not rewritten
 
+    # a refresh that replaced most tables: the free blocks go (and the format stays) with a rewrite
+    mostly_free = tmp_path / "mostly_free.duckdb"
+    shutil.copyfile(warehouse.published_path, mostly_free)
+    with duckdb.connect(str(mostly_free)) as draft:
+        draft.execute("create table marts.wide as select hash(range) as n, hash(-range) as m from range(1000000)")
+        draft.execute("checkpoint")
+        draft.execute("create table marts.after_it as select range as n from range(100000)")
+        draft.execute("checkpoint")
+        draft.execute("drop table marts.wide")  # its blocks are free now, in the middle of the file
+    grown = mostly_free.stat().st_size
+    publish_draft(mostly_free, tmp_path / "compacted.duckdb", build=None, allowed=set())
+    assert (tmp_path / "compacted.duckdb").stat().st_size < grown / 4
+    with duckdb.connect(str(tmp_path / "compacted.duckdb"), read_only=True) as published:
+        assert storage_version(published) == f"{PUBLISHED_STORAGE_VERSION}+"
+        assert published.execute("select count(*) from marts.answers").fetchone() == (1000,)
+
     newest = tmp_path / "newest.duckdb"
     with duckdb.connect(str(newest)) as draft:
         draft.execute("create table answers as select range as n from range(1000)")
