@@ -12,7 +12,7 @@ MANIFEST := dbt_project/target/manifest.json
 TEST_WORKERS ?= 2
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.py' \) -print 2>/dev/null)
 
-.PHONY: run test test-fast ui sample lint bench query rollback clean help export report docs
+.PHONY: run test test-fast ui sample lint bench query rollback clean help export report docs FORCE
 
 help:
 	@echo "make run     build the warehouse from the landing directory (the default, empty one gets the SYNTHETIC sample)"
@@ -42,15 +42,18 @@ $(MANIFEST): $(BIN)/.installed $(DBT_SOURCES)
 # A local instance for run history; no telemetry (these machines reach package registries only).
 # Runs of the refresh job (tag warehouse_refresh) queue one at a time instead of colliding on the warehouse.
 # The event log is Dagster's SQLite one with its connections kept open (orchestration/instance_storage.py).
+# Checked on every run (it names its own folder, which moves with the checkout), rewritten only on a change.
 # A dagster.yaml someone else wrote is left alone (add the concurrency section to it yourself).
-$(DAGSTER_HOME)/dagster.yaml: Makefile
+$(DAGSTER_HOME)/dagster.yaml: FORCE
 	@mkdir -p $(@D)
 	@if [ -f $@ ] && ! grep -q '^# written by the Makefile' $@; then \
-	  echo "$@ is not ours: left as it is (see the Makefile for the run queue it should have)"; touch $@; \
+	  echo "$@ is not ours: left as it is (see the Makefile for the run queue it should have)"; \
 	else printf '%s\n' '# written by the Makefile' 'telemetry:' '  enabled: false' 'concurrency:' '  runs:' \
 	  '    tag_concurrency_limits:' '      - key: warehouse_refresh' '        limit: 1' \
 	  'event_log_storage:' '  module: orchestration.instance_storage' \
-	  '  class: KeptConnectionSqliteEventLogStorage' > $@; fi
+	  '  class: KeptConnectionSqliteEventLogStorage' '  config:' \
+	  '    base_dir: $(abspath $(@D))/history/runs' > $@.new; \
+	  if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi; fi
 
 run: $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m synthetic --demo-landing
@@ -102,3 +105,5 @@ bench: $(MANIFEST) | $(DAGSTER_HOME)
 
 clean:
 	rm -rf dbt_project/target dbt_project/target_lint dbt_project/logs .dagster_home
+
+FORCE:

@@ -9,18 +9,17 @@ least recently used are closed. Commits are synchronous=NORMAL, SQLite's recomme
 event can be lost on a power cut, the database cannot be corrupted. Same tables, same files, same
 locking between processes (SQLite's own): Dagster's tools read this history as their own.
 
-Selected in `DAGSTER_HOME/dagster.yaml` (`orchestration/instance_config.py` writes it). A deployment
-with PostgreSQL storage (docs/POSTGRES.md) does not use this.
+Selected in `DAGSTER_HOME/dagster.yaml`, which the Makefile writes, with `base_dir` where Dagster's default
+storage keeps run event logs (`history/runs`), so the history carries over. A deployment with PostgreSQL
+storage (docs/POSTGRES.md) does not use this.
 """
 
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
 from contextlib import contextmanager
 from typing import Iterator
 
-from dagster import Field, StringSource
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from dagster._core.storage.sql import create_engine
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
@@ -31,13 +30,6 @@ from sqlalchemy.pool import QueuePool
 ENGINES_KEPT = 8  # the index and the runs being written or watched; more is a waste of file handles
 
 
-def default_base_dir() -> str:
-    """Where Dagster's default storage keeps run event logs, so switching to this class keeps the history."""
-    if not os.environ.get("DAGSTER_HOME"):
-        raise ValueError("KeptConnectionSqliteEventLogStorage: set DAGSTER_HOME, or base_dir in its config")
-    return os.path.join(os.path.expanduser(os.environ["DAGSTER_HOME"]), "history", "runs")
-
-
 def _synchronous_normal(dbapi_connection, _record) -> None:
     dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
@@ -45,13 +37,9 @@ def _synchronous_normal(dbapi_connection, _record) -> None:
 class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
     """`SqliteEventLogStorage` that keeps one open connection per database file (see the module)."""
 
-    def __init__(self, base_dir: str | None = None, inst_data=None):
+    def __init__(self, base_dir: str, inst_data=None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
-        super().__init__(base_dir or default_base_dir(), inst_data=inst_data)
-
-    @classmethod
-    def config_type(cls):
-        return {"base_dir": Field(StringSource, is_required=False)}
+        super().__init__(base_dir, inst_data=inst_data)
 
     @classmethod
     def from_config_value(cls, inst_data, config_value) -> KeptConnectionSqliteEventLogStorage:

@@ -19,8 +19,7 @@ def counted_rows() -> int:
 
 
 @pytest.fixture
-def makefile_instance(tmp_path, monkeypatch):
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+def makefile_instance(tmp_path):
     subprocess.run(["make", "-s", str(tmp_path / "dagster.yaml"), f"DAGSTER_HOME={tmp_path}"], cwd=PROJECT_ROOT,
                    check=True, capture_output=True, timeout=120)
     with DagsterInstance.from_config(str(tmp_path)) as instance:
