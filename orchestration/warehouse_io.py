@@ -81,9 +81,10 @@ def replace_tables(
 # in the format it was created in, so a draft copied from the published file, or created empty in this
 # format (`create_compatible_database`), is published as it is; any other is rewritten first.
 PUBLISHED_STORAGE_VERSION = "v1.4.0"
-# A refresh replaces every table; DuckDB reuses the freed blocks but never shrinks the file. Past this share
-# of free blocks the draft is rewritten (compacted) before it is published: a file stays under 1.5 x its data.
-MAX_FREE_SHARE = 1 / 3
+# A refresh replaces every table; DuckDB reuses the freed blocks but never shrinks the file, which settles at
+# about its data plus its largest table (17-36 % free over repeated 10 000-respondent refreshes). Past half
+# free the draft is rewritten (compacted) before it is published: a file stays under twice its data.
+MAX_FREE_SHARE = 1 / 2
 
 
 def create_compatible_database(db_path: str | Path, storage_version: str = PUBLISHED_STORAGE_VERSION) -> None:
