@@ -126,9 +126,12 @@ def test_reference_value_defects_fail_their_dbt_tests(tmp_path, monkeypatch):
     monkeypatch.setattr(reference_assets, "load_reference_frames", spoilt_values)
     result = build_warehouse(tmp_path / "w.duckdb", tmp_path, selection=AssetSelection.groups("reference"))
     assert not result.success
-    failed = {e.asset_check_evaluation_data.check_name for e in result.all_events
-              if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.asset_check_evaluation_data.passed}
-    assert "unique_stg_reference__municipalities_nis_code" in failed
-    assert any(name.startswith("row_count_stg_reference__municipalities_") for name in failed), failed
-    assert any("stg_reference__population_nis_code" in name for name in failed), failed
-    assert any("municipality_mergers_new_nis_code" in name for name in failed), failed
+    # each model's `dbt_tests` check fails and names its failing tests
+    evaluations = [e.asset_check_evaluation_data for e in result.all_events
+                   if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    failing = {check.asset_key.path[-1]: check.metadata["not_passing"].value
+               for check in evaluations if not check.passed}
+    assert "`unique_stg_reference__municipalities_nis_code` failed" in failing["stg_reference__municipalities"]
+    assert "`row_count_stg_reference__municipalities_" in failing["stg_reference__municipalities"], failing
+    assert "stg_reference__population_nis_code" in failing["stg_reference__population"], failing
+    assert "municipality_mergers_new_nis_code" in failing["stg_reference__municipality_mergers"], failing

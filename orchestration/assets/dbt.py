@@ -66,11 +66,9 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_check_spec(self, asset_spec: AssetSpec, manifest: Mapping[str, Any], unique_id: str,
                              project) -> AssetCheckSpec | None:
-        """One `dbt_tests` check per model, or one check per test where that is kept (orchestration/assets/dbt_checks.py)."""
+        """One `dbt_tests` check per model for all its tests (orchestration/assets/dbt_checks.py)."""
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
-        if spec is None or dbt_checks.keeps_per_test_checks(asset_spec.group_name):
-            return spec
-        return dbt_checks.summary_check_spec(spec.asset_key)
+        return None if spec is None else dbt_checks.summary_check_spec(spec.asset_key)
 
 
 PARTIAL_PARSE = "partial_parse.msgpack"

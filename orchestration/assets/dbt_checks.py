@@ -1,11 +1,10 @@
-"""dbt tests as Dagster asset checks: one check per model (`dbt_tests`) summarising its tests, except the
-reference staging models, whose tests stay one check each (a defect in a shipped file is named there).
+"""dbt tests as Dagster asset checks: one check per model (`dbt_tests`) summarising its tests.
 
 Why: dagster-dbt turns every dbt test into its own check, each planned when a run is created and
-evaluated when dbt reports it: with ~470 tests that was ~900 events per run, which the Dagster process
-writes one by one while dbt runs beside it (bench/README.md). A summary keeps what the UI needs per
-model: passed or not, how many tests, which failed and with how many rows. An error-level test still fails
-the run (dbt's exit code), whatever the checks say.
+evaluated when dbt reports it: with ~490 tests that was ~900 events per run, which the Dagster process
+writes one by one (bench/README.md). A summary keeps what the UI needs per model: passed or not, how many
+tests, which failed (by name: a defect in a shipped reference file is named there) and with how many
+rows. An error-level test still fails the run (dbt's exit code), whatever the checks say.
 """
 
 from __future__ import annotations
@@ -17,11 +16,6 @@ from dagster import AssetCheckKey, AssetCheckResult, AssetCheckSeverity, AssetCh
 from dagster_dbt.asset_utils import get_asset_check_key_for_test
 
 SUMMARY_CHECK = "dbt_tests"
-PER_TEST_GROUPS = frozenset({"reference"})  # groups whose models keep one check per dbt test
-
-
-def keeps_per_test_checks(group_name: str | None) -> bool:
-    return group_name in PER_TEST_GROUPS
 
 
 def summary_check_spec(asset_key: AssetKey) -> AssetCheckSpec:
@@ -64,8 +58,8 @@ class TestSummary:
 
 def dagster_events(raw_events: Iterable, context, manifest: Mapping[str, Any], translator, project,
                    target_path) -> Iterator:
-    """dagster-dbt's events for each dbt event, except the results of summarised tests, which are
-    collected and yielded as one `dbt_tests` result per model once dbt has finished (also when it fails)."""
+    """dagster-dbt's events for each dbt event, except test results, which are collected and yielded as
+    one `dbt_tests` result per model once dbt has finished (also when it fails)."""
     selected = set(context.selected_asset_check_keys)
     summaries: dict[AssetCheckKey, TestSummary] = {}
 
