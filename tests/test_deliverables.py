@@ -7,6 +7,7 @@ so each wave's deliverables are checked against that wave's rows, codebook and m
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 import subprocess
@@ -360,6 +361,25 @@ def test_a_changed_chart_is_drawn_again_and_stale_drawings_are_removed(tmp_path)
     assert changed_png != png
     changed.forget_unused()
     assert len(list(tmp_path.iterdir())) == 2  # the new chart's PNG and SVG only
+
+
+def test_charts_drawn_side_by_side_are_the_bytes_drawn_one_by_one(tmp_path, monkeypatch):
+    from orchestration.deliverables import report
+
+    charts = [(f"Q{number} (n = 40)", ["Ja", "Nee", "Weet niet"], [number * 3.0, 50.0, 10.0],
+               [(number * 3.0 + 1, number * 3.0 - 2, number * 3.0 + 4), (None, None, None), (11.0, 8.0, 14.0)])
+              for number in range(1, 10)]
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: charts are drawn one by one")
+    assert report.drawing_processes(len(charts)) is not None
+    side_by_side = report.ChartCache(tmp_path / "side_by_side")
+    side_by_side.draw_all(charts)
+    monkeypatch.setattr(report, "drawing_processes", lambda charts: None)
+    one_by_one = report.ChartCache(tmp_path / "one_by_one")
+    one_by_one.draw_all(charts)
+    drawn = {path.name: path.read_bytes() for path in (tmp_path / "one_by_one").iterdir()}
+    assert len(drawn) == 2 * len(charts)
+    assert {path.name: path.read_bytes() for path in (tmp_path / "side_by_side").iterdir()} == drawn
 
 
 def test_follow_up_report_has_its_own_questions_labels_and_map(warehouse_db):
