@@ -34,7 +34,7 @@ class WarehouseResource(ConfigurableResource):
     everything is built and tested. Analysts never see a half-built warehouse, and a run that fails leaves
     the published one exactly as it was. Touching the draft takes the warehouse's refresh lock for the rest
     of the run, so two runs never share a draft. On DuckDB (`target="duckdb"`) the draft is the file
-    `<db_path>.draft`, published by a rename (`orchestration.publishing`); on PostgreSQL
+    `<db_path>.draft` (or that name in `draft_dir`), published by a rename (`orchestration.publishing`); on PostgreSQL
     (`target="postgres"`, the server the PG* variables name) it is the `draft_*` schemas, published by
     renaming schemas in one transaction (`orchestration.postgres_io`).
     """
@@ -42,6 +42,10 @@ class WarehouseResource(ConfigurableResource):
     db_path: str
     landing_dir: str
     target: str = "duckdb"
+    # Where the DuckDB draft is built; default: beside the published file. It must be on the published
+    # file's filesystem (publishing renames it) and serve this warehouse only. The tests give each worker
+    # one folder: dbt then sees the same database path build after build and keeps its partial parse.
+    draft_dir: str = ""
 
     @property
     def on_postgres(self) -> bool:
@@ -59,7 +63,8 @@ class WarehouseResource(ConfigurableResource):
 
     @property
     def draft_path(self) -> Path:
-        return self.published_path.with_name(self.published_path.name + ".draft")
+        folder = Path(self.draft_dir) if self.draft_dir else self.published_path.parent
+        return folder / (self.published_path.name + ".draft")
 
     @property
     def landing_path(self) -> Path:

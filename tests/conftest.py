@@ -91,11 +91,31 @@ def pytest_collection_finish(session):
 FILES_FOR_PEOPLE = AssetSelection.assets(wave_exports, wave_report)
 
 
+# The builds of one test process make their drafts in one folder (set per session below): dbt sees the same
+# database path build after build and re-parses only what changed, instead of the whole project each time
+# (a new path means a new profile to dbt). A process builds one warehouse at a time.
+DRAFTS: list[Path] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drafts_folder(tmp_path_factory):
+    DRAFTS[:] = [tmp_path_factory.mktemp("drafts")]
+
+
+def warehouse_resource(db_path: Path, landing_dir: Path | str = "") -> WarehouseResource:
+    return WarehouseResource(db_path=str(db_path), landing_dir=str(landing_dir), draft_dir=str(DRAFTS[0]))
+
+
+def draft_path(db_path: Path) -> Path:
+    """Where `build_warehouse` builds (and publishing takes) the draft of `db_path`."""
+    return warehouse_resource(db_path).draft_path
+
+
 def build_warehouse(db_path: Path, landing_dir: Path, selection=None, *, with_files: bool = False):
     if selection is None and not with_files:
         selection = AssetSelection.all() - FILES_FOR_PEOPLE
     resources = {
-        "warehouse": WarehouseResource(db_path=str(db_path), landing_dir=str(landing_dir)),
+        "warehouse": warehouse_resource(db_path, landing_dir),
         "dbt": dbt_resource(target="duckdb"),  # the DuckDB suite, whatever WAREHOUSE_TARGET says
     }
     return materialize(

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 from dagster import AssetKey, AssetSelection
 
-from conftest import build_warehouse
+from conftest import build_warehouse, draft_path
 from orchestration.publishing import BUILD_SCHEMA, BUILD_TABLE
 from synthetic import write_sample_landing
 
@@ -177,4 +177,4 @@ def test_an_analyst_reading_the_published_file_does_not_block_a_refresh(publishe
         analyst.close()
     with duckdb.connect(str(db_path), read_only=True) as later:
         assert later.execute(build_query).fetchone() == (result.run_id,)
-    assert not db_path.with_name(db_path.name + ".draft").exists()
+    assert not draft_path(db_path).exists()

@@ -17,7 +17,7 @@ from orchestration.jobs import refresh_taskforce_job
 from orchestration.resources import WarehouseResource, dbt_resource
 from synthetic import write_landing
 
-from conftest import build_warehouse
+from conftest import build_warehouse, warehouse_resource
 
 WAVE_ASSETS = [warehouse_draft, landing_directory, wave_codebooks, qualtrics_exports]
 
@@ -109,7 +109,7 @@ def test_a_taskforce_refresh_rebuilds_only_what_depends_on_taskforce(warehouse_d
     dates = sorted({line.split(",")[0] for line in lines[1:]})
     later = [line.replace(dates[-1], "2026-06-30", 1) for line in lines[1:] if line.startswith(dates[-1])]
     (landing / "taskforce" / "later.csv").write_text("\n".join([lines[0], *later]) + "\n", encoding="utf-8")
-    resources = {"warehouse": WarehouseResource(db_path=str(published), landing_dir=str(landing)), "dbt": dbt_resource()}
+    resources = {"warehouse": warehouse_resource(published, landing), "dbt": dbt_resource()}
 
     result = materialize(ALL_ASSETS, resources=resources, instance=DagsterInstance.ephemeral(),
                          selection=refresh_taskforce_job.selection, raise_on_error=False)

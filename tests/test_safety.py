@@ -24,7 +24,7 @@ import pytest
 import yaml
 from dagster import DagsterInstance
 
-from conftest import build_warehouse
+from conftest import build_warehouse, draft_path
 from orchestration.cli import main as cli_main
 from orchestration.cli import summary_lines
 from orchestration.jobs import REFRESH_TAG
@@ -300,7 +300,7 @@ def test_an_analyst_holding_the_published_file_for_writing_gets_an_error_not_a_l
 
 def spoil_draft(db_path: Path, *statements: str) -> Path:
     """A draft as a run would leave it before publishing: a copy of the published file, then changed."""
-    draft = db_path.with_name(db_path.name + ".draft")
+    draft = draft_path(db_path)
     shutil.copy(db_path, draft)
     with duckdb.connect(str(draft)) as connection:
         for statement in statements:
