@@ -65,9 +65,14 @@ rollback: $(BIN)/.installed
 
 # Two pytest workers (pytest-xdist), whole files each: module fixtures (a scenario build) stay one build;
 # the session's warehouse is built once for both; files start in tests/conftest.py's order (longest first).
+# sqlfluff runs beside them at a lower priority, on the CPU time they leave (dbt starts, waits); its report
+# is printed once pytest ends. The exit status is pytest's, else sqlfluff's.
 test: $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
-	$(MAKE) --no-print-directory lint
+	@lint_log=$$(mktemp); nice -n 10 $(MAKE) --no-print-directory lint > $$lint_log 2>&1 & lint=$$!; \
+	trap 'kill $$lint 2>/dev/null' INT TERM; \
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder; tests=$$?; \
+	wait $$lint; linted=$$?; cat $$lint_log; rm -f $$lint_log; \
+	if [ $$tests -ne 0 ]; then exit $$tests; fi; exit $$linted
 
 # The fast tier: Python tests, the lineage and docs checks, and the dbt unit tests of the rules; no test
 # that builds a whole warehouse (marker `e2e`). `make test` runs those too.
