@@ -52,7 +52,10 @@ def sha256(path: Path) -> str:
 
 
 def cli_env(db_path: Path, landing: Path, dagster_home: Path) -> dict[str, str]:
-    dagster_home.mkdir(exist_ok=True)
+    """What `make run` gives the CLI: the warehouse, the landing folder and an instance with the Makefile's
+    dagster.yaml."""
+    subprocess.run(["make", "-s", str(dagster_home / "dagster.yaml"), f"DAGSTER_HOME={dagster_home}"],
+                   cwd=PROJECT_ROOT, check=True, capture_output=True, timeout=120)
     return {**os.environ, "WAREHOUSE_DB_PATH": str(db_path), "WAREHOUSE_LANDING_DIR": str(landing),
             "DAGSTER_HOME": str(dagster_home),
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
