@@ -103,8 +103,9 @@ def storage_version(connection: duckdb.DuckDBPyConnection) -> str:
 
 def rewrite_reason(connection: duckdb.DuckDBPyConnection) -> str | None:
     """Why the connection's database must be rewritten before it is published, or None."""
-    if storage_version(connection) != f"{PUBLISHED_STORAGE_VERSION}+":
-        return f"storage format {storage_version(connection)}, not {PUBLISHED_STORAGE_VERSION}"
+    found = storage_version(connection)
+    if found != f"{PUBLISHED_STORAGE_VERSION}+":
+        return f"storage format {found}, not {PUBLISHED_STORAGE_VERSION}"
     total, free = connection.execute("select total_blocks, free_blocks from pragma_database_size()"
                                      " where database_name = current_database()").fetchone()
     if free > total * MAX_FREE_SHARE:

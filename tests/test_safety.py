@@ -107,7 +107,7 @@ def test_a_second_refresh_is_refused_while_one_runs_and_a_killed_run_frees_the_l
     db_path, landing = published_copy
     before = sha256(db_path)
     env = cli_env(db_path, landing, tmp_path / "dagster_home")
-    draft_of_cli = db_path.with_name(db_path.name + ".draft")  # the CLI's draft: beside the published file
+    warehouse = WarehouseResource(db_path=str(db_path), landing_dir=str(landing))  # as the CLI configures it
     command = [sys.executable, "-m", "orchestration.cli", "run"]
     first = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL, start_new_session=True)
@@ -121,12 +121,11 @@ def test_a_second_refresh_is_refused_while_one_runs_and_a_killed_run_frees_the_l
     finally:
         os.killpg(first.pid, signal.SIGKILL)  # kill -9 of the run and its dbt
         first.wait()
-        wait_until_gone(first.pid, draft_of_cli)  # its dbt child may take a moment longer to die
+        wait_until_gone(first.pid, warehouse.draft_path)  # its dbt child may take a moment longer to die
     assert sha256(db_path) == before
-    assert draft_of_cli.exists()  # the killed run's half-built draft
+    assert warehouse.draft_path.exists()  # the killed run's half-built draft
     acquire_refresh_lock(db_path)  # not stuck
     release_refresh_lock(db_path)
-    warehouse = WarehouseResource(db_path=str(db_path), landing_dir=str(landing))
     try:
         warehouse.start_draft()
         assert sha256(warehouse.draft_path) == before

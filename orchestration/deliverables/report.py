@@ -71,7 +71,7 @@ def write_reports(db_path: str | Path, root: str | Path, waves: list[str] | None
     charts = ChartCache(Path(root) / ".chart_cache")
     with connect(db_path, read_only=True) as connection:
         wave_data = [read_wave(connection, wave_id) for wave_id in waves or wave_ids(connection)]
-    charts.draw_all(chart for wave in wave_data for chart in question_charts(wave.merged).values())
+    charts.draw_all(chart for wave in wave_data for chart in wave.charts.values())
     written: list[Path] = []
     for wave in wave_data:
         folder = Path(root) / wave.wave_id
@@ -225,6 +225,7 @@ class WaveData:
     title: str
     synthetic: bool
     merged: pd.DataFrame  # question results with their weighted estimates
+    charts: dict[str, tuple]  # `bar_chart`'s inputs per charted question (`question_charts`)
     coverage: pd.DataFrame
     taskforce: pd.DataFrame
     trend: pd.DataFrame | None
@@ -235,10 +236,10 @@ def read_wave(connection, wave_id: str) -> WaveData:
     estimates = connection.execute(ESTIMATES_SQL, [wave_id]).df()
     keys = ["question_id", "row_code", "choice_code"]
     title = connection.execute("select title from marts.mart_wave_loads where wave_id = ?", [wave_id]).fetchone()
+    merged = results.merge(estimates[keys + ["pct_weighted", "ci_lower", "ci_upper"]], on=keys, how="left")
     return WaveData(
         wave_id=wave_id, title=title[0] if title and title[0] else wave_id,
-        synthetic=is_synthetic(connection, wave_id),
-        merged=results.merge(estimates[keys + ["pct_weighted", "ci_lower", "ci_upper"]], on=keys, how="left"),
+        synthetic=is_synthetic(connection, wave_id), merged=merged, charts=question_charts(merged),
         coverage=connection.execute(
             "select dimension, dimension_value, n_municipalities, n_responding, n_questionnaires, pct_responding "
             "from marts.mart_response_coverage where wave_id = ? order by dimension, dimension_value",
@@ -267,7 +268,6 @@ def write_wave_report(wave: WaveData, folder: Path, charts: ChartCache) -> list[
     charts_dir = folder / "charts"
     charts_dir.mkdir(parents=True, exist_ok=True)
     wave_id, merged, coverage, taskforce, trend = wave.wave_id, wave.merged, wave.coverage, wave.taskforce, wave.trend
-    chart_inputs = question_charts(merged)
     written: list[Path] = []
 
     parts = [f"<h1>{html.escape(wave.title)} — wave {html.escape(wave_id)}</h1>"]
@@ -332,8 +332,8 @@ def write_wave_report(wave: WaveData, folder: Path, charts: ChartCache) -> list[
             parts.append(f'<table class=question data-question="{question_id}"><tr><th>Row</th><th>Choice</th><th>n</th>'
                          f"<th>Base</th><th>%</th><th>Weighted %</th><th>95 % interval</th></tr>{body}</table>"
                          f'<p class="note">Unit: {html.escape(first.unit)}.</p>')
-            if question_id in chart_inputs:
-                png_bytes, svg_bytes = charts.draw(*chart_inputs[question_id])
+            if question_id in wave.charts:
+                png_bytes, svg_bytes = charts.draw(*wave.charts[question_id])
                 png, svg = charts_dir / f"{question_id}.png", charts_dir / f"{question_id}.svg"
                 png.write_bytes(png_bytes)
                 svg.write_bytes(svg_bytes)
