@@ -148,13 +148,13 @@ def stage_job(work: Path, job: str, partition: str | None, ephemeral: bool = Fal
 
     from orchestration.assets.dbt import dbt_environment
     from orchestration.definitions import defs
-    from orchestration.partitions import all_waves_tags, register_waves
+    from orchestration.partitions import all_waves_tags, sync_wave_partitions
     from orchestration.survey.landing import discover_landing
 
     warehouse = defs.resources["warehouse"]
     dbt_parse(dbt_environment(str(warehouse.draft_path)))
     instance = DagsterInstance.ephemeral() if ephemeral else DagsterInstance.get()
-    registered = register_waves(instance, sorted(discover_landing(work / "landing").waves))
+    registered = sync_wave_partitions(instance, sorted(discover_landing(work / "landing").waves))
     tags = {} if job == "refresh_taskforce" or partition else all_waves_tags(registered)
     baseline = peak_rss_mib()
     started = time.perf_counter()

@@ -20,7 +20,7 @@ from orchestration.reporting import (
     report_figure_mismatches,
     report_waves_not_loaded,
 )
-from orchestration.partitions import all_waves_tags, register_waves
+from orchestration.partitions import all_waves_tags, sync_wave_partitions
 from orchestration.survey.landing import discover_landing
 from orchestration.warehouse_io import connect
 
@@ -54,7 +54,7 @@ def run() -> int:
     waves = sorted(discover_landing(settings.landing_dir()).waves) if settings.landing_dir().is_dir() else []
     # Warnings and errors only on the console; every event is in the run's log in the Dagster UI.
     result = defs.resolve_job_def("refresh_warehouse").execute_in_process(
-        instance=instance, raise_on_error=False, tags=all_waves_tags(register_waves(instance, waves)),
+        instance=instance, raise_on_error=False, tags=all_waves_tags(sync_wave_partitions(instance, waves)),
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
     )
     db_path = settings.warehouse_db_path() if settings.warehouse_target() == "duckdb" else "PostgreSQL (PG* variables)"
