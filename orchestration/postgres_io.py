@@ -179,7 +179,7 @@ class PostgresWarehouse:
             result[kind] = {str(v) for (v,) in self.execute(query).fetchall() if v is not None} if exists else set()
         return result
 
-    def wave_tables(self, schema: str, wave_ids: list[str]) -> "PostgresWaveTables":
+    def wave_tables(self, schema: str, wave_ids: list[str] | None) -> "PostgresWaveTables":
         return PostgresWaveTables(self, schema, wave_ids)
 
     def replace_tables(self, schema: str, frames) -> dict[str, int]:
@@ -245,10 +245,12 @@ class PostgresWarehouse:
 class PostgresWaveTables:
     """warehouse_io.WaveTables on PostgreSQL: pieces are copied into `_loading_<table>` tables as they come
     (committed, so memory stays bounded), and the raw tables change in one transaction at the end, or not
-    at all. Other waves' rows stay; a table whose waves are all in this run is re-created."""
+    at all. Other waves' rows stay; a table whose waves are all in this run (or every table, for
+    `wave_ids=None`: a full refresh) is re-created."""
 
-    def __init__(self, warehouse: PostgresWarehouse, schema: str, wave_ids: list[str]):
-        self.warehouse, self.schema, self.wave_ids = warehouse, warehouse.schema(schema), list(wave_ids)
+    def __init__(self, warehouse: PostgresWarehouse, schema: str, wave_ids: list[str] | None):
+        self.warehouse, self.schema = warehouse, warehouse.schema(schema)
+        self.wave_ids = None if wave_ids is None else list(wave_ids)
         self.rows: dict[str, int] = {}
         self.connection = warehouse.connection
 
@@ -288,10 +290,10 @@ class PostgresWaveTables:
             for name in self.rows:
                 table, loading = self._table(name), self._table("_loading_" + name)
                 held: set[str] = set()
-                if _exists(cursor, table):
+                if _exists(cursor, table) and self.wave_ids is not None:
                     cursor.execute(f"select distinct wave_id from {table}")
                     held = {wave for (wave,) in cursor.fetchall()}
-                if not _exists(cursor, table) or held <= set(self.wave_ids):
+                if not _exists(cursor, table) or self.wave_ids is None or held <= set(self.wave_ids):
                     cursor.execute(f"drop table if exists {table} cascade")
                     cursor.execute(f"alter table {loading} rename to {quote_identifier_any(name)}")
                     continue

@@ -25,7 +25,7 @@ import shutil
 import socket
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -235,23 +235,34 @@ class BuildInfo:
     taskforce_dates: list[str]
     commit: str
     built_at: str
+    # One fingerprint per refreshable part of the landing (`landing_parts`): what the sensor compares with.
+    landing_parts: dict[str, str] = field(default_factory=dict)
 
     def frame(self) -> pd.DataFrame:
-        row = {**self.__dict__, "files": json.dumps(self.files), "waves": json.dumps(self.waves),
-               "taskforce_dates": json.dumps(self.taskforce_dates)}
+        row = {**self.__dict__, **{key: json.dumps(getattr(self, key)) for key in JSON_FIELDS}}
         return pd.DataFrame([row])
 
 
-def read_build_info(connection: duckdb.DuckDBPyConnection) -> dict | None:
-    try:
-        frame = connection.execute(f"select * from {BUILD_SCHEMA}.{BUILD_TABLE}").fetchdf()
-    except duckdb.CatalogException:
+JSON_FIELDS = ("files", "waves", "taskforce_dates", "landing_parts")
+
+
+def read_build_info(connection) -> dict | None:
+    """`meta.warehouse_build` of a DuckDB connection or a PostgresWarehouse, or None if it has none."""
+    found = connection.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [BUILD_SCHEMA, BUILD_TABLE],
+    ).fetchone()[0]
+    if not found:
         return None
-    if frame.empty:
+    cursor = connection.execute(f"select * from {BUILD_SCHEMA}.{BUILD_TABLE}")
+    names = [column[0] for column in cursor.description]
+    rows = cursor.fetchall()
+    if not rows:
         return None
-    row = frame.iloc[0].to_dict()
-    for key in ("files", "waves", "taskforce_dates"):
-        row[key] = json.loads(row[key])
+    row = dict(zip(names, rows[0]))
+    for key in JSON_FIELDS:
+        if key in row:  # warehouses built before landing_parts was recorded lack it
+            row[key] = json.loads(row[key])
     return row
 
 

@@ -10,6 +10,7 @@ import tempfile
 from functools import cached_property
 from pathlib import Path
 
+import duckdb
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 from packaging import version
@@ -21,6 +22,7 @@ from orchestration.publishing import (
     acquire_refresh_lock,
     allowed_drops,
     publish_draft,
+    read_build_info,
     release_refresh_lock,
     require_not_open_for_writing,
 )
@@ -114,6 +116,19 @@ class WarehouseResource(ConfigurableResource):
             path = Path(scratch) / "published_marts.duckdb"
             postgres_io.write_duckdb_snapshot(path)
             yield path
+
+    def published_build(self) -> dict | None:
+        """What the published warehouse was built from (`meta.warehouse_build`), None when there is none."""
+        if self.on_postgres:
+            with postgres_io.connect() as connection:
+                return read_build_info(postgres_io.PostgresWarehouse(connection))
+        if not self.published_path.exists():
+            return None
+        try:
+            with connect(self.published_path, read_only=True) as connection:
+                return read_build_info(connection)
+        except duckdb.Error:  # not readable as a warehouse: nothing is known about what it was built from
+            return None
 
     def connect(self, *, read_only: bool = False):
         """The draft: a DuckDB connection, or a PostgresWarehouse on the draft schemas."""

@@ -132,10 +132,13 @@ class WaveTables:
     piece (a large export arrives in chunks). Pieces go to `_loading_<table>` tables first, committed as
     they come (DuckDB keeps an open transaction's appends in memory, whatever its memory limit); the raw
     tables change only at the end, in one transaction, or not at all. Other waves' rows stay; when the
-    run covers every wave a table holds, the table is re-created (so a changed column list applies)."""
+    run covers every wave a table holds, the table is re-created (so a changed column list applies).
+    `wave_ids=None` is a full refresh: each table is re-created from this run's rows alone, so a wave
+    the landing no longer holds leaves the draft (and publishing then refuses it unless allowed)."""
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection, schema: str, wave_ids: list[str]):
-        self.connection, self.schema, self.wave_ids = connection, schema, list(wave_ids)
+    def __init__(self, connection: duckdb.DuckDBPyConnection, schema: str, wave_ids: list[str] | None):
+        self.connection, self.schema = connection, schema
+        self.wave_ids = None if wave_ids is None else list(wave_ids)
         self.rows: dict[str, int] = {}
 
     def __enter__(self) -> "WaveTables":
@@ -178,9 +181,9 @@ class WaveTables:
                     [self.schema, name],
                 ).fetchall()[0][0]
                 held = set()
-                if exists:
+                if exists and self.wave_ids is not None:
                     held = {wave for (wave,) in self.connection.execute(f"select distinct wave_id from {table}").fetchall()}
-                if not exists or held <= set(self.wave_ids):
+                if not exists or self.wave_ids is None or held <= set(self.wave_ids):
                     self.connection.execute(f"create or replace table {table} as select * from {self._loading(name)}")
                 else:
                     self.connection.execute(f"delete from {table} where wave_id in (select unnest(?))", [self.wave_ids])
@@ -192,7 +195,7 @@ class WaveTables:
             raise
 
 
-def wave_tables(connection, schema: str, wave_ids: list[str]):
+def wave_tables(connection, schema: str, wave_ids: list[str] | None):
     """WaveTables on this connection (a PostgresWarehouse, WAREHOUSE_TARGET=postgres, has its own)."""
     if hasattr(connection, "wave_tables"):
         return connection.wave_tables(schema, wave_ids)

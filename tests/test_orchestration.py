@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from dagster import DagsterInstance, SensorResult, SkipReason, build_sensor_context
+import duckdb
+from dagster import AddDynamicPartitionsRequest, DagsterInstance, SensorResult, build_sensor_context
 
 from orchestration.assets.dbt import (
     dbt_environment,
@@ -23,9 +24,12 @@ from orchestration.assets.dbt import (
 )
 from orchestration.definitions import defs
 from orchestration.partitions import RANGE_END, RANGE_START
+from orchestration.publishing import BuildInfo
 from orchestration.resources import WarehouseResource
 from orchestration.sensors import landing_files_sensor, plan_refresh
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+from orchestration.survey.landing import landing_parts
+from orchestration.warehouse_io import replace_tables
 
 
 @pytest.mark.e2e  # a `dagster` subprocess loading the code location: slow, end to end
@@ -127,15 +131,14 @@ def test_sensor_registers_waves_and_runs_once_per_landing_state(tmp_path):
             with build_sensor_context(instance=instance, cursor=cursor, resources={"warehouse": warehouse}) as context:
                 result = landing_files_sensor(context)
             if isinstance(result, SensorResult):
-                for request in result.dynamic_partitions_requests:
-                    instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+                apply_partition_requests(instance, result)
             return result
 
         first = tick(None)
         (request,) = first.run_requests
         assert request.job_name == "refresh_warehouse" and request.tags[RANGE_START] == request.tags[RANGE_END] == "w1"
         assert instance.get_dynamic_partitions("waves") == ["w1"]
-        assert isinstance(tick(first.cursor), SkipReason)
+        assert not tick(first.cursor).run_requests
 
         Path(warehouse.db_path).write_bytes(b"published")  # from here on a published warehouse exists
         (landing / "taskforce" / "new.csv").write_text("peildatum,nis_code,gemeente,personen,minderjarigen\n")
@@ -150,6 +153,40 @@ def test_sensor_registers_waves_and_runs_once_per_landing_state(tmp_path):
         assert instance.get_dynamic_partitions("waves") == ["w1", "w2"]
         assert json.loads(third.cursor).keys() == {"wave:w1", "wave:w2", "taskforce"}
         assert [r.job_name for r in tick("3f9a0c").run_requests] == ["refresh_warehouse"]  # an older cursor
+
+
+def apply_partition_requests(instance, result: SensorResult) -> None:
+    """What the daemon does with a sensor's partition requests."""
+    for request in result.dynamic_partitions_requests or []:
+        if isinstance(request, AddDynamicPartitionsRequest):
+            instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+        else:
+            for key in request.partition_keys:
+                instance.delete_dynamic_partition(request.partitions_def_name, key)
+
+
+def test_sensor_follows_the_landing_and_knows_what_the_published_warehouse_was_built_from(tmp_path):
+    landing = tmp_path / "landing"
+    (landing / "waves" / "w1").mkdir(parents=True)
+    (landing / "waves" / "w1" / "codebook.yaml").write_text("wave: {id: w1}\n")
+    warehouse = WarehouseResource(db_path=str(tmp_path / "w.duckdb"), landing_dir=str(landing))
+    build = BuildInfo(run_id="r", landing_dir=str(landing), landing_fingerprint="f", files=[], waves=["w1"],
+                      taskforce_dates=[], commit="c", built_at="t", landing_parts=landing_parts(landing))
+    with duckdb.connect(warehouse.db_path) as connection:  # what `make run` publishes
+        replace_tables(connection, "meta", {"warehouse_build": build.frame()})
+    with DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions("waves", ["w9_other_landing", "w1"])  # a run against another landing
+        with build_sensor_context(instance=instance, cursor=None, resources={"warehouse": warehouse}) as context:
+            first = landing_files_sensor(context)
+        apply_partition_requests(instance, first)
+        assert not first.run_requests and "built from these landing files" in str(first.skip_reason)
+        assert instance.get_dynamic_partitions("waves") == ["w1"]
+
+        (landing / "waves" / "w1" / "codebook.yaml").write_text("wave: {id: w1, title: changed}\n")
+        with build_sensor_context(instance=instance, cursor=first.cursor, resources={"warehouse": warehouse}) as context:
+            second = landing_files_sensor(context)
+        (request,) = second.run_requests
+        assert (request.job_name, request.partition_key) == ("refresh_warehouse", "w1")
 
 
 def materialization_metadata(result, *path: str) -> dict:

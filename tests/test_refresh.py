@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 from pathlib import Path
 
@@ -29,12 +30,7 @@ def rows_per_wave(db_path: Path) -> dict[str, tuple[int, object]]:
 
 
 def test_a_wave_partition_reloads_that_wave_and_leaves_the_others(tmp_path, wave1_sample):
-    landing = tmp_path / "landing"
-    write_landing(wave1_sample, landing)
-    copy = landing / "waves" / "w0_copy"
-    shutil.copytree(landing / "waves" / "w1_2023", copy)
-    codebook = copy / "codebook.yaml"
-    codebook.write_text(codebook.read_text(encoding="utf-8").replace("id: w1_2023", "id: w0_copy"), encoding="utf-8")
+    landing = landing_with_a_copied_wave(tmp_path, wave1_sample)
     warehouse = WarehouseResource(db_path=str(tmp_path / "w.duckdb"), landing_dir=str(landing))
     with DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions("waves", ["w1_2023", "w0_copy"])
@@ -62,17 +58,53 @@ def test_a_wave_partition_reloads_that_wave_and_leaves_the_others(tmp_path, wave
         assert keys == {"w1_2023", "w0_copy"}
 
 
-def test_a_wave_partition_without_its_folder_stops_the_run(tmp_path, wave1_sample):
+def landing_with_a_copied_wave(tmp_path: Path, wave1_sample) -> Path:
+    """The wave-1 sample plus `w0_copy`, the same files under another wave id."""
     landing = tmp_path / "landing"
     write_landing(wave1_sample, landing)
+    copy = landing / "waves" / "w0_copy"
+    shutil.copytree(landing / "waves" / "w1_2023", copy)
+    codebook = copy / "codebook.yaml"
+    codebook.write_text(codebook.read_text(encoding="utf-8").replace("id: w1_2023", "id: w0_copy"), encoding="utf-8")
+    return landing
+
+
+def test_a_full_refresh_holds_only_the_landing_waves_whatever_the_instance_remembers(tmp_path, wave1_sample):
+    landing = landing_with_a_copied_wave(tmp_path, wave1_sample)
+    warehouse = WarehouseResource(db_path=str(tmp_path / "w.duckdb"), landing_dir=str(landing))
+    assert materialize(WAVE_ASSETS, resources={"warehouse": warehouse}, instance=DagsterInstance.ephemeral()).success
+    assert set(rows_per_wave(warehouse.draft_path)) == {"w1_2023", "w0_copy"}
+
+    shutil.rmtree(landing / "waves" / "w0_copy")
+    # An instance that still has the lost wave as a partition, running over every partition it has, and one
+    # that never heard of it: the same draft, without the lost wave (publishing then refuses it unless allowed).
+    for partitions in (["w1_2023", "w0_copy"], []):
+        with DagsterInstance.ephemeral() as instance:
+            tags = {}
+            if partitions:
+                instance.add_dynamic_partitions("waves", partitions)
+                tags = {"dagster/asset_partition_range_start": partitions[0],
+                        "dagster/asset_partition_range_end": partitions[-1]}
+            result = materialize(WAVE_ASSETS[1:], resources={"warehouse": warehouse}, instance=instance, tags=tags)
+        assert result.success
+        assert set(rows_per_wave(warehouse.draft_path)) == {"w1_2023"}
+
+
+def test_a_wave_partition_without_its_folder_loses_its_rows_and_says_so(tmp_path, wave1_sample):
+    landing = landing_with_a_copied_wave(tmp_path, wave1_sample)
     warehouse = WarehouseResource(db_path=str(tmp_path / "w.duckdb"), landing_dir=str(landing))
     with DagsterInstance.ephemeral() as instance:
-        instance.add_dynamic_partitions("waves", ["w9_gone"])
-        result = materialize(WAVE_ASSETS, resources={"warehouse": warehouse}, instance=instance,
-                             partition_key="w9_gone", raise_on_error=False)
-    assert not result.success
-    failures = failure_text(result)
-    assert "w9_gone have no waves/<wave_id>/ folder" in failures
+        instance.add_dynamic_partitions("waves", ["w1_2023", "w0_copy"])
+        assert materialize(WAVE_ASSETS, resources={"warehouse": warehouse}, instance=instance).success
+        shutil.rmtree(landing / "waves" / "w0_copy")
+        result = materialize(WAVE_ASSETS[1:], resources={"warehouse": warehouse}, instance=instance,
+                             partition_key="w0_copy")
+        warnings = [record.user_message for record in instance.all_logs(result.run_id)
+                    if record.level == logging.WARNING]
+    assert result.success
+    assert set(rows_per_wave(warehouse.draft_path)) == {"w1_2023"}
+    assert [text for text in warnings if "w0_copy have no waves/<wave_id>/ folder" in text
+            and "WAREHOUSE_ALLOW_DROPPED" in text]
 
 
 def failure_text(result) -> str:

@@ -8,7 +8,7 @@ from orchestration.assets.dbt import warehouse_dbt_models
 from orchestration.publishing import BuildInfo, contents, git_commit
 from orchestration.reporting import missing_question_findings
 from orchestration.resources import WarehouseResource
-from orchestration.survey.landing import discover_landing, landing_fingerprint, relative_name
+from orchestration.survey.landing import discover_landing, landing_fingerprint, landing_parts, relative_name
 
 
 @asset(group_name="publish", kinds={"duckdb"})
@@ -42,7 +42,7 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseReso
         run_id=context.run.run_id, landing_dir=str(landing), landing_fingerprint=landing_fingerprint(landing),
         files=[relative_name(path, landing) for path in discover_landing(landing).all_paths()],
         waves=sorted(built["waves"]), taskforce_dates=sorted(built["taskforce dates"]), commit=git_commit(),
-        built_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        built_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"), landing_parts=landing_parts(landing),
     )
     dropped = warehouse.publish(build)
     if dropped:

@@ -5,6 +5,7 @@ replaces only their rows; a run without partitions (tests, a hand-run materializ
 the landing directory."""
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, TypeVar
 
@@ -15,7 +16,7 @@ from dagster import (
 
 from orchestration.assets.landing import landing_directory
 from orchestration.assets.publish import warehouse_draft
-from orchestration.partitions import wave_partitions
+from orchestration.partitions import registered_waves, wave_partitions
 from orchestration.resources import WarehouseResource
 from orchestration.settings import SURVEY_SEEDS_DIR
 from orchestration.survey.codebook import Codebook, CodebookError, codebook_frames, comparison_problems, load_codebook
@@ -65,36 +66,48 @@ def write_raw(warehouse: WarehouseResource, frames: dict[str, pd.DataFrame], met
         yield MaterializeResult(asset_key=AssetKey([RAW_SCHEMA, name]), metadata={"dagster/row_count": rows, **extra})
 
 
-def run_waves(context: AssetExecutionContext, inventory: LandingInventory) -> list[str]:
-    """The waves this run loads: its partitions, or every wave in the landing directory (no partitions)."""
-    if not (context.has_partition_key or context.has_partition_key_range):
-        return sorted(inventory.waves)
+@dataclass(frozen=True)
+class RunWaves:
+    """The waves a run reads from the landing, and the waves whose raw rows it replaces (None: every wave)."""
+
+    loaded: list[str]
+    replaced: list[str] | None
+
+
+def run_waves(context: AssetExecutionContext, inventory: LandingInventory) -> RunWaves:
+    """A full refresh (no partitions, or every partition there is) reads every wave folder of the landing
+    and re-creates the raw tables from them alone: a wave the landing no longer holds leaves the draft, and
+    publishing refuses that unless WAREHOUSE_ALLOW_DROPPED says so. A run for some partitions replaces those
+    waves' rows only; a partition without a folder loses its rows, under the same rule."""
+    partitioned = context.has_partition_key or context.has_partition_key_range
+    if not partitioned or set(context.partition_keys) >= set(registered_waves(context.instance)):
+        return RunWaves(loaded=sorted(inventory.waves), replaced=None)
     waves = list(context.partition_keys)
     missing = [wave_id for wave_id in waves if wave_id not in inventory.waves]
     if missing:
-        raise Failure(description=(
-            f"wave partition(s) {', '.join(missing)} have no waves/<wave_id>/ folder in {inventory.landing_dir}; "
-            "nothing was replaced (a wave leaves the warehouse only on purpose: delete its partition and rebuild)"
-        ))
-    return waves
+        context.log.warning(
+            f"wave(s) {', '.join(missing)} have no waves/<wave_id>/ folder in {inventory.landing_dir}: their rows "
+            "leave the draft, and publishing refuses that unless WAREHOUSE_ALLOW_DROPPED names them"
+        )
+    return RunWaves(loaded=[wave_id for wave_id in waves if wave_id in inventory.waves], replaced=waves)
 
 
-def write_wave_rows(warehouse: WarehouseResource, waves: list[str], tables: tuple[str, ...],
+def write_wave_rows(warehouse: WarehouseResource, waves: RunWaves, tables: tuple[str, ...],
                     pieces: Iterable[tuple[str, pd.DataFrame]]) -> dict[str, int]:
-    """Replaces the rows of `waves` in `tables` from (table, frame) pieces, in one transaction; row counts."""
+    """Replaces the run's waves' rows in `tables` from (table, frame) pieces, in one transaction; row counts."""
     with warehouse.connect() as connection:
-        with wave_tables(connection, RAW_SCHEMA, waves) as writer:
+        with wave_tables(connection, RAW_SCHEMA, waves.replaced) as writer:
             for name, frame in pieces:
                 writer.append(name, frame)
             writer.finish({name: empty_frame(name) for name in tables})
     return writer.rows
 
 
-def wave_results(waves: list[str], rows: dict[str, int], metadata: dict | None = None) -> list[MaterializeResult]:
+def wave_results(waves: RunWaves, rows: dict[str, int], metadata: dict | None = None) -> list[MaterializeResult]:
     """A materialization per table (per wave partition of the run), with its row count and the run's waves."""
     return [
         MaterializeResult(asset_key=AssetKey([RAW_SCHEMA, name]), metadata={
-            "dagster/row_count": count, "waves": ", ".join(waves), **(metadata or {}).get(name, {}),
+            "dagster/row_count": count, "waves": ", ".join(waves.loaded), **(metadata or {}).get(name, {}),
         })
         for name, count in rows.items()
     ]
@@ -118,7 +131,7 @@ def wave_codebooks(context: AssetExecutionContext, warehouse: WarehouseResource)
     loaded_at = dt.datetime.now(dt.UTC)
     codebooks: dict[str, tuple[Codebook, Path]] = {}
     problems = []
-    for wave_id in waves:
+    for wave_id in waves.loaded:
         files = inventory.waves[wave_id]
         codebook_path = files.codebook_path or bundled_codebook(wave_id)
         if codebook_path is None:
@@ -184,7 +197,7 @@ def qualtrics_exports(context: AssetExecutionContext, warehouse: WarehouseResour
     problems: list[str] = []
 
     def pieces():
-        for wave_id in waves:
+        for wave_id in waves.loaded:
             for path in inventory.waves[wave_id].export_paths:
                 try:
                     chunks = export_frame_chunks(stream_export(path), wave_id=wave_id,
