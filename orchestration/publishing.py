@@ -199,7 +199,7 @@ def allowed_drops(value: str | None = None) -> set[str]:
 
 
 def check_nothing_dropped(published: dict[str, set[str]], draft: dict[str, set[str]], db_path: Path,
-                          allowed: set[str]) -> list[str]:
+                          allowed: set[str], what: str = "the new warehouse") -> list[str]:
     """Stops when the draft lacks a wave or Taskforce date the published warehouse has, unless allowed.
     Returns what is dropped with permission (for the run log)."""
     dropped = {kind: sorted(published[kind] - draft[kind]) for kind in published}
@@ -208,7 +208,7 @@ def check_nothing_dropped(published: dict[str, set[str]], draft: dict[str, set[s
         return names
     listing = "; ".join(f"{kind}: {', '.join(values)}" for kind, values in dropped.items() if values)
     raise PublishError(
-        f"not published: the new warehouse lacks what the published {db_path} has ({listing}). A landing "
+        f"not published: {what} lacks what the published {db_path} has ({listing}). A landing "
         "file may be missing or unreadable. If dropping them is intended, run again with "
         f"{ALLOW_DROPPED_VARIABLE}={','.join(names)} (make run ALLOW_DROPPED={','.join(names)}, or `all`)."
     )

@@ -2,7 +2,9 @@
 wave is an error (contract §1); only `make run` on the default, empty folder writes the synthetic sample,
 before the job starts (`python -m synthetic --demo-landing`)."""
 
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
+
+from orchestration.publishing import PublishError, allowed_drops, check_nothing_dropped
 
 from orchestration.resources import WarehouseResource
 from orchestration.survey.landing import (
@@ -16,10 +18,19 @@ from orchestration.survey.landing import (
 
 @asset(group_name="landing", kinds={"filesystem"})
 def landing_directory(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    """Inventory of WAREHOUSE_LANDING_DIR; stops the run when it is missing, empty or holds no wave."""
+    """Inventory of WAREHOUSE_LANDING_DIR; stops the run when it is missing, empty or holds no wave, or
+    lacks a wave the published warehouse holds (unless WAREHOUSE_ALLOW_DROPPED names it): said at once
+    here, not after the build, and checked again when the draft is published."""
     landing = warehouse.landing_path
     inventory = discover_landing(landing)
     require_waves(inventory)
+    published = warehouse.published_build()
+    if published:
+        try:
+            check_nothing_dropped({"waves": set(published["waves"])}, {"waves": set(inventory.waves)},
+                                  warehouse.location(), allowed_drops(), what=f"the landing directory {landing}")
+        except PublishError as error:
+            raise Failure(description=f"{error} Nothing was changed.") from None
     files = [relative_name(path, landing) for path in inventory.all_paths()]
     unused = [relative_name(path, landing) for path in unused_files(inventory)]
     if unused:
