@@ -20,6 +20,10 @@ from filelock import FileLock
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 from synthetic import build_wave1_sample, build_wave2_sample, write_landing
 
+# Tests that need a browser, R or a PostgreSQL server say so with a marker (`needs_chromium`, ...): without
+# the extra they are left out with one line that says what to install (tests/extras.py).
+pytest_plugins = ["extras"]
+
 
 def _prepare_stale_manifest() -> None:
     """`make test` prepares dbt's manifest; a bare `pytest` after editing a model or its YAML would load

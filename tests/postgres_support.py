@@ -8,7 +8,7 @@ import os
 def server_problem() -> str | None:
     """Why the PostgreSQL tests cannot run, or None when the server named by PGHOST answers."""
     if not os.environ.get("PGHOST"):
-        return "no server (PGHOST is not set)"
+        return "PGHOST is not set"
     try:
         connect_admin().close()
     except Exception as error:  # any driver error means: no usable server

@@ -7,6 +7,7 @@ so each wave's deliverables are checked against that wave's rows, codebook and m
 from __future__ import annotations
 
 import datetime as dt
+import html
 import os
 import re
 import shutil
@@ -21,7 +22,9 @@ import pandas as pd
 import pyreadstat
 import pytest
 
+from extras import chromium
 from orchestration.deliverables.exports import write_exports
+from orchestration.settings import REFERENCE_DIR
 from orchestration.survey.flat_files import FlatFileFormatError, read_open_answer_themes
 from orchestration.survey.landing import discover_landing
 
@@ -333,6 +336,36 @@ def test_report_has_charts_as_png_and_svg_and_says_there_is_no_compared_wave(rep
     assert 'class="no-trend"' in text
 
 
+SIZE_CLASSES = ["< 10.000", "10.000 - 20.000", "20.000 - 30.000", "30.000 - 50.000", "> 50.000"]
+
+
+@pytest.mark.parametrize("wave_id", WAVES)
+def test_report_coverage_shows_size_classes_in_order_and_belfius_types_by_their_dutch_label(warehouse_db, wave_id):
+    text = (warehouse_db.parent / "reports" / wave_id / "report.html").read_text(encoding="utf-8")
+    shown = [(dimension, html.unescape(value), html.unescape(label)) for dimension, value, label in re.findall(
+        r'<tr data-dimension="(\w+)" data-value="([^"]*)"[^>]*><td>([^<]*)</td>', text)]
+    assert [value for dimension, value, _ in shown if dimension == "size_class"] == SIZE_CLASSES
+    types = pd.read_csv(REFERENCE_DIR / "belfius_typology_2019_2024.csv", dtype=str)
+    labels = dict(zip(types["type_code"], types["type_label_nl"]))
+    belfius = [(value, label) for dimension, value, label in shown if dimension == "belfius_type"]
+    # In the typology's order (clusters V1–V16); on the 2025 map the types merged municipalities lack, last.
+    first_cluster = types.assign(n=types["cluster_code"].str[1:].astype(int)).groupby("type_code")["n"].min()
+    assert [value for value, _ in belfius if value] == sorted(labels, key=first_cluster.get)
+    assert all(label == labels[value] for value, label in belfius if value)
+    assert (belfius[-1] == ("", "none")) == (wave_id == "w2_2025")
+
+
+def test_report_tables_have_a_row_column_only_for_matrix_questions(report_path):
+    tables = re.findall(r'<table class=question data-question="([^"]+)"><tr>(.*?)</tr>(.*?)</table>',
+                        report_path.read_text(encoding="utf-8"))
+    matrix = {question for question, _, body in tables if re.search(r'data-row="[^"]', body)}
+    assert matrix and len(tables) > len(matrix)
+    for question, header, body in tables:
+        assert ("<th>Row</th>" in header) == (question in matrix), question
+        columns = header.count("<th>")
+        assert all(row.count("<td") == columns for row in body.split("</tr>")[:-1]), question
+
+
 def test_a_report_rewritten_from_unchanged_marts_reuses_every_drawn_chart(warehouse_db, tmp_path, monkeypatch):
     from orchestration.deliverables import report
 
@@ -405,11 +438,10 @@ def test_report_shows_the_change_since_the_compared_wave_from_the_trend_mart(war
     assert not {"Q42", "Q43"} & {question for question, _, _ in shown}  # new questions have nothing to compare
 
 
+@pytest.mark.needs_chromium
 def test_report_renders_in_headless_chromium_with_charts_and_no_console_errors(report_path, tmp_path):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "the browser test needs Debian's chromium (apt-get install chromium; .ci/run installs it)"
     result = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+        [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
          f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=10000", "--dump-dom", report_path.as_uri()],
         capture_output=True, text=True, timeout=180,
     )
@@ -447,6 +479,9 @@ def test_the_registry_duckdb_cli_opens_the_published_file(warehouse_db):
 def test_make_docs_writes_one_static_page(warehouse_db, tmp_path):
     from orchestration.deliverables.docs_site import write_docs_site
 
+    # The session's build is `make run`'s: its files for people do not include the docs page (README).
+    assert {path.name for path in warehouse_db.parent.iterdir()} >= {"exports", "reports"}
+    assert not (warehouse_db.parent / "dbt_docs.html").exists()
     page = write_docs_site(warehouse_db, tmp_path / "dbt_docs.html")
     text = page.read_text(encoding="utf-8")
     assert "mart_weighted_estimate" in text and "<html" in text.lower()

@@ -241,8 +241,8 @@ def read_wave(connection, wave_id: str) -> WaveData:
         wave_id=wave_id, title=title[0] if title and title[0] else wave_id,
         synthetic=is_synthetic(connection, wave_id), merged=merged, charts=question_charts(merged),
         coverage=connection.execute(
-            "select dimension, dimension_value, n_municipalities, n_responding, n_questionnaires, pct_responding "
-            "from marts.mart_response_coverage where wave_id = ? order by dimension, dimension_value",
+            "select dimension, dimension_value, dimension_label, n_municipalities, n_responding, n_questionnaires, "
+            "pct_responding from marts.mart_response_coverage where wave_id = ? order by dimension, dimension_position",
             [wave_id]).df(),
         taskforce=connection.execute("select * from marts.mart_taskforce_summary where wave_id = ?", [wave_id]).df(),
         trend=trend_rows(connection, wave_id),
@@ -288,7 +288,7 @@ def write_wave_report(wave: WaveData, folder: Path, charts: ChartCache) -> list[
         rows = coverage[coverage["dimension"] == dimension]
         body = "".join(
             f'<tr data-dimension="{dimension}" data-value="{_attr(r.dimension_value)}" data-n-responding="{r.n_responding}">'
-            f"<td>{_num(r.dimension_value) if pd.notna(r.dimension_value) else 'none'}</td>"
+            f"<td>{_num(r.dimension_label) if pd.notna(r.dimension_value) else 'none'}</td>"
             f"<td class=num>{r.n_municipalities}</td><td class=num>{r.n_responding}</td>"
             f"<td class=num>{_num(r.pct_responding, 1)}</td><td class=num>{_num(r.n_questionnaires)}</td></tr>"
             for r in rows.itertuples())
@@ -321,16 +321,18 @@ def write_wave_report(wave: WaveData, folder: Path, charts: ChartCache) -> list[
                 parts.append(f'<p data-question="{question_id}" data-n-answered="{first.n_answered}">Open question: '
                              f"answered by {first.n_answered} (unit: {html.escape(first.unit)}; texts in the internal exports).</p>")
                 continue
+            matrix = rows["row_code"].notna().any()  # only a matrix question's table has a Row column
             body = "".join(
                 f'<tr data-question="{question_id}" data-row="{_attr(r.row_code)}" data-choice="{_attr(r.choice_code)}" '
                 f'data-n-selected="{r.n_selected}" data-n-answered="{r.n_answered}" data-pct="{_attr(r.pct)}">'
-                f"<td>{_num(r.row_label) if pd.notna(r.row_code) else ''}</td><td>{_num(r.choice_label)}</td>"
+                f"{f'<td>{_num(r.row_label)}</td>' if matrix else ''}<td>{_num(r.choice_label)}</td>"
                 f"<td class=num>{r.n_selected}</td><td class=num>{r.n_answered}</td><td class=num>{_num(r.pct, 1)}</td>"
                 f"<td class=num>{_num(r.pct_weighted, 1)}</td>"
                 f"<td class=num>{'–' if pd.isna(r.ci_lower) else f'{r.ci_lower:.1f} – {r.ci_upper:.1f}'}</td></tr>"
                 for r in rows.itertuples())
-            parts.append(f'<table class=question data-question="{question_id}"><tr><th>Row</th><th>Choice</th><th>n</th>'
-                         f"<th>Base</th><th>%</th><th>Weighted %</th><th>95 % interval</th></tr>{body}</table>"
+            parts.append(f'<table class=question data-question="{question_id}"><tr>{"<th>Row</th>" if matrix else ""}'
+                         f"<th>Choice</th><th>n</th><th>Base</th><th>%</th><th>Weighted %</th><th>95 % interval</th>"
+                         f"</tr>{body}</table>"
                          f'<p class="note">Unit: {html.escape(first.unit)}.</p>')
             if question_id in wave.charts:
                 png_bytes, svg_bytes = charts.draw(*wave.charts[question_id])
