@@ -12,7 +12,7 @@ MANIFEST := dbt_project/target/manifest.json
 TEST_WORKERS ?= 2
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.py' \) -print 2>/dev/null)
 
-.PHONY: run test test-fast ui sample lint bench query rollback clean help export report docs FORCE
+.PHONY: run test test-fast ui sample lint bench query rollback clean help export report docs dbt FORCE
 
 help:
 	@echo "make run     build the warehouse from the landing directory (the default, empty one gets the SYNTHETIC sample)"
@@ -26,6 +26,7 @@ help:
 	@echo "make export  CSV, Excel, SPSS and Parquet files per wave next to the warehouse (exports/<wave_id>/)"
 	@echo "make report  the HTML report per wave with its charts (reports/<wave_id>/report.html)"
 	@echo "make docs    dbt's documentation site as one HTML file next to the warehouse (dbt_docs.html)"
+	@echo "make dbt ARGS=\"build -s my_model+\"  dbt on the development copy warehouse/dev/warehouse.duckdb, never the published file (FRESH=1: copy it again)"
 	@echo "WAREHOUSE_TARGET=postgres make run   the same, into the PostgreSQL server the PG* variables name (docs/POSTGRES.md)"
 
 $(BIN)/.installed: pyproject.toml
@@ -99,6 +100,11 @@ report: $(BIN)/.installed
 
 docs: $(MANIFEST)
 	$(BIN)/python -m orchestration.deliverables docs
+
+# make dbt ARGS="build -s my_model+": the venv's dbt in dbt_project/ on warehouse/dev/warehouse.duckdb, a copy
+# of the published warehouse made when missing or with FRESH=1 (orchestration/dbt_dev.py; docs/ARCHITECTURE.md).
+dbt: $(BIN)/.installed
+	$(BIN)/python -m orchestration.dbt_dev $(if $(FRESH),--fresh) -- $(ARGS)
 
 sample: $(BIN)/.installed
 	$(BIN)/python -m synthetic --landing-dir "$$($(BIN)/python -c 'from orchestration.settings import landing_dir; print(landing_dir())')" --force

@@ -1,18 +1,14 @@
 """The dbt project, and nothing else: `dagster-dbt project prepare-and-package` imports this module."""
 
-import os
 import shutil
 
 from dagster_dbt import DbtProject
 
-from orchestration.settings import DBT_PROJECT_DIR, dbt_target, duckdb_memory_limit, duckdb_temp_dir, warehouse_db_path
+from orchestration.settings import DBT_PROJECT_DIR, dbt_target
 
-# profiles.yml has no defaults (the one default of each is in settings.py); parsing the project, here or
-# under `dagster dev`, needs them. Runs set their own in dbt's environment anyway (assets/dbt.py).
-os.environ.setdefault("WAREHOUSE_DB_PATH", str(warehouse_db_path()))
-os.environ.setdefault("WAREHOUSE_DUCKDB_MEMORY_LIMIT", duckdb_memory_limit())
-os.environ.setdefault("WAREHOUSE_DUCKDB_TEMP_DIR", str(duckdb_temp_dir(warehouse_db_path())))
-
+# Parsing the project (here, under `dagster dev`, `make`'s prepare-and-package) opens no database, so the
+# profile's fallbacks (the development copy) do for it; every run sets its own in dbt's environment
+# (dbt_environment(), assets/dbt.py), so no parse or run ever falls back to the published file.
 # WAREHOUSE_TARGET picks the profile output: `dev` (the DuckDB file) or `postgres`.
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, target=dbt_target())
 # Under `dagster dev` re-parse so edited models show up; that calls `dbt` from PATH, so only when it is

@@ -1,17 +1,24 @@
 """Where things live. Every path the warehouse uses is resolved here, from the environment.
 
-`WAREHOUSE_DB_PATH` and `WAREHOUSE_LANDING_DIR` are honoured by `make run`, Dagster and dbt alike
-(dbt gets the run's absolute draft path as `DBT_DUCKDB_PATH` in its environment, read by
-`dbt_project/profiles.yml`: an environment variable, unlike `--vars`, keeps dbt's partial parsing valid;
-run by hand, dbt falls back to `WAREHOUSE_DB_PATH`).
+`WAREHOUSE_DB_PATH` and `WAREHOUSE_LANDING_DIR` are honoured by `make run` and Dagster (dbt gets the
+run's absolute draft path as `DBT_DUCKDB_PATH` in its environment, read by `dbt_project/profiles.yml`: an
+environment variable, unlike `--vars`, keeps dbt's partial parsing valid). dbt run by hand never reads
+`WAREHOUSE_DB_PATH`: without `DBT_DUCKDB_PATH` it builds the development copy `DEFAULT_DEV_DB_PATH`
+(`make dbt` makes it from the published file: orchestration/dbt_dev.py), never the published warehouse.
 
 DuckDB's memory: `WAREHOUSE_DUCKDB_MEMORY_LIMIT` (default 2.5GB, every DuckDB connection of a run: the
 Python loads and dbt) with spilling to `<warehouse file>.tmp/` (`WAREHOUSE_DUCKDB_TEMP_DIR` for dbt), so a
 large export is bounded by disk, not memory; when both run out the run fails and the published warehouse
 stays as it was.
 
-The defaults below are the only ones: the Makefile exports none and profiles.yml has none
-(orchestration/dbt_project.py passes them on when dbt parses the project).
+The defaults below are the only ones the orchestration uses: the Makefile exports none, and every dbt
+invocation of a run and of `make docs` gets them in its environment (`dbt_environment()`,
+orchestration/assets/dbt.py). profiles.yml repeats three of them as fallbacks, for one reason: a plain
+`cd dbt_project && dbt build` has no Python in front of it to pass them on (dbt's Jinja cannot import this
+module). Those are `DEFAULT_DEV_DB_PATH` (as `../warehouse/dev/warehouse.duckdb`, relative to dbt_project/),
+`DEFAULT_DUCKDB_MEMORY_LIMIT` and the temp folder of `duckdb_temp_dir()`; tests/test_dbt_dev.py checks
+that they render to the values here. `make dbt` on the default copy relies on them too, so that it is
+exactly a plain dbt (one partial parse for both); parsing the project opens no database and needs none.
 
 `WAREHOUSE_TARGET` picks the database: `duckdb` (default) or `postgres` (the server named by the libpq
 variables PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE; docs/POSTGRES.md).
@@ -29,6 +36,9 @@ SURVEY_SEEDS_DIR = SEEDS_DIR / "survey"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 DEFAULT_DB_PATH = PROJECT_ROOT / "warehouse" / "warehouse.duckdb"
+# Where a data engineer's dbt builds: `make dbt` copies the published warehouse here; a plain `dbt` in
+# dbt_project/ builds here too (profiles.yml's default). One per checkout, whatever WAREHOUSE_DB_PATH is.
+DEFAULT_DEV_DB_PATH = PROJECT_ROOT / "warehouse" / "dev" / "warehouse.duckdb"
 DEFAULT_LANDING_DIR = PROJECT_ROOT / "warehouse" / "landing"
 WAREHOUSE_TARGETS = ("duckdb", "postgres")
 
