@@ -133,22 +133,29 @@ _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (
 def open_for_writing_by(db_path: Path) -> str | None:
     """Who has this DuckDB file open for writing (a read-write connection), if anybody: DuckDB takes an
     exclusive lock on the file for that, which our read-only attempt runs into. Readers do not count, and
-    neither does a file that cannot be read for another reason (the run's own checks report that)."""
+    neither does a file that cannot be read for another reason (`require_duckdb_database` reports that)."""
+    return _read_only_open(db_path)[0]
+
+
+def _read_only_open(db_path: Path) -> tuple[str | None, str | None]:
+    """(who holds the file for writing, why DuckDB cannot open it otherwise) from one read-only attempt;
+    (None, None) for a file that opens, or does not exist."""
     if not Path(db_path).exists():
-        return None
+        return None, None
     try:
         duckdb.connect(str(db_path), read_only=True).close()
     except duckdb.Error as error:
         text = str(error)
         found = _LOCK_HOLDER.search(text)
         if found:
-            return f"pid {found['pid']} ({found['program']})"
+            return f"pid {found['pid']} ({found['program']})", None
         if "different configuration" in text:
-            return f"this process (pid {os.getpid()})"
+            return f"this process (pid {os.getpid()})", None
         if "lock" in text.lower():
-            return text
-        # Unreadable for another reason (a draft a killed run left half-written): nobody holds it.
-    return None
+            return text, None
+        # Unreadable for another reason (not a DuckDB file, a draft a killed run left half-written): nobody holds it.
+        return None, text
+    return None, None
 
 
 def require_not_open_for_writing(db_path: Path, what: str) -> None:
@@ -159,6 +166,24 @@ def require_not_open_for_writing(db_path: Path, what: str) -> None:
             "writes are not lost and the file is not broken. Close that connection (analysts: open the "
             "warehouse read-only, `duckdb -readonly` or `duckdb.connect(path, read_only=True)`) and run again."
         )
+
+
+def require_published_database(db_path: Path, variable: str = "WAREHOUSE_DB_PATH") -> None:
+    """The published file, checked once as a run starts: nobody has it open for writing
+    (`require_not_open_for_writing`), and it is a DuckDB database (or not there yet). A file that is
+    something else (a CSV, a text file, a folder) stops the run here, named once, instead of being copied
+    into the draft and failing every load that opens the copy."""
+    holder, unreadable = _read_only_open(db_path)
+    if holder:
+        require_not_open_for_writing(db_path, "the published warehouse")
+    if unreadable:
+        # DuckDB's words without its "IO Error:" and without the path, which the message names once.
+        for name in {str(Path(db_path).absolute()), str(db_path)}:
+            unreadable = unreadable.replace(f' "{name}"', "")
+        reason = re.sub(r"^[A-Za-z ]*Error: ", "", unreadable).rstrip("!. ")
+        reason = reason[:1].lower() + reason[1:]
+        raise PublishError(f"{variable}={db_path} is not a DuckDB database (DuckDB: {reason}); "
+                           "point it at a warehouse file or a new path")
 
 
 @contextlib.contextmanager

@@ -25,6 +25,7 @@ from orchestration.publishing import (
     read_build_info,
     release_refresh_lock,
     require_not_open_for_writing,
+    require_published_database,
 )
 from orchestration.warehouse_io import connect, create_compatible_database
 
@@ -84,8 +85,8 @@ class WarehouseResource(ConfigurableResource):
                 postgres_io.PostgresWarehouse(connection, postgres_io.DRAFT_PREFIX).start_draft()
             return
         acquire_refresh_lock(self.published_path)
+        require_published_database(self.published_path)
         require_not_open_for_writing(self.draft_path, "the draft")
-        require_not_open_for_writing(self.published_path, "the published warehouse")
         remove_database(self.draft_path)
         if self.published_path.exists():
             self.draft_path.parent.mkdir(parents=True, exist_ok=True)

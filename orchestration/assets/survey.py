@@ -19,7 +19,9 @@ from orchestration.assets.publish import warehouse_draft
 from orchestration.partitions import registered_waves, wave_partitions
 from orchestration.resources import WarehouseResource
 from orchestration.settings import SURVEY_SEEDS_DIR
-from orchestration.survey.codebook import Codebook, CodebookError, codebook_frames, comparison_problems, load_codebook
+from orchestration.survey.codebook import (
+    Codebook, CodebookError, UnusableEarlierCodebook, codebook_frames, comparison_problems, load_codebook,
+)
 from orchestration.survey.landing import LandingInventory, discover_landing, relative_name
 from orchestration.survey.qualtrics_reader import CsvFileError, export_frame_chunks, file_sha256, stream_export
 from orchestration.survey.raw_tables import empty_frame, stack_frames
@@ -131,9 +133,11 @@ def wave_codebooks(context: AssetExecutionContext, warehouse: WarehouseResource)
     loaded_at = dt.datetime.now(dt.UTC)
     codebooks: dict[str, tuple[Codebook, Path]] = {}
     problems = []
+    unusable: set[str] = set()  # waves whose codebook problem is listed already: never repeated per question
     for wave_id in waves.loaded:
         files = inventory.waves[wave_id]
         codebook_path = files.codebook_path or bundled_codebook(wave_id)
+        unusable.add(wave_id)
         if codebook_path is None:
             problems.append(f"waves/{wave_id}/: no codebook.yaml, so its exports cannot be read")
             continue
@@ -148,8 +152,10 @@ def wave_codebooks(context: AssetExecutionContext, warehouse: WarehouseResource)
             problems.append(f"waves/{wave_id}/codebook.yaml declares wave.id {codebook.wave.id!r}")
             continue
         codebooks[wave_id] = (codebook, codebook_path)
+        unusable.discard(wave_id)
     for wave_id, (codebook, codebook_path) in codebooks.items():
-        compared = comparison_problems(codebook, lambda earlier: earlier_codebook(earlier, codebooks, inventory))
+        compared = comparison_problems(
+            codebook, lambda earlier: earlier_codebook(earlier, codebooks, inventory, unusable, problems))
         if compared:
             problems.append(str(CodebookError(str(codebook_path), compared)))
     if problems:
@@ -165,22 +171,31 @@ def wave_codebooks(context: AssetExecutionContext, warehouse: WarehouseResource)
                                                    stack(frames, CODEBOOK_TABLES).items()))
 
 
-def earlier_codebook(wave_id: str, run_codebooks: dict[str, tuple[Codebook, Path]],
-                     inventory: LandingInventory) -> Codebook | None:
+def earlier_codebook(wave_id: str, run_codebooks: dict[str, tuple[Codebook, Path]], inventory: LandingInventory,
+                     unusable: set[str], problems: list[str]) -> Codebook | None:
     """The codebook a `comparable_to` is checked against: the one this run loads for that wave, else the
     landing's (a wave outside this run's partitions), else the bundled one (a wave the project knows but
-    this landing does not hold); None for an unknown wave. An earlier codebook that is itself invalid
-    counts as unknown rather than hiding its own problems here."""
+    this landing does not hold); None for an unknown wave. An earlier codebook that is itself invalid is
+    reported once, as its own problem (added to `problems` unless this run listed it already, as for a
+    wave in `unusable`), and raises `UnusableEarlierCodebook`: the questions continuing it are not checked."""
     if wave_id in run_codebooks:
         return run_codebooks[wave_id][0]
+    if wave_id in unusable:
+        raise UnusableEarlierCodebook(wave_id)
     files = inventory.waves.get(wave_id)
     path = (files.codebook_path if files else None) or bundled_codebook(wave_id)
-    if path is None:
+    if path is None and files is None:
         return None
+    if path is None:  # a wave folder of the landing, outside this run, without a codebook
+        problems.append(f"waves/{wave_id}/: no codebook.yaml, so its exports cannot be read")
+        unusable.add(wave_id)
+        raise UnusableEarlierCodebook(wave_id)
     try:
         return load_codebook(path)
-    except CodebookError:
-        return None
+    except CodebookError as error:
+        problems.append(str(error))
+        unusable.add(wave_id)
+        raise UnusableEarlierCodebook(wave_id) from None
 
 
 @multi_asset(specs=raw_specs(EXPORT_TABLES, "Every Qualtrics export row and non-blank cell, verbatim"),

@@ -438,12 +438,26 @@ def _parse_comparison(raw: Any, question_type: str, where: str, problems: list[s
     return Comparison(str(raw["wave"]), str(raw["question"]), recode)
 
 
+class UnusableEarlierCodebook(Exception):
+    """Raised by an `earlier_codebook` lookup for a wave whose own codebook is invalid: that problem is
+    reported on its own, once, so the questions continuing that wave are not checked against it."""
+
+
 def comparison_problems(codebook: Codebook, earlier_codebook: Callable[[str], "Codebook | None"]) -> list[str]:
     """Every problem of the codebook's `comparable_to` entries, checked against the earlier waves'
     codebooks (contract §4): unknown wave (or the wave itself), unknown question, types that do not agree,
     recode keys that are not this question's codes, recode targets or unrecoded codes that the earlier
-    question does not have, matrix rows or columns that differ."""
-    earlier_codebook = functools.cache(earlier_codebook)  # one load per earlier wave, not one per question
+    question does not have, matrix rows or columns that differ. `earlier_codebook` gives a wave's codebook,
+    None for an unknown wave, or raises `UnusableEarlierCodebook` for an invalid one: the questions
+    continuing that wave add no problem of their own (they could only repeat "unknown wave" per question)."""
+
+    @functools.cache  # one load per earlier wave, not one per question
+    def earlier_of(wave_id: str) -> "Codebook | None | UnusableEarlierCodebook":
+        try:
+            return earlier_codebook(wave_id)
+        except UnusableEarlierCodebook as unusable:
+            return unusable
+
     problems: list[str] = []
     for question in codebook.questions:
         comparison = question.comparable_to
@@ -453,7 +467,9 @@ def comparison_problems(codebook: Codebook, earlier_codebook: Callable[[str], "C
         if comparison.wave == codebook.wave.id:
             problems.append(f"{where}: a question cannot continue a question of its own wave")
             continue
-        earlier = earlier_codebook(comparison.wave)
+        earlier = earlier_of(comparison.wave)
+        if isinstance(earlier, UnusableEarlierCodebook):
+            continue
         if earlier is None:
             problems.append(f"{where}: unknown wave {comparison.wave} (not in the landing directory, "
                             "and no codebook is bundled for it)")

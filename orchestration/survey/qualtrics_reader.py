@@ -29,9 +29,11 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
+import zoneinfo
 from dataclasses import dataclass, replace
 from itertools import chain, islice
 from pathlib import Path
@@ -305,7 +307,33 @@ def _qualtrics_columns(source: str, header: list[tuple[int, list[str]]]) -> list
                 _optional_text(spec.get("choiceId")),
             )
         )
+    _check_time_zones(source, json_line, columns)
     return columns
+
+
+def _check_time_zones(source: str, line: int, columns: list[HeaderColumn]) -> None:
+    """Row 3's `timeZone`s are what dbt reads the dates in: one it does not know would stop the dbt build
+    minutes later without file or row, so it is refused here, once per zone with every column that gives it."""
+    unknown: dict[str, list[str]] = {}
+    for column in columns:
+        if column.time_zone is not None and not is_time_zone(column.time_zone):
+            unknown.setdefault(column.time_zone, []).append(f"{column.position} ({column.name})")
+    if unknown:
+        raise ExportFormatError(source, line, "; ".join(
+            f"time zone {zone!r} of column{'s' if len(where) > 1 else ''} {', '.join(where)} is not a time zone "
+            "(an IANA name such as Europe/Brussels, or Z for UTC)"
+            for zone, where in unknown.items()
+        ))
+
+
+def is_time_zone(name: str) -> bool:
+    """`Z` (UTC) or an IANA time zone name, in any case (DuckDB and PostgreSQL ignore case too)."""
+    return name.casefold() in _time_zone_names()
+
+
+@functools.cache
+def _time_zone_names() -> frozenset[str]:
+    return frozenset({"z"} | {name.casefold() for name in zoneinfo.available_timezones()})
 
 
 def _legacy_columns(source: str, header: list[tuple[int, list[str]]]) -> list[HeaderColumn]:
