@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import copy
+import time
 
 import pytest
 import yaml
+from dagster import DagsterInstance, materialize
 
 from orchestration.survey.codebook import CodebookError, codebook_frames, comparison_problems, load_codebook, parse_codebook
+from orchestration.assets.landing import landing_directory
+from orchestration.assets.publish import warehouse_draft
+from orchestration.assets.survey import wave_codebooks
+from orchestration.resources import WarehouseResource
 from orchestration.settings import SURVEY_SEEDS_DIR
 
 WAVE1 = SURVEY_SEEDS_DIR / "w1_2023_codebook.yaml"
@@ -181,3 +187,64 @@ def test_every_comparison_problem_is_listed_at_once(wave2_data):
 
     problems = comparison_problems(parse_codebook(broken(wave2_data, three_defects)), earlier_waves)
     assert len(problems) == 4, problems
+
+
+# ---------------------------------------------------------------------------------------------------
+# YAML aliases (issue 18, item 5): a "billion laughs" must not hold the refresh lock for minutes
+# ---------------------------------------------------------------------------------------------------
+
+def alias_bomb(levels: int = 9) -> str:
+    """The wave-1 codebook with nine levels of nine aliases each in a question's note (about 1 KB more):
+    9**9 strings once expanded."""
+    lines = ["laughs:", '  - &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"  - &l{level} [{', '.join([f'*l{level - 1}'] * 9)}]" for level in range(1, levels)]
+    return "\n".join(lines) + "\n" + WAVE1.read_text(encoding="utf-8").replace(
+        "  - id: Q3\n", f"  - id: Q3\n    note: *l{levels - 1}\n", 1)
+
+
+def test_a_yaml_alias_bomb_is_refused_within_a_second_of_cpu_naming_file_and_line(tmp_path):
+    path = tmp_path / "waves" / "w1_2023" / "codebook.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(alias_bomb(), encoding="utf-8")
+    assert len(path.read_bytes()) - len(WAVE1.read_bytes()) < 1200
+    started = time.process_time()
+    with pytest.raises(CodebookError) as error:
+        load_codebook(path)  # what wave_codebooks calls for every codebook, the earlier waves' included
+    assert time.process_time() - started < 1.0
+    assert str(path) in str(error.value)
+    assert error.value.problems == ["line 3: YAML aliases (*l0) are not allowed in a codebook: write the value out"]
+
+
+def test_a_single_alias_or_merge_key_is_refused_too(tmp_path):
+    path = tmp_path / "codebook.yaml"
+    text = WAVE1.read_text(encoding="utf-8")
+    path.write_text(text.replace("wave:\n", "wave: &wave\n", 1) + "copy:\n  <<: *wave\n", encoding="utf-8")
+    with pytest.raises(CodebookError, match=r"line \d+: YAML aliases \(\*wave\) are not allowed in a codebook"):
+        load_codebook(path)
+
+
+@pytest.mark.parametrize("path", sorted(SURVEY_SEEDS_DIR.glob("*.yaml")), ids=lambda path: path.name)
+def test_the_bundled_codebooks_use_no_anchors_or_aliases(path):
+    events = list(yaml.parse(path.read_text(encoding="utf-8")))
+    assert [event for event in events if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None)] == []
+    assert load_codebook(path).wave.id == path.name.removesuffix("_codebook.yaml")
+
+
+def test_wave_codebooks_refuses_the_alias_bomb_with_the_file_and_line(tmp_path):
+    """The asset itself, on a landing whose wave-1 codebook is the bomb: it fails at once, naming the file."""
+    landing = tmp_path / "landing"
+    (landing / "waves" / "w1_2023").mkdir(parents=True)
+    (landing / "waves" / "w1_2023" / "codebook.yaml").write_text(alias_bomb(), encoding="utf-8")
+    warehouse = WarehouseResource(db_path=str(tmp_path / "warehouse.duckdb"), landing_dir=str(landing),
+                                  draft_dir=str(tmp_path / "drafts"))
+    started = time.monotonic()
+    result = materialize([warehouse_draft, landing_directory, wave_codebooks], resources={"warehouse": warehouse},
+                         instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    assert time.monotonic() - started < 60  # minutes (the refresh lock held) before
+    assert not result.success
+    (failure,) = [event for event in result.all_events if event.is_step_failure]
+    message = str(failure.event_specific_data.error)
+    assert failure.step_key == "wave_codebooks", message
+    assert "waves/w1_2023/codebook.yaml" in message
+    assert "line 3: YAML aliases (*l0) are not allowed in a codebook: write the value out" in message
+    assert not (tmp_path / "warehouse.duckdb").exists()

@@ -175,14 +175,35 @@ def load_codebook(path: str | Path) -> Codebook:
     try:
         text = path.read_text(encoding="utf-8-sig")
         # libyaml's loader where installed (PyYAML's wheels have it): ten times the pure-Python one.
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        duplicates = duplicate_keys(yaml.compose(text, Loader=loader))
-        data = yaml.load(text, Loader=loader)
+        loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        alias = first_alias(text, loader_class)
+        if alias is not None:
+            raise CodebookError(str(path), [alias])
+        loader = loader_class(text)
+        try:  # composed once: the duplicate-key check and the data read the same nodes
+            node = loader.get_single_node()
+            duplicates = duplicate_keys(node)
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise CodebookError(str(path), [f"cannot read YAML: {error}"]) from error
     if duplicates:
         raise CodebookError(str(path), duplicates)
     return parse_codebook(data, source=str(path))
+
+
+def first_alias(text: str, loader_class=yaml.SafeLoader) -> str | None:
+    """The problem of a codebook's first YAML alias (`*name`), or None when it has none. Aliases are refused
+    before anything is composed: nine levels of nine aliases each (a "billion laughs", about 1 KB) stand for
+    nine to the ninth values, which composing, the duplicate-key walk and parsing would each visit in turn
+    (minutes, with the refresh lock held). Reading the events is linear in the file; no codebook needs an
+    alias (the bundled ones have none), and a value written out is what an analyst reads anyway."""
+    for event in yaml.parse(text, Loader=loader_class):
+        if isinstance(event, yaml.AliasEvent):
+            return (f"line {event.start_mark.line + 1}: YAML aliases (*{event.anchor}) are not allowed in a codebook: "
+                    "write the value out")
+    return None
 
 
 def duplicate_keys(node: yaml.Node | None, where: str = "") -> list[str]:
