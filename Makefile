@@ -29,15 +29,31 @@ help:
 	@echo "make dbt ARGS=\"build -s my_model+\"  dbt on the development copy warehouse/dev/warehouse.duckdb, never the published file (FRESH=1: copy it again)"
 	@echo "WAREHOUSE_TARGET=postgres make run   the same, into the PostgreSQL server the PG* variables name (docs/POSTGRES.md)"
 
+# VERBOSE=1 (`make run VERBOSE=1`): every command and all of its output as it comes. Without it the two
+# bootstrap steps below print one line each when they run (nothing when .venv and the manifest are there),
+# their output kept in a file that is shown only if they fail, and `make run` prints one line per stage
+# and the summary, the full dbt and Dagster log going to a file it names (orchestration/run_progress.py).
+VERBOSE ?=
+VERBOSE_FLAG := $(if $(filter-out 0,$(VERBOSE)),--verbose)
+ifeq ($(VERBOSE_FLAG),)
+Q := @
+# $(call quietly,what it does,log file,shell command)
+quietly = echo "$(1) ... (output: $(patsubst $(CURDIR)/%,%,$(2)))"; mkdir -p $(dir $(2)); \
+  if ! ( $(3) ) > $(2) 2>&1; then cat $(2); echo "$(1) failed; its output above is also in $(2)" >&2; exit 1; fi
+else
+Q :=
+quietly = $(3)
+endif
+
 $(BIN)/.installed: pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(Q)$(call quietly,setting up .venv (once),$(VENV)/install.log,{ test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); } \
+	  && $(BIN)/python -m pip install --quiet --upgrade pip && $(BIN)/python -m pip install --quiet -e '.[dev]')
 	@touch $@
 
 # dagster-dbt reads manifest.json when the code location is imported: build it first.
 $(MANIFEST): $(BIN)/.installed $(DBT_SOURCES)
-	cd $(CURDIR) && $(BIN)/dagster-dbt project prepare-and-package --file orchestration/dbt_project.py
+	$(Q)$(call quietly,preparing the dbt manifest,$(CURDIR)/dbt_project/target/prepare.log,cd $(CURDIR) \
+	  && $(BIN)/dagster-dbt project prepare-and-package --file orchestration/dbt_project.py)
 	@touch $@
 
 # A local instance for run history; no telemetry (these machines reach package registries only).
@@ -57,8 +73,8 @@ $(DAGSTER_HOME)/dagster.yaml: FORCE
 	  if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi; fi
 
 run: $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/python -m synthetic --demo-landing
-	WAREHOUSE_ALLOW_DROPPED="$${WAREHOUSE_ALLOW_DROPPED:-$(ALLOW_DROPPED)}" $(BIN)/python -m orchestration.cli run
+	$(Q)$(BIN)/python -m synthetic --demo-landing
+	$(Q)WAREHOUSE_ALLOW_DROPPED="$${WAREHOUSE_ALLOW_DROPPED:-$(ALLOW_DROPPED)}" $(BIN)/python -m orchestration.cli run $(VERBOSE_FLAG)
 
 # make rollback: list the kept warehouses; make rollback TO=<id>: publish that one again
 rollback: $(BIN)/.installed

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime
 import os
 import sys
+import uuid
 
 from dagster import DagsterInstance
 
@@ -44,27 +46,34 @@ EXAMPLE_QUERY = (
 )
 
 
-def run() -> int:
+def run(verbose: bool = False) -> int:
+    """The refresh job, in-process: one line per stage while it runs, then the summary (or the error, once).
+    The full dbt and Dagster log goes to a file whose path is printed (orchestration/run_progress.py);
+    `verbose` streams that log as it is written."""
+    from orchestration import run_progress
     from orchestration.definitions import defs
 
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
-    print(f"Building the warehouse from {settings.landing_dir()} (run history: Dagster UI, `make ui`) ...")
+    print(f"Building the warehouse from {settings.landing_dir()} (run history: Dagster UI, `make ui`) ...", flush=True)
     # Every wave folder is a partition; the run covers all of them (a missing landing directory is
     # reported by the run itself).
     waves = sorted(discover_landing(settings.landing_dir()).waves) if settings.landing_dir().is_dir() else []
-    # Warnings and errors only on the console; every event is in the run's log in the Dagster UI.
-    result = defs.resolve_job_def("refresh_warehouse").execute_in_process(
-        instance=instance, raise_on_error=False, tags=all_waves_tags(sync_wave_partitions(instance, waves)),
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-    )
     db_path = settings.warehouse_db_path() if settings.warehouse_target() == "duckdb" else "PostgreSQL (PG* variables)"
+    job = defs.resolve_job_def("refresh_warehouse")
+    run_id = str(uuid.uuid4())  # given to the run, so that the log file's name carries it
+    console = run_progress.RunConsole(
+        [node.name for node in job.graph.nodes_in_topological_order], run_progress.run_log_dir(), run_id,
+        verbose=verbose, header=[f"refresh_warehouse run {run_id}: landing {settings.landing_dir()}, "
+                                 f"warehouse {db_path}, started {datetime.datetime.now().astimezone().isoformat()}"])
+    with console:
+        result = job.with_logger_defs(console.logger_defs()).execute_in_process(
+            instance=instance, raise_on_error=False, tags=all_waves_tags(sync_wave_partitions(instance, waves)),
+            run_config=console.run_config(), run_id=run_id,
+        )
     if not result.success:
-        for event in result.all_events:
-            if event.is_step_failure:
-                error = event.event_specific_data.error
-                while error.cause is not None:  # the step's own exception, not Dagster's wrapper
-                    error = error.cause
-                print(f"{event.step_key} failed: {error.message.strip()}", file=sys.stderr)
+        print("", file=sys.stderr)
+        for line in run_progress.failure_lines(result.all_events):
+            print(line, file=sys.stderr)
         # Only the last step replaces the file, in one rename: if it did not succeed, this run changed nothing
         # (another run may have published meanwhile, which is why the file itself is not compared).
         published = any(event.is_step_success and event.step_key == "published_warehouse" for event in result.all_events)
@@ -73,7 +82,9 @@ def run() -> int:
         else:
             print(f"refresh_warehouse published {db_path} but then failed; the previous warehouse is kept "
                   "(`make rollback`).", file=sys.stderr)
+        print(f"Full log (dbt and Dagster): {console.log_path}", file=sys.stderr)
         return 1
+    print(f"Full log (dbt and Dagster): {console.log_path}")
     print(f"\nWarehouse: {db_path}")
     print(f"Landing directory: {settings.landing_dir()}")
     with published_warehouse() as connection:
@@ -178,7 +189,9 @@ def rollback(kept_id: str | None) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="build the warehouse (the refresh_warehouse job) and print a summary")
+    run_parser = commands.add_parser("run", help="build the warehouse (the refresh_warehouse job) and print a summary")
+    run_parser.add_argument("--verbose", action="store_true",
+                            help="stream dbt's output and Dagster's event log (otherwise in the run's log file)")
     query_parser = commands.add_parser("query", help="run one SQL statement on the published warehouse, read-only")
     query_parser.add_argument("sql")
     rollback_parser = commands.add_parser("rollback", help="list the kept warehouses, or publish one again")
@@ -190,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         return rollback(arguments.id)
     if arguments.command == "analyst-role":
         return analyst_role(arguments.login)
-    return run() if arguments.command == "run" else query(arguments.sql)
+    return run(arguments.verbose) if arguments.command == "run" else query(arguments.sql)
 
 
 if __name__ == "__main__":
