@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -12,11 +13,13 @@ from orchestration.survey.flat_files import (
     read_municipality_overrides, read_open_answer_themes, read_taskforce_snapshot,
 )
 from orchestration.survey.landing import discover_landing
+from orchestration.survey.qsf import load_qsf_codebook
 from orchestration.survey.qualtrics_reader import export_frames, read_export
 from orchestration.survey.raw_tables import RAW_COLUMNS
 from synthetic import build_wave2_sample, write_landing
 
 LOADED_AT = dt.datetime(2023, 4, 20, tzinfo=dt.UTC)
+QSF_FIXTURES = Path(__file__).parent / "fixtures" / "qsf"
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +36,10 @@ def loaded_frames(tmp_path_factory, wave1_sample) -> dict:
     follow_up = build_wave2_sample(sample, 2023).codebook
     frames["codebook_comparisons"] = codebook_frames(follow_up, source_file="codebook.yaml", file_sha256="0",
                                                      loaded_at=LOADED_AT)["codebook_comparisons"]
+    # What a QSF does not tabulate: a full codebook has no findings, the hand-written QSF fixture has some.
+    qsf = load_qsf_codebook(QSF_FIXTURES / "real_world_shaped.qsf", QSF_FIXTURES / "real_world_shaped_overlay.yaml")
+    frames["codebook_findings"] = codebook_frames(qsf, source_file="waves/w9_2025/survey.qsf", file_sha256="0",
+                                                  loaded_at=LOADED_AT)["codebook_findings"]
     frames["taskforce_counts"] = read_taskforce_snapshot(inventory.taskforce_paths[0], source_file="t.csv",
                                                          loaded_at=LOADED_AT)
     frames["municipality_name_overrides"] = read_municipality_overrides(inventory.override_path, source_file="o.csv",

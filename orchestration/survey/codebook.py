@@ -20,18 +20,20 @@ QUESTION_TYPES = ("single", "multi", "matrix_multi", "likert5", "text", "number"
 CHOICE_TYPES = ("single", "multi", "likert5")
 UNITS = ("municipality", "respondent")
 MUNICIPALITY_MAPS = ("2019-2024", "2025")
-DISPLAY_OPERATORS = {"equals": ("single", "likert5"), "includes": ("multi",), "includes_any": ("multi",)}
+# `includes_any` on a single question: its one code is among them (contract §5.1, display logic from a QSF).
+DISPLAY_OPERATORS = {"equals": ("single", "likert5"), "includes": ("multi",),
+                     "includes_any": ("multi", "single", "likert5")}
 
 _WAVE_KEYS = {"id", "title", "fieldwork_start", "fieldwork_end", "municipality_map", "taskforce_reference_date"}
 _QUESTION_KEYS = {
     "id", "section", "type", "label", "required", "role", "unit", "choices", "rows", "columns",
     "exclusive", "exclusive_columns", "other_text", "shown_if", "report_count", "any_of_report", "note",
-    "comparable_to",
+    "comparable_to", "display_logic",
 }
 _COMPARABLE_KEYS = {"wave", "question", "recode"}
 # Contract §4: which question types may continue which (single and likert5 are interchangeable).
 COMPARABLE_TYPE_GROUPS = {"single": "single", "likert5": "single", "multi": "multi", "matrix_multi": "matrix_multi"}
-_CHOICE_KEYS = {"label", "report", "report_prefix", "report_suffix"}
+_CHOICE_KEYS = {"label", "report", "report_prefix", "report_suffix", "choice_id"}
 _ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 _WAVE_ID_PATTERN = re.compile(r"^[a-z0-9_]+$")
 
@@ -55,6 +57,9 @@ class Choice:
     report: str | None = None
     report_suffix: str | None = None
     exclusive: bool = False
+    # Qualtrics' choice id when it differs from the code (a QSF with RecodeValues): the export names the
+    # choice's "other" text column `<tag>_<choice id>_TEXT` (contract §5.1).
+    choice_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -113,12 +118,25 @@ class Question:
     role: str | None = None
     choices: tuple[Choice, ...] = ()
     rows: tuple[MatrixRow, ...] = ()
-    other_text: int | None = None
+    # The choices with an "other, namely" text field (`other_text: 5` or `other_text: [5, 6]`).
+    other_text_codes: tuple[int, ...] = ()
     shown_if: DisplayCondition | None = None
     report_count: str | None = None
     any_of_report: AnyOfReport | None = None
     note: str | None = None
     comparable_to: Comparison | None = None
+    # Display logic the warehouse cannot read (from a QSF), kept as text: the question has no `shown_if`.
+    display_logic: str | None = None
+
+    @property
+    def other_text(self) -> int | None:
+        """The (first) choice with an "other" text field; `other_text_codes` lists them all."""
+        return self.other_text_codes[0] if self.other_text_codes else None
+
+    def text_column_id(self, code: int) -> int:
+        """The id in the export's `<tag>_<id>_TEXT` column of choice `code`'s "other" text."""
+        choice_id = self.choice(code).choice_id
+        return code if choice_id is None else choice_id
 
     @property
     def has_choices(self) -> bool:
@@ -155,6 +173,13 @@ class Codebook:
     questions: tuple[Question, ...]
     source: str = ""
     _by_id: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
+    # Where the questionnaire came from: `codebook` (a full codebook.yaml) or `qsf` (survey.qsf and its
+    # overlay, orchestration/survey/qsf.py), the items the overlay added to — (question,), (question,
+    # "choice", code), (question, "row", code), (question, "column", code) — and what the QSF holds that
+    # is not tabulated: (question id, finding type, finding) per item.
+    origin: str = field(default="codebook", compare=False)
+    overlaid: frozenset[tuple] = field(default=frozenset(), compare=False, repr=False)
+    findings: tuple[tuple[str, str, str], ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_id.update({question.id: question for question in self.questions})
@@ -368,7 +393,12 @@ def _parse_question(raw: Any, position: int, seen: dict[str, int], problems: lis
         if exclusive and question_type != "multi":
             problems.append(f"{where}: `exclusive` only applies to multi questions")
         for code, spec in options:
-            choices.append(Choice(code, str(spec["label"]).strip(), spec.get("report"), None, code in exclusive))
+            choice_id = spec.get("choice_id")
+            if choice_id is not None and not _code_value(choice_id):
+                problems.append(f"{where}: choice {code} has choice_id {choice_id!r}, which is not a whole number")
+                choice_id = None
+            choices.append(Choice(code, str(spec["label"]).strip(), spec.get("report"), None, code in exclusive,
+                                  choice_id if choice_id != code else None))
         if question_type == "likert5" and sorted(c.code for c in choices) != [1, 2, 3, 4, 5]:
             problems.append(f"{where}: likert5 needs exactly the codes 1 to 5")
     elif question_type == "matrix_multi":
@@ -384,10 +414,14 @@ def _parse_question(raw: Any, position: int, seen: dict[str, int], problems: lis
             if key in raw:
                 problems.append(f"{where}: `{key}` makes no sense on a {question_type} question")
 
-    other_text = raw.get("other_text")
-    if other_text is not None and question_type in CHOICE_TYPES:
-        if other_text not in {choice.code for choice in choices}:
-            problems.append(f"{where}: other_text names code {other_text!r}, which is not a choice")
+    other_text: tuple[int, ...] = ()
+    if raw.get("other_text") is not None and question_type in CHOICE_TYPES:
+        codes = {choice.code for choice in choices}
+        for value in raw["other_text"] if isinstance(raw["other_text"], list) else [raw["other_text"]]:
+            if not _code_value(value) or value not in codes:
+                problems.append(f"{where}: other_text names code {value!r}, which is not a choice")
+            elif value not in other_text:
+                other_text += (value,)
 
     any_of_report = None
     if "any_of_report" in raw:
@@ -416,12 +450,13 @@ def _parse_question(raw: Any, position: int, seen: dict[str, int], problems: lis
         role=role,
         choices=tuple(choices),
         rows=tuple(rows),
-        other_text=other_text if question_type in CHOICE_TYPES else None,
+        other_text_codes=other_text,
         shown_if=_parse_display_condition(raw.get("shown_if"), where, problems),
         report_count=raw.get("report_count"),
         any_of_report=any_of_report,
         note=raw.get("note"),
         comparable_to=_parse_comparison(raw.get("comparable_to"), question_type, where, problems),
+        display_logic=raw.get("display_logic"),
     )
 
 
@@ -588,10 +623,18 @@ def _check_cross_references(questions: list[Question], problems: list[str]) -> N
 
 
 def codebook_frames(codebook: Codebook, *, source_file: str, file_sha256: str, loaded_at) -> dict[str, "pd.DataFrame"]:
-    """The codebook as the four raw tables dbt reads: waves, questions, choices (matrix columns too), rows."""
+    """The codebook as the raw tables dbt reads: waves, questions, choices (matrix columns too), rows, the
+    comparisons per choice, and what a QSF holds that is not tabulated (`codebook_findings`). Every question,
+    choice and row says where it came from (`item_source`: `codebook`, `qsf`, or `overlay` for an item of
+    a QSF that its overlay added to)."""
     import pandas as pd
 
     wave = codebook.wave
+
+    def item_source(*item) -> str:
+        if codebook.origin == "codebook":
+            return "codebook"
+        return "overlay" if item in codebook.overlaid else codebook.origin
     waves = pd.DataFrame([{
         "wave_id": wave.id, "title": wave.title, "fieldwork_start": wave.fieldwork_start,
         "fieldwork_end": wave.fieldwork_end, "municipality_map": wave.municipality_map,
@@ -611,19 +654,22 @@ def codebook_frames(codebook: Codebook, *, source_file: str, file_sha256: str, l
         "note": q.note,
         "comparable_wave_id": q.comparable_to.wave if q.comparable_to else None,
         "comparable_question_id": q.comparable_to.question if q.comparable_to else None,
+        "display_logic_text": q.display_logic, "item_source": item_source(q.id),
     } for q in codebook.questions])
     choices = pd.DataFrame([{
         "wave_id": wave.id, "question_id": q.id, "choice_code": c.code, "label": c.label,
         "report_figure_id": c.report, "report_suffix": c.report_suffix, "is_exclusive": c.exclusive,
-        "position": position,
+        "position": position, "has_other_text": c.code in q.other_text_codes,
+        "text_choice_id": q.text_column_id(c.code) if c.code in q.other_text_codes else None,
+        "item_source": item_source(q.id, "column" if q.type == "matrix_multi" else "choice", c.code),
     } for q in codebook.questions for position, c in enumerate(q.choices, start=1)],
         columns=["wave_id", "question_id", "choice_code", "label", "report_figure_id", "report_suffix",
-                 "is_exclusive", "position"])
+                 "is_exclusive", "position", "has_other_text", "text_choice_id", "item_source"])
     rows = pd.DataFrame([{
         "wave_id": wave.id, "question_id": q.id, "row_code": r.code, "label": r.label,
-        "report_prefix": r.report_prefix,
+        "report_prefix": r.report_prefix, "item_source": item_source(q.id, "row", r.code),
     } for q in codebook.questions for r in q.rows],
-        columns=["wave_id", "question_id", "row_code", "label", "report_prefix"])
+        columns=["wave_id", "question_id", "row_code", "label", "report_prefix", "item_source"])
     # comparable_to resolved per choice (default recode: the same code), so dbt never re-derives it.
     comparisons = pd.DataFrame([{
         "wave_id": wave.id, "question_id": q.id, "choice_code": code,
@@ -637,7 +683,14 @@ def codebook_frames(codebook: Codebook, *, source_file: str, file_sha256: str, l
 
     # A wave without comparable_to leaves these columns all None (or the table empty): typed as listed anyway.
     questions["other_text_code"] = questions["other_text_code"].astype("Int64")
-    questions = questions.astype({column: "string" for column in ("comparable_wave_id", "comparable_question_id")})
+    questions = questions.astype({column: "string" for column in ("comparable_wave_id", "comparable_question_id",
+                                                                  "display_logic_text")})
+    choices["text_choice_id"] = choices["text_choice_id"].astype("Int64")
     comparisons = comparisons.astype(RAW_COLUMNS["codebook_comparisons"])
+    findings = pd.DataFrame([{
+        "wave_id": wave.id, "source_file": source_file, "question_id": question_id, "finding_type": kind,
+        "finding": text,
+    } for question_id, kind, text in codebook.findings], columns=list(RAW_COLUMNS["codebook_findings"]))
+    findings = findings.astype(RAW_COLUMNS["codebook_findings"])
     return {"codebook_waves": waves, "codebook_questions": questions, "codebook_choices": choices,
-            "codebook_rows": rows, "codebook_comparisons": comparisons}
+            "codebook_rows": rows, "codebook_comparisons": comparisons, "codebook_findings": findings}

@@ -21,19 +21,25 @@ RAW_COLUMNS: dict[str, dict[str, str]] = {
         "other_text_code": "Int64", "shown_if_question_id": "string", "shown_if_operator": "string",
         "shown_if_codes": "object", "report_count_figure_id": "string", "any_of_report_codes": "object",
         "any_of_report_figure_id": "string", "note": "string", "comparable_wave_id": "string",
-        "comparable_question_id": "string",
+        "comparable_question_id": "string", "display_logic_text": "string", "item_source": "string",
     },
     "codebook_choices": {
         "wave_id": "string", "question_id": "string", "choice_code": "int64", "label": "string",
         "report_figure_id": "string", "report_suffix": "string", "is_exclusive": "bool", "position": "int64",
+        "has_other_text": "bool", "text_choice_id": "Int64", "item_source": "string",
     },
     "codebook_rows": {
         "wave_id": "string", "question_id": "string", "row_code": "int64", "label": "string",
-        "report_prefix": "string",
+        "report_prefix": "string", "item_source": "string",
     },
     "codebook_comparisons": {
         "wave_id": "string", "question_id": "string", "choice_code": "int64", "compared_wave_id": "string",
         "compared_question_id": "string", "compared_choice_code": "Int64",
+    },
+    # What a wave's survey.qsf holds that the warehouse does not tabulate (contract §5.1): one row per finding.
+    "codebook_findings": {
+        "wave_id": "string", "source_file": "string", "question_id": "string", "finding_type": "string",
+        "finding": "string",
     },
     "export_files": {
         "wave_id": "string", "source_file": "string", "file_sha256": "string", "header_format": "string",
