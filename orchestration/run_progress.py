@@ -461,7 +461,8 @@ def explain(error, step_key: str | None) -> tuple[list[str], str]:
         head, body = "", message
     expected = head.startswith(("dagster", "orchestration.", "synthetic.")) or not head
     if dbt := DBT_ERROR.match(body):
-        parsed = body.partition("Errors parsed from dbt logs:")[2].strip()
+        parsed = ANSI.sub("", body.partition("Errors parsed from dbt logs:")[2]).strip()
+        parsed = re.sub(r"\n\s*\n+", "\n", parsed)  # dbt's blank lines between its error lines
         debug_log = DBT_DEBUG_LOG.search(body)
         lines = [f"dbt build failed (exit code {dbt.group(1)})" + (":" if parsed else "."), *parsed.splitlines()]
         if debug_log:

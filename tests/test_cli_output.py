@@ -128,12 +128,14 @@ def test_a_dbt_error_is_shortened_to_dbts_own_errors_and_its_debug_log():
         "failed with exit code `1`. Check the stdout in the Dagster compute logs for the full information about "
         "the error, or view the dbt debug log: /repo/dbt_project/target/run-1/dbt.log.\n\n"
         "Errors parsed from dbt logs:\n\n"
-        "Failure in test not_null_mart_x_id (models/marts/_marts.yml)\n\n  Got 3 results, configured to fail if != 0"
+        "\x1b[31mFailure in test not_null_mart_x_id (models/marts/_marts.yml)\x1b[0m\n\n"
+        "  Got 3 results, configured to fail if != 0"
     )
     error = SerializableErrorInfo(message=message, stack=[], cls_name="DagsterDbtCliRuntimeError")
     lines, fix = explain(error, "warehouse_dbt_models")
     assert lines[0] == "dbt build failed (exit code 1):"
-    assert "Failure in test not_null_mart_x_id (models/marts/_marts.yml)" in lines
+    assert lines[1:3] == ["Failure in test not_null_mart_x_id (models/marts/_marts.yml)",  # no colours, no blank lines
+                          "  Got 3 results, configured to fail if != 0"]
     assert lines[-1] == "dbt's debug log: /repo/dbt_project/target/run-1/dbt.log"
     assert not any("very long selection" in line or "compute logs" in line for line in lines)
     assert fix.startswith("Fix: correct the data (or the model) behind the dbt model(s) or test(s) named above")
