@@ -1,7 +1,9 @@
 """`python -m orchestration.cli run`: what `make run` does — the main job, in-process, then a summary.
 `python -m orchestration.cli query "select ..."`: one read-only query on the published warehouse.
 `python -m orchestration.cli rollback [ID]`: list the kept warehouses, or publish one of them again.
-`python -m orchestration.cli analyst-role [--login NAME]`: on PostgreSQL, the analysts' read-only role."""
+`python -m orchestration.cli analyst-role [--login NAME]`: on PostgreSQL, the analysts' read-only role.
+`python -m orchestration.cli codebook QSF [--compare-to EARLIER]`: a wave's codebook from its survey.qsf, with
+comparable_to proposals against an earlier wave (orchestration/survey/codebook_draft.py)."""
 
 from __future__ import annotations
 
@@ -198,7 +200,15 @@ def main(argv: list[str] | None = None) -> int:
     rollback_parser.add_argument("id", nargs="?", help="the kept warehouse's id (from the list)")
     role_parser = commands.add_parser("analyst-role", help="PostgreSQL: create the analysts' read-only role")
     role_parser.add_argument("--login", help="also create this login role as a member (password: ANALYST_PASSWORD)")
+    codebook_parser = commands.add_parser(
+        "codebook", help="print a wave's codebook derived from its survey.qsf (with an earlier wave: comparable_to proposals)")
+    codebook_parser.add_argument("qsf", help="the wave's survey.qsf (an overlay codebook.yaml beside it is applied)")
+    codebook_parser.add_argument("--compare-to", help="an earlier wave's codebook.yaml or survey.qsf")
     arguments = parser.parse_args(argv)
+    if arguments.command == "codebook":
+        from orchestration.survey.codebook_draft import main as print_codebook
+
+        return print_codebook(arguments.qsf, arguments.compare_to)
     if arguments.command == "rollback":
         return rollback(arguments.id)
     if arguments.command == "analyst-role":
