@@ -133,7 +133,7 @@ _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (
 def open_for_writing_by(db_path: Path) -> str | None:
     """Who has this DuckDB file open for writing (a read-write connection), if anybody: DuckDB takes an
     exclusive lock on the file for that, which our read-only attempt runs into. Readers do not count, and
-    neither does a file that cannot be read for another reason (`require_duckdb_database` reports that)."""
+    neither does a file that cannot be read for another reason (`require_published_database` reports that)."""
     return _read_only_open(db_path)[0]
 
 
