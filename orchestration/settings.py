@@ -58,8 +58,14 @@ def landing_dir() -> Path:
 
 
 def export_min_units() -> int:
-    """Public exports suppress rows whose base has fewer units than this (`EXPORT_MIN_UNITS`, default 5)."""
-    return int(os.environ.get("EXPORT_MIN_UNITS") or 5)
+    """Figures over fewer units than this never leave the internal folder (`EXPORT_MIN_UNITS`, default 5;
+    0: nothing suppressed): the rule is `orchestration/deliverables/small_bases.py`."""
+    raw = (os.environ.get("EXPORT_MIN_UNITS") or "").strip()
+    if not raw:
+        return 5
+    if not (raw.isascii() and raw.isdigit()):
+        raise ValueError(f"EXPORT_MIN_UNITS={raw!r}: expected a whole number of units, 0 or more (0: suppress nothing)")
+    return int(raw)
 
 
 DEFAULT_DUCKDB_MEMORY_LIMIT = "2.5GB"

@@ -12,12 +12,17 @@ from orchestration import settings
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.deliverables", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    export = commands.add_parser("export", help="CSV, Excel, SPSS and Parquet files per wave (exports/<wave_id>/)")
-    export.add_argument("--min-units", type=int, default=settings.export_min_units(),
-                        help="public files leave out rows with a smaller base (default: EXPORT_MIN_UNITS or 5; 0 = none)")
+    # The small-base rule of the public files and the report is EXPORT_MIN_UNITS (default 5; 0: none),
+    # read in one place (orchestration/deliverables/small_bases.py), not an option of one command.
+    commands.add_parser("export", help="CSV, Excel, SPSS and Parquet files per wave (exports/<wave_id>/)")
     commands.add_parser("report", help="the HTML report per wave (reports/<wave_id>/report.html)")
     commands.add_parser("docs", help="dbt's documentation site as one HTML file (dbt_docs.html)")
     arguments = parser.parse_args(argv)
+    try:
+        settings.export_min_units()  # a wrong EXPORT_MIN_UNITS is said at once, not as a stack trace
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
 
     db_path = settings.warehouse_db_path()
     if settings.warehouse_target() == "postgres":
@@ -28,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command == "export":
         from orchestration.deliverables.exports import write_exports
 
-        paths = write_exports(db_path, db_path.parent / "exports", min_units=arguments.min_units)
+        paths = write_exports(db_path, db_path.parent / "exports")
     elif arguments.command == "report":
         from orchestration.deliverables.report import write_reports
 
@@ -60,7 +65,7 @@ def from_postgres(arguments, folder) -> int:
         if arguments.command == "export":
             from orchestration.deliverables.exports import write_exports
 
-            paths = write_exports(db_path, folder / "exports", min_units=arguments.min_units)
+            paths = write_exports(db_path, folder / "exports")
         else:
             from orchestration.deliverables.report import write_reports
 

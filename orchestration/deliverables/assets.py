@@ -8,14 +8,14 @@
 
 import datetime as dt
 
-from dagster import Config, MaterializeResult, MetadataValue, asset, multi_asset
+from dagster import MaterializeResult, MetadataValue, asset, multi_asset
 
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.survey import raw_specs, read_files, write_raw
 from orchestration.deliverables.exports import write_exports
 from orchestration.deliverables.report import write_reports
 from orchestration.resources import WarehouseResource
-from orchestration.settings import SURVEY_SEEDS_DIR, export_min_units
+from orchestration.settings import SURVEY_SEEDS_DIR
 from orchestration.survey.flat_files import read_open_answer_themes
 from orchestration.survey.landing import discover_landing, relative_name
 
@@ -37,30 +37,26 @@ def open_answer_theme_dictionary(warehouse: WarehouseResource):
                          metadata={"open_answer_themes": {"source": source}})
 
 
-class ExportConfig(Config):
-    """Public files leave out rows whose base has fewer units than this (0: suppress nothing)."""
-
-    min_units: int = export_min_units()
-
-
 def _files_metadata(paths, root) -> dict:
     return {"folder": MetadataValue.path(str(root)), "files": MetadataValue.md(
         "\n".join(f"- `{path.relative_to(root)}`" for path in paths))}
 
 
 @asset(group_name=GROUP, deps=[published_warehouse], kinds={"csv", "excel", "parquet"})
-def wave_exports(config: ExportConfig, warehouse: WarehouseResource) -> MaterializeResult:
+def wave_exports(warehouse: WarehouseResource) -> MaterializeResult:
     """Per wave: question results and estimates as CSV and Excel, the municipality profile as SPSS and
-    Parquet, in an internal and a public (aggregates only, small rows suppressed) profile."""
+    Parquet, in an internal and a public (aggregates only, small bases suppressed) profile. The small-base
+    rule is EXPORT_MIN_UNITS, the report's too (`small_bases.py`): no per-asset setting that could differ."""
     root = warehouse.published_path.parent / "exports"
     with warehouse.published_duckdb() as db_path:
-        paths = write_exports(db_path, root, min_units=config.min_units)
+        paths = write_exports(db_path, root)
     return MaterializeResult(metadata=_files_metadata(paths, root))
 
 
 @asset(group_name=GROUP, deps=[published_warehouse], kinds={"html"})
 def wave_report(warehouse: WarehouseResource) -> MaterializeResult:
-    """Per wave: one self-contained HTML report with its charts as PNG and SVG beside it."""
+    """Per wave: one self-contained HTML report with its charts as PNG and SVG beside it; figures over a
+    small base (EXPORT_MIN_UNITS) are not shown."""
     root = warehouse.published_path.parent / "reports"
     with warehouse.published_duckdb() as db_path:
         paths = write_reports(db_path, root)

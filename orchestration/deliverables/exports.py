@@ -6,8 +6,10 @@ internal: question results and weighted estimates (CSV), one Excel workbook (a s
           labels, choice labels as value labels) and as Parquet, and every mart of the wave as Parquet
           (its rows; of the municipality dims, the one of its map).
 Everything is per wave: its rows, its codebook (sections, labels) and its municipality map.
-public:   aggregates only — question results and estimates (CSV and Excel) without rows whose base has
-          fewer than `min_units` units; no municipality rows, no open answers.
+public:   aggregates only — question results and estimates (CSV and Excel) without the rows the small-base
+          rule (`small_bases.py`, EXPORT_MIN_UNITS) keeps inside; no municipality rows, no open answers.
+Every text cell of the CSV, Excel and SPSS files goes through `text_cells.as_text`: a label or name that
+starts like a formula (`=`, `+`, `-`, `@`, tab, CR) is written with a leading apostrophe, never as a formula.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import duckdb
 import pandas as pd
 import pyreadstat
 
+from orchestration.deliverables.small_bases import SmallBaseRule, small_base_rule
+from orchestration.deliverables.text_cells import as_text, text_frame, write_strings_as_text
 from orchestration.warehouse_io import connect
 
 
@@ -70,24 +74,21 @@ def is_synthetic(connection: duckdb.DuckDBPyConnection, wave_id: str) -> bool:
     return bool(row and row[0])
 
 
-def suppress_small(frame: pd.DataFrame, min_units: int, base: str = "n_answered") -> pd.DataFrame:
-    """Rows whose base has fewer than `min_units` units left out (public files)."""
-    return frame[frame[base] >= min_units].reset_index(drop=True) if min_units > 0 else frame
-
-
-def write_exports(db_path: str | Path, root: str | Path, *, min_units: int = 5,
+def write_exports(db_path: str | Path, root: str | Path, *, min_units: int | None = None,
                   waves: list[str] | None = None) -> list[Path]:
-    """Writes every wave's (or the given waves') export folders afresh and returns the files written."""
+    """Writes every wave's (or the given waves') export folders afresh and returns the files written.
+    `min_units`: the small-base rule's minimum, EXPORT_MIN_UNITS when None (`small_bases.small_base_rule`)."""
+    rule = small_base_rule(min_units)
     written: list[Path] = []
     with connect(db_path, read_only=True) as connection:
         for wave_id in waves or wave_ids(connection):
             folder = Path(root) / wave_id
             shutil.rmtree(folder, ignore_errors=True)
-            written += write_wave_exports(connection, wave_id, folder, min_units=min_units)
+            written += write_wave_exports(connection, wave_id, folder, rule=rule)
     return written
 
 
-def write_wave_exports(connection, wave_id: str, folder: Path, *, min_units: int) -> list[Path]:
+def write_wave_exports(connection, wave_id: str, folder: Path, *, rule: SmallBaseRule) -> list[Path]:
     results = connection.execute(QUESTION_RESULTS_SQL, [wave_id]).df()
     estimates = connection.execute(ESTIMATES_SQL, [wave_id]).df()
     codebook = connection.execute(CODEBOOK_SQL, [wave_id]).df()
@@ -95,11 +96,11 @@ def write_wave_exports(connection, wave_id: str, folder: Path, *, min_units: int
     written = []
     for profile, folder_results, folder_estimates in (
         ("internal", results, estimates),
-        ("public", suppress_small(results, min_units), suppress_small(estimates, min_units)),
+        ("public", rule.keep(results), rule.keep(estimates)),
     ):
         out = folder / profile
         out.mkdir(parents=True, exist_ok=True)
-        written.append(_write_readme(out, wave_id, profile, synthetic, min_units))
+        written.append(_write_readme(out, wave_id, profile, synthetic, rule))
         written.append(_write_csv(folder_results, out / "question_results.csv"))
         written.append(_write_csv(folder_estimates, out / "weighted_estimates.csv"))
         written.append(write_workbook(folder_results, folder_estimates, codebook, out / "tables.xlsx"))
@@ -110,16 +111,21 @@ def write_wave_exports(connection, wave_id: str, folder: Path, *, min_units: int
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    frame.to_csv(path, index=False, encoding="utf-8")
+    text_frame(frame).to_csv(path, index=False, encoding="utf-8")
     return path
 
 
-def _write_readme(folder: Path, wave_id: str, profile: str, synthetic: bool, min_units: int) -> Path:
+def _write_readme(folder: Path, wave_id: str, profile: str, synthetic: bool, rule: SmallBaseRule) -> Path:
     lines = [f"Wave {wave_id}, {profile} files, written from the published warehouse."]
     if synthetic:
         lines.insert(0, "SYNTHETIC DATA: built from the bundled synthetic sample, not from real survey answers.")
     if profile == "public":
-        lines.append(f"Aggregates only; rows with a base (n_answered) below {min_units} units are left out.")
+        lines += ["Aggregates only: no municipality rows, no open answers.", rule.statement()]
+    else:
+        lines.append("Every row, whatever its base: these files stay with the team (the public folder applies "
+                     "the small-base rule).")
+    lines.append("Texts that start like a spreadsheet formula (=, +, -, @, tab, carriage return) begin with an "
+                 "apostrophe ('), so they are shown as text and never run.")
     path = folder / "README.txt"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -150,8 +156,10 @@ def write_workbook(results, estimates, codebook, path: Path) -> Path:
         for section in dict.fromkeys(codebook["section"]):
             rows = table[table["section"] == section]
             if not rows.empty:
-                rows.drop(columns=["section"]).to_excel(writer, sheet_name=sheet_name(section, taken), index=False)
-        codebook.to_excel(writer, sheet_name="codebook", index=False)
+                text_frame(rows.drop(columns=["section"])).to_excel(
+                    writer, sheet_name=sheet_name(section, taken), index=False)
+        text_frame(codebook).to_excel(writer, sheet_name="codebook", index=False)
+        write_strings_as_text(writer.book)
     return path
 
 
@@ -182,7 +190,8 @@ def profile_labels(columns: list[str], codebook: pd.DataFrame) -> tuple[dict[str
             choices = entries.dropna(subset=["choice_code"]).drop_duplicates("choice_code")
             value_labels[column] = {int(code): text for code, text in zip(choices["choice_code"], choices["choice_label"])}
         variable_labels[column] = label
-    return variable_labels, value_labels
+    return ({column: as_text(label) for column, label in variable_labels.items()},
+            {column: {code: as_text(text) for code, text in labels.items()} for column, labels in value_labels.items()})
 
 
 def profile_columns(connection, wave_id: str) -> list[str]:
@@ -216,7 +225,7 @@ def write_profile(connection, wave_id: str, codebook: pd.DataFrame, folder: Path
         if frame[column].dtype.kind in "biuf" or str(frame[column].dtype) in ("Int8", "Int16", "Int32", "Int64", "boolean"):
             frame[column] = frame[column].astype("Float64").astype(float)
         else:
-            frame[column] = frame[column].astype(object).where(frame[column].notna(), "").astype(str)
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), "").astype(str).map(as_text)
     variable_labels, value_labels = profile_labels(list(frame.columns), codebook)
     sav = folder / "municipality_profile.sav"
     pyreadstat.write_sav(

@@ -7,6 +7,9 @@ Contents: response coverage by province, size class and Belfius type; every clos
 interval (mart_weighted_estimate); the Taskforce summary; a horizontal bar chart per closed question; and the
 change since the compared wave from mart_question_trend when that mart exists and holds the wave.
 Every number table row carries data-* attributes so tests can compare it with the marts.
+The report leaves the internal folder: a question (or matrix row) answered by fewer units than the
+small-base rule allows (`small_bases.py`, EXPORT_MIN_UNITS) is shown with "fewer than N municipalities
+answered: not shown" instead of its figures, its chart and its change.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from orchestration.deliverables.exports import ESTIMATES_SQL, QUESTION_RESULTS_SQL, is_synthetic, wave_ids  # noqa: E402
+from orchestration.deliverables.small_bases import SmallBaseRule, small_base_rule  # noqa: E402
 from orchestration.warehouse_io import connect  # noqa: E402
 
 # A drawing process pays off from a few charts on (it starts in ~0.1 s, drawing a chart takes ~0.2 s).
@@ -67,10 +71,14 @@ window.addEventListener('load', function () {
 """
 
 
-def write_reports(db_path: str | Path, root: str | Path, waves: list[str] | None = None) -> list[Path]:
+def write_reports(db_path: str | Path, root: str | Path, waves: list[str] | None = None, *,
+                  min_units: int | None = None) -> list[Path]:
+    """Every wave's (or the given waves') report; `min_units`: the small-base rule's minimum, EXPORT_MIN_UNITS
+    when None (`small_bases.small_base_rule`, the public exports' rule)."""
+    rule = small_base_rule(min_units)
     charts = ChartCache(Path(root) / ".chart_cache")
     with connect(db_path, read_only=True) as connection:
-        wave_data = [read_wave(connection, wave_id) for wave_id in waves or wave_ids(connection)]
+        wave_data = [read_wave(connection, wave_id, rule) for wave_id in waves or wave_ids(connection)]
     charts.draw_all(chart for wave in wave_data for chart in wave.charts.values())
     written: list[Path] = []
     for wave in wave_data:
@@ -229,9 +237,10 @@ class WaveData:
     coverage: pd.DataFrame
     taskforce: pd.DataFrame
     trend: pd.DataFrame | None
+    rule: SmallBaseRule  # which figures are shown
 
 
-def read_wave(connection, wave_id: str) -> WaveData:
+def read_wave(connection, wave_id: str, rule: SmallBaseRule) -> WaveData:
     results = connection.execute(QUESTION_RESULTS_SQL, [wave_id]).df()
     estimates = connection.execute(ESTIMATES_SQL, [wave_id]).df()
     keys = ["question_id", "row_code", "choice_code"]
@@ -239,23 +248,28 @@ def read_wave(connection, wave_id: str) -> WaveData:
     merged = results.merge(estimates[keys + ["pct_weighted", "ci_lower", "ci_upper"]], on=keys, how="left")
     return WaveData(
         wave_id=wave_id, title=title[0] if title and title[0] else wave_id,
-        synthetic=is_synthetic(connection, wave_id), merged=merged, charts=question_charts(merged),
+        synthetic=is_synthetic(connection, wave_id), merged=merged, charts=question_charts(merged, rule),
         coverage=connection.execute(
             "select dimension, dimension_value, dimension_label, n_municipalities, n_responding, n_questionnaires, "
             "pct_responding from marts.mart_response_coverage where wave_id = ? order by dimension, dimension_position",
             [wave_id]).df(),
         taskforce=connection.execute("select * from marts.mart_taskforce_summary where wave_id = ?", [wave_id]).df(),
-        trend=trend_rows(connection, wave_id),
+        trend=trend_rows(connection, wave_id), rule=rule,
     )
 
 
-def question_charts(merged: pd.DataFrame) -> dict[str, tuple]:
-    """`bar_chart`'s inputs per closed question without rows (a matrix question gets its table only)."""
+def question_charts(merged: pd.DataFrame, rule: SmallBaseRule) -> dict[str, tuple]:
+    """`bar_chart`'s inputs per closed question without rows (a matrix question gets its table only) whose
+    base the small-base rule lets the report show."""
     charts = {}
     for question_id, rows in merged.groupby("question_id", sort=False):
         first = rows.iloc[0]
         if first.choice_code is None or pd.isna(first.choice_code) or not rows["row_code"].isna().all():
             continue
+        rows = rows[[rule.shown(n) for n in rows["n_answered"]]]
+        if rows.empty:
+            continue
+        first = rows.iloc[0]
         charts[question_id] = (
             f"{question_id} (n = {first.n_answered})", list(rows["choice_label"]),
             [None if pd.isna(v) else float(v) for v in rows["pct"]],
@@ -277,6 +291,11 @@ def write_wave_report(wave: WaveData, folder: Path, charts: ChartCache) -> list[
     parts.append('<p class="note">Written from the published warehouse. Unweighted shares are those of '
                  "marts.mart_question_result; weighted estimates and intervals come from marts.mart_weighted_estimate "
                  "(raking to all municipalities on the wave's map).</p>")
+    rule = wave.rule
+    parts.append(f'<p class="note small-bases" data-min-units="{rule.min_units}">'
+                 + (f"Questions and rows answered by fewer than {rule.min_units} units (municipalities; respondents "
+                    "for a question about respondents) are not shown (EXPORT_MIN_UNITS).</p>" if rule.suppresses else
+                    "Every question is shown, whatever the number of units that answered (EXPORT_MIN_UNITS=0).</p>"))
 
     parts.append("<h2>Response coverage</h2>")
     total = coverage[coverage["dimension"] == "all"]
@@ -317,6 +336,11 @@ def write_wave_report(wave: WaveData, folder: Path, charts: ChartCache) -> list[
             rows = merged[merged["question_id"] == question_id]
             first = rows.iloc[0]
             parts.append(f"<h3>{html.escape(question_id)}. {html.escape(first.question_label)}</h3>")
+            suppressed = f'<span class="suppressed">{html.escape(rule.note(first.unit))}</span>'
+            if not any(rule.shown(n) for n in rows["n_answered"]):
+                parts.append(f'<p class="suppressed" data-question="{question_id}">'
+                             f"{'Open question: ' if pd.isna(first.choice_code) else ''}{suppressed}.</p>")
+                continue
             if first.choice_code is None or pd.isna(first.choice_code):
                 parts.append(f'<p data-question="{question_id}" data-n-answered="{first.n_answered}">Open question: '
                              f"answered by {first.n_answered} (unit: {html.escape(first.unit)}; texts in the internal exports).</p>")
@@ -329,6 +353,12 @@ def write_wave_report(wave: WaveData, folder: Path, charts: ChartCache) -> list[
                 f"<td class=num>{r.n_selected}</td><td class=num>{r.n_answered}</td><td class=num>{_num(r.pct, 1)}</td>"
                 f"<td class=num>{_num(r.pct_weighted, 1)}</td>"
                 f"<td class=num>{'–' if pd.isna(r.ci_lower) else f'{r.ci_lower:.1f} – {r.ci_upper:.1f}'}</td></tr>"
+                if rule.shown(r.n_answered) else
+                # a matrix row with a small base among rows that may be shown: the row, without its figures
+                f'<tr class="suppressed" data-question="{question_id}" data-row="{_attr(r.row_code)}" '
+                f'data-choice="{_attr(r.choice_code)}">'
+                f"{f'<td>{_num(r.row_label)}</td>' if matrix else ''}<td>{_num(r.choice_label)}</td>"
+                f"<td colspan=5>{suppressed}</td></tr>"
                 for r in rows.itertuples())
             parts.append(f'<table class=question data-question="{question_id}"><tr>{"<th>Row</th>" if matrix else ""}'
                          f"<th>Choice</th><th>n</th><th>Base</th><th>%</th><th>Weighted %</th><th>95 % interval</th>"
@@ -350,12 +380,20 @@ def write_wave_report(wave: WaveData, folder: Path, charts: ChartCache) -> list[
         parts.append('<p class="no-trend">There is no compared wave for this wave: no question of it continues a '
                      "question of an earlier wave.</p>")
     else:
+        units = dict(zip(merged["question_id"], merged["unit"]))
         body = "".join(
             f'<tr data-question="{r.question_id}" data-choice="{_attr(r.choice_code)}" data-change="{_attr(r.pct_point_change)}">'
             f"<td>{html.escape(r.question_id)}</td><td>{_num(r.row_code)}</td><td>{_num(r.choice_label)}</td>"
             f"<td>{html.escape(str(r.compared_wave_id))} {html.escape(str(r.compared_question_id))}</td>"
             f"<td class=num>{_num(r.compared_pct, 1)}</td><td class=num>{_num(r.pct, 1)}</td>"
-            f"<td class=num>{_num(r.pct_point_change, 1)}</td></tr>" for r in trend.itertuples())
+            f"<td class=num>{_num(r.pct_point_change, 1)}</td></tr>"
+            if rule.shown(r.n_answered) and rule.shown(r.compared_n_answered) else
+            # either wave's base is small: the change would show it
+            f'<tr class="suppressed" data-question="{r.question_id}" data-choice="{_attr(r.choice_code)}">'
+            f"<td>{html.escape(r.question_id)}</td><td>{_num(r.row_code)}</td><td>{_num(r.choice_label)}</td>"
+            f"<td>{html.escape(str(r.compared_wave_id))} {html.escape(str(r.compared_question_id))}</td>"
+            f'<td colspan=3><span class="suppressed">{html.escape(rule.note(units.get(r.question_id, "municipality")))}'
+            "</span></td></tr>" for r in trend.itertuples())
         parts.append("<table class=trend><tr><th>Question</th><th>Row</th><th>Choice</th><th>Compared with</th>"
                      f"<th>% then</th><th>% now</th><th>Change (points)</th></tr>{body}</table>")
 
