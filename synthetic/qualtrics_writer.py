@@ -180,12 +180,12 @@ def _question_columns(question: Question, split: bool, as_text: bool) -> list[_C
     else:  # text, number: the typed value
         columns = [_Column(qid, label, {"ImportId": import_id}, lambda r: _whole_cell(answer(r), str))]
 
-    if question.other_text is not None:
-        code = question.other_text
+    for code in question.other_text_codes:  # named by Qualtrics' choice id, which a recode may change
+        text_id = question.text_column_id(code)
         columns.append(_Column(
-            f"{qid}_{code}_TEXT", f"{label} - {question.choice(code).label} - Text",
-            {"ImportId": f"{import_id}_{code}_TEXT"},
-            lambda r: r.other_texts.get((qid, code), ""),
+            f"{qid}_{text_id}_TEXT", f"{label} - {question.choice(code).label} - Text",
+            {"ImportId": f"{import_id}_{text_id}_TEXT"},
+            lambda r, code=code: r.other_texts.get((qid, code), ""),
         ))
     return columns
 
@@ -220,7 +220,7 @@ def _check_response(codebook: Codebook, response: SurveyResponse) -> None:
         if problem:
             problems.append(f"{qid}: {problem}")
     for qid, code in response.other_texts:
-        if qid not in codebook or codebook.question(qid).other_text != code:
+        if qid not in codebook or code not in codebook.question(qid).other_text_codes:
             problems.append(f"other text ({qid}, {code}): the codebook has no such text field")
     if problems:
         raise ValueError(f"response {response.response_id}: " + "; ".join(problems))

@@ -10,8 +10,9 @@ import duckdb
 BUILD_TIME_COLUMNS = {"loaded_at"}
 
 
-def mart_differences(expected: Path, actual: Path) -> list[str]:
-    """One line per mart that is missing, has other columns, or holds other rows (as multisets)."""
+def mart_differences(expected: Path, actual: Path, ignore: dict[str, set[str]] | None = None) -> list[str]:
+    """One line per mart that is missing, has other columns, or holds other rows (as multisets); `ignore`
+    names columns per mart whose values may differ (they must still exist in both)."""
     with duckdb.connect() as connection:
         connection.execute(f"attach '{expected}' as expected (read_only)")
         connection.execute(f"attach '{actual}' as actual (read_only)")
@@ -32,7 +33,8 @@ def mart_differences(expected: Path, actual: Path) -> list[str]:
             if wanted[table] != got[table]:
                 problems.append(f"{table}: columns {got[table]} instead of {wanted[table]}")
                 continue
-            kept = ", ".join(f'"{name}"' for name in wanted[table] if name not in BUILD_TIME_COLUMNS)
+            skipped = BUILD_TIME_COLUMNS | (ignore or {}).get(table, set())
+            kept = ", ".join(f'"{name}"' for name in wanted[table] if name not in skipped)
             for left, right in (("expected", "actual"), ("actual", "expected")):
                 extra = connection.execute(
                     f"select count(*) from (select {kept} from {left}.marts.{table} "

@@ -22,14 +22,16 @@ from orchestration.settings import SURVEY_SEEDS_DIR
 from orchestration.survey.codebook import (
     Codebook, CodebookError, UnusableEarlierCodebook, codebook_frames, comparison_problems, load_codebook,
 )
-from orchestration.survey.landing import LandingInventory, discover_landing, relative_name
+from orchestration.survey.landing import CODEBOOK_NAME, LandingInventory, WaveFiles, discover_landing, relative_name
+from orchestration.survey.qsf import load_qsf_codebook
 from orchestration.survey.qualtrics_reader import CsvFileError, export_frame_chunks, file_sha256, stream_export
 from orchestration.survey.raw_tables import empty_frame, stack_frames
 from orchestration.warehouse_io import replace_tables, wave_tables
 
 T = TypeVar("T")
 RAW_SCHEMA = "raw"
-CODEBOOK_TABLES = ("codebook_waves", "codebook_questions", "codebook_choices", "codebook_rows", "codebook_comparisons")
+CODEBOOK_TABLES = ("codebook_waves", "codebook_questions", "codebook_choices", "codebook_rows", "codebook_comparisons",
+                   "codebook_findings")
 EXPORT_TABLES = ("export_files", "export_columns", "export_rows", "export_cells")
 
 
@@ -125,8 +127,11 @@ def bundled_codebook(wave_id: str) -> Path | None:
              partitions_def=wave_partitions, backfill_policy=BackfillPolicy.single_run())
 def wave_codebooks(context: AssetExecutionContext, warehouse: WarehouseResource):
     """Validates each `waves/<wave_id>/codebook.yaml` (for a wave without one, the codebook this project
-    ships for it, if any), then each `comparable_to` against the earlier wave's codebook (the landing's,
-    else the bundled one); any defect stops the load with every problem listed."""
+    ships for it, if any) — or, in a wave folder with `survey.qsf`, the survey definition with the
+    codebook.yaml beside it as its overlay (contract §5.1, orchestration/survey/qsf.py) — then each
+    `comparable_to` against the earlier wave's codebook (the landing's, else the bundled one); any defect
+    stops the load with every problem listed. What a QSF holds that is not tabulated is loaded as findings
+    (`raw.codebook_findings`), never an error."""
     landing = warehouse.landing_path
     inventory = discover_landing(landing)
     waves = run_waves(context, inventory)
@@ -138,6 +143,12 @@ def wave_codebooks(context: AssetExecutionContext, warehouse: WarehouseResource)
         files = inventory.waves[wave_id]
         codebook_path = files.codebook_path or bundled_codebook(wave_id)
         unusable.add(wave_id)
+        if files.qsf_path is not None:  # survey.qsf with its overlay codebook.yaml (contract §5.1)
+            loaded = load_wave_definition(wave_id, files, problems)
+            if loaded is not None:
+                codebooks[wave_id] = loaded
+                unusable.discard(wave_id)
+            continue
         if codebook_path is None:
             problems.append(f"waves/{wave_id}/: no codebook.yaml, so its exports cannot be read")
             continue
@@ -157,7 +168,7 @@ def wave_codebooks(context: AssetExecutionContext, warehouse: WarehouseResource)
         compared = comparison_problems(
             codebook, lambda earlier: earlier_codebook(earlier, codebooks, inventory, unusable, problems))
         if compared:
-            problems.append(str(CodebookError(str(codebook_path), compared)))
+            problems.append(str(CodebookError(codebook.source or str(codebook_path), compared)))
     if problems:
         raise Failure(description="codebooks not loaded; the warehouse is unchanged:\n" + "\n".join(problems))
     frames = []
@@ -169,6 +180,21 @@ def wave_codebooks(context: AssetExecutionContext, warehouse: WarehouseResource)
         ))
     yield from wave_results(waves, write_wave_rows(warehouse, waves, CODEBOOK_TABLES,
                                                    stack(frames, CODEBOOK_TABLES).items()))
+
+
+def load_wave_definition(wave_id: str, files: WaveFiles, problems: list[str]) -> tuple[Codebook, Path] | None:
+    """The codebook of a wave folder with survey.qsf and its overlay codebook.yaml, with the QSF as the file
+    it comes from; None, with the problems listed, when the pair cannot be used."""
+    overlay = files.codebook_path or files.qsf_path.with_name(CODEBOOK_NAME)
+    try:
+        codebook = load_qsf_codebook(files.qsf_path, overlay)
+    except CodebookError as error:
+        problems.append(str(error))
+        return None
+    if codebook.wave.id != wave_id:
+        problems.append(f"waves/{wave_id}/codebook.yaml declares wave.id {codebook.wave.id!r}")
+        return None
+    return codebook, files.qsf_path
 
 
 def earlier_codebook(wave_id: str, run_codebooks: dict[str, tuple[Codebook, Path]], inventory: LandingInventory,
@@ -183,6 +209,13 @@ def earlier_codebook(wave_id: str, run_codebooks: dict[str, tuple[Codebook, Path
     if wave_id in unusable:
         raise UnusableEarlierCodebook(wave_id)
     files = inventory.waves.get(wave_id)
+    if files is not None and files.qsf_path is not None:  # survey.qsf and its overlay
+        try:
+            return load_qsf_codebook(files.qsf_path, files.codebook_path or files.qsf_path.with_name(CODEBOOK_NAME))
+        except CodebookError as error:
+            problems.append(str(error))
+            unusable.add(wave_id)
+            raise UnusableEarlierCodebook(wave_id) from None
     path = (files.codebook_path if files else None) or bundled_codebook(wave_id)
     if path is None and files is None:
         return None

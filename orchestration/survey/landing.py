@@ -2,6 +2,7 @@
 
 ```
 waves/<wave_id>/codebook.yaml     the wave's questionnaire
+waves/<wave_id>/survey.qsf        optional: Qualtrics' survey definition; codebook.yaml is then its overlay
 waves/<wave_id>/*.csv             Qualtrics response exports
 taskforce/*.csv                   Taskforce Oekraïne snapshots
 overrides/municipality_names.csv  optional analyst fixes
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CODEBOOK_NAME = "codebook.yaml"
+QSF_NAME = "survey.qsf"  # Qualtrics' survey definition; with it, codebook.yaml is an overlay (contract §5.1)
 OVERRIDE_FILE = Path("overrides") / "municipality_names.csv"
 # Optional, not in the contract: the analysts' open-answer theme dictionary, replacing the shipped one.
 THEMES_FILE = Path("overrides") / "open_answer_themes.csv"
@@ -29,6 +31,7 @@ THEMES_FILE = Path("overrides") / "open_answer_themes.csv"
 class WaveFiles:
     codebook_path: Path | None  # None: the wave cannot be read yet (downstream reports it)
     export_paths: tuple[Path, ...] = ()
+    qsf_path: Path | None = None  # survey.qsf: then codebook_path is its overlay
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ class LandingInventory:
         paths = [
             path
             for wave in self.waves.values()
-            for path in ((wave.codebook_path,) if wave.codebook_path else ()) + wave.export_paths
+            for path in tuple(p for p in (wave.qsf_path, wave.codebook_path) if p) + wave.export_paths
         ]
         paths += self.taskforce_paths
         paths += [path for path in (self.override_path, self.themes_path) if path]
@@ -58,8 +61,9 @@ def discover_landing(landing_dir: str | Path) -> LandingInventory:
     waves = {}
     for wave_dir in _visible(root / "waves"):
         if wave_dir.is_dir():
-            codebook = wave_dir / CODEBOOK_NAME
-            waves[wave_dir.name] = WaveFiles(codebook if codebook.is_file() else None, _csv_files(wave_dir))
+            codebook, qsf = wave_dir / CODEBOOK_NAME, wave_dir / QSF_NAME
+            waves[wave_dir.name] = WaveFiles(codebook if codebook.is_file() else None, _csv_files(wave_dir),
+                                             qsf if qsf.is_file() else None)
     override, themes = root / OVERRIDE_FILE, root / THEMES_FILE
     return LandingInventory(
         landing_dir=root,
@@ -115,7 +119,7 @@ def landing_parts(landing_dir: str | Path) -> dict[str, str]:
     `taskforce` and `overrides` (absent when there is no such file)."""
     inventory = discover_landing(landing_dir)
     parts = {
-        f"wave:{wave_id}": _hash(inventory, ([files.codebook_path] if files.codebook_path else []) + list(files.export_paths))
+        f"wave:{wave_id}": _hash(inventory, [p for p in (files.qsf_path, files.codebook_path) if p] + list(files.export_paths))
         for wave_id, files in inventory.waves.items()
     }
     if inventory.taskforce_paths:

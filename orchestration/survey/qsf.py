@@ -43,8 +43,7 @@ from typing import Any, Iterable, Iterator
 from orchestration.survey.codebook import (
     CodebookError, Codebook, _ID_PATTERN, _parse_question, duplicate_keys, first_alias, parse_codebook,
 )
-
-QSF_NAME = "survey.qsf"
+from orchestration.survey.landing import QSF_NAME
 
 NOT_TABULATED = "question not tabulated"
 LOGIC_NOT_READ = "display logic not read"
@@ -147,17 +146,18 @@ def keyed(value: Any) -> dict[str, Any]:
     return {}
 
 
-def read_json(path: str | Path) -> Any:
+def read_json(path: str | Path, data: bytes | None = None) -> Any:
+    """The JSON of `path`, or of `data`, its bytes as a loader read them."""
     path = Path(path)
     try:
-        return json.loads(path.read_text(encoding="utf-8-sig"))
+        return json.loads(path.read_text(encoding="utf-8-sig") if data is None else data.decode("utf-8-sig"))
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise CodebookError(str(path), [f"cannot read the survey definition as JSON: {error} (export it again: "
                                         "Tools → Import/Export → Export survey)"]) from error
 
 
-def read_survey_definition(path: str | Path) -> SurveyDefinition:
-    return parse_survey_definition(read_json(path), str(path))
+def read_survey_definition(path: str | Path, data: bytes | None = None) -> SurveyDefinition:
+    return parse_survey_definition(read_json(path, data), str(path))
 
 
 def parse_survey_definition(document: Any, source: str = QSF_NAME) -> SurveyDefinition:
@@ -469,13 +469,13 @@ def _options(payload: dict, key: str, order_key: str, recode_values: Any) -> tup
 # --- the overlay -------------------------------------------------------------------------------------
 
 
-def read_overlay(path: str | Path) -> Any:
-    """The overlay's YAML, read like a codebook's (no aliases, no key twice)."""
+def read_overlay(path: str | Path, data: bytes | None = None) -> Any:
+    """The overlay's YAML (of `data`, when given), read like a codebook's (no aliases, no key twice)."""
     import yaml
 
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = path.read_text(encoding="utf-8-sig") if data is None else data.decode("utf-8-sig")
         loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         alias = first_alias(text, loader_class)
         if alias is not None:
@@ -638,21 +638,23 @@ def _lay_over(question: dict, entry: dict, place: str, overlaid: set[tuple]) -> 
     return problems
 
 
-def load_qsf_codebook(qsf_path: str | Path, overlay_path: str | Path | None, *, source: str | None = None) -> Codebook:
-    """The wave's codebook from its survey.qsf and overlay codebook.yaml (contract §5.1); `CodebookError`
-    lists every problem of the pair, each with its file, question and fix."""
+def load_qsf_codebook(qsf_path: str | Path, overlay_path: str | Path | None, *, source: str | None = None,
+                      qsf_data: bytes | None = None, overlay_data: bytes | None = None) -> Codebook:
+    """The wave's codebook from its survey.qsf and overlay codebook.yaml (contract §5.1), read from the files
+    or from their bytes as a loader read them; `CodebookError` lists every problem of the pair, each with its
+    file, question and fix."""
     qsf_path = Path(qsf_path)
-    definition = read_survey_definition(qsf_path)
-    if overlay_path is None or not Path(overlay_path).is_file():
+    definition = read_survey_definition(qsf_path, qsf_data)
+    if overlay_path is None or (overlay_data is None and not Path(overlay_path).is_file()):
         overlay_name = str(Path(qsf_path).with_name("codebook.yaml"))
         raise CodebookError(overlay_name, [
             f"{overlay_name} is missing: a wave folder with {QSF_NAME} needs an overlay codebook.yaml beside it with "
             "the `wave:` block (id, title, fieldwork dates, municipality_map, taskforce_reference_date) and "
             "`questions:` naming the municipality question (`- {id: Q1, role: municipality}`); "
             "`make codebook QSF=…` prints a starting point"])
-    overlay = read_overlay(overlay_path)
+    overlay = read_overlay(overlay_path, overlay_data)
     data, overlaid, problems = apply_overlay(definition, overlay, str(overlay_path))
-    name = source or f"{qsf_path} + {Path(overlay_path).name}"
+    name = source or f"{overlay_path} (overlay of {qsf_path.name})"
     if problems:
         raise CodebookError(name, problems)
     codebook = parse_codebook(data, source=name)

@@ -4,6 +4,8 @@
 -- profile_column names the column of marts.mart_municipality_profile the item feeds: `q6` (single /
 -- likert5: the code), `q3_c1` (multi: 1 chosen, 0 answered but not chosen), `q31_r1_c7` (matrix cell,
 -- same), `q10_answered` (text: 1); NULL for numbers, which the profile leaves out.
+-- item_source says where the item came from: a full codebook.yaml (`codebook`), the wave's survey.qsf
+-- (`qsf`), or survey.qsf with the overlay adding to the question, its row or its choice (`overlay`).
 with
 
 questions as (
@@ -33,6 +35,11 @@ select
     choices.position as choice_position,
     choices.label as choice_label,
     choices.is_exclusive,
+    case
+        when 'overlay' in (questions.item_source, matrix_rows.item_source, choices.item_source) then 'overlay'
+        else questions.item_source
+    end as item_source,
+    questions.display_logic_text,
     case
         when questions.question_type in ('single', 'likert5') then lower(questions.question_id)
         when questions.question_type = 'text' then lower(questions.question_id) || '_answered'

@@ -61,6 +61,18 @@ display_logic as (
     from {{ ref('int_display_logic_violations') }}
 ),
 
+-- What a wave's survey.qsf holds that the warehouse does not tabulate (contract §5.1).
+survey_definition as (
+    select
+        wave_id,
+        source_file,
+        cast(null as integer) as source_row,
+        finding_type,
+        question_id as column_name,
+        finding
+    from {{ ref('stg_codebook__findings') }}
+),
+
 taskforce_rows as (
     select
         cast(null as varchar) as wave_id,
@@ -115,6 +127,8 @@ union all
 select * from missing_questions
 union all
 select * from display_logic
+union all
+select * from survey_definition
 union all
 select * from taskforce_rows
 union all

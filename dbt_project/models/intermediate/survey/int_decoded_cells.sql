@@ -170,31 +170,48 @@ unmatched_labels as (
 
 free_values as (
     select
-        wave_id,
-        source_file,
-        source_row,
-        column_position,
-        column_name,
-        cell_value,
-        question_id,
-        question_type,
-        row_code,
-        case when cell_kind = 'other_text' then tag_choice_code end as choice_code,
-        case when cell_kind = 'other_text' then 'other_text' else question_type end as answer_kind,
-        case when question_type != 'number' or cell_kind = 'other_text' then cell_value end as value_text,
+        cells.wave_id,
+        cells.source_file,
+        cells.source_row,
+        cells.column_position,
+        cells.column_name,
+        cells.cell_value,
+        cells.question_id,
+        cells.question_type,
+        cells.row_code,
+        -- `<tag>_<choice id>_TEXT`: the choice id is the code unless the QSF recodes the choice.
+        case
+            when cells.cell_kind = 'other_text' then coalesce(text_choices.choice_code, cells.tag_choice_code)
+        end as choice_code,
+        case when cells.cell_kind = 'other_text' then 'other_text' else cells.question_type end as answer_kind,
+        case
+            when cells.question_type != 'number' or cells.cell_kind = 'other_text' then cells.cell_value
+        end as value_text,
         -- Number questions are counts: a negative number is reported, never used.
         case
-            when question_type = 'number' and cell_kind = 'value' and {{ whole_number('cell_value') }} >= 0
-                then {{ whole_number('cell_value') }}
+            when
+                cells.question_type = 'number' and cells.cell_kind = 'value'
+                and {{ whole_number('cells.cell_value') }} >= 0
+                then {{ whole_number('cells.cell_value') }}
         end as value_number,
         case
-            when question_type = 'number' and cell_kind = 'value' and {{ whole_number('cell_value') }} is null
+            when
+                cells.question_type = 'number' and cells.cell_kind = 'value'
+                and {{ whole_number('cells.cell_value') }} is null
                 then 'not a whole number'
-            when question_type = 'number' and cell_kind = 'value' and {{ whole_number('cell_value') }} < 0
+            when
+                cells.question_type = 'number' and cells.cell_kind = 'value'
+                and {{ whole_number('cells.cell_value') }} < 0
                 then 'a negative number is not a count'
         end as decode_issue
     from cells
-    where cell_kind = 'other_text' or question_type in ('text', 'number')
+    left join choices as text_choices
+        on
+            cells.cell_kind = 'other_text'
+            and cells.wave_id = text_choices.wave_id
+            and cells.question_id = text_choices.question_id
+            and cells.tag_choice_code = text_choices.text_choice_id
+    where cells.cell_kind = 'other_text' or cells.question_type in ('text', 'number')
 )
 
 select * from decoded_choices

@@ -13,6 +13,8 @@ select
     note,
     comparable_wave_id,
     comparable_question_id,
+    display_logic_text,
+    item_source,
     cast(position as integer) as position,
     cast(is_required as boolean) as is_required,
     cast(other_text_code as integer) as other_text_code,
