@@ -20,6 +20,7 @@ from orchestration.assets.survey import wave_codebooks
 from orchestration.resources import WarehouseResource
 from orchestration.settings import SURVEY_SEEDS_DIR
 from orchestration.survey.codebook import load_codebook
+from orchestration.survey.landing import discover_landing, landing_parts, unused_files
 from orchestration.survey.qsf import load_qsf_codebook
 from synthetic import build_wave2_sample, write_landing
 
@@ -94,6 +95,18 @@ def test_the_sample_lands_w2_2025_as_survey_qsf_with_an_overlay(tmp_path, wave1_
     assert (loaded.wave, loaded.questions) == (handwritten.wave, handwritten.questions)
     assert loaded.findings == ()  # its Trash block, randomiser, timing and descriptive text leave nothing untabulated
     assert "label" not in (folder / "codebook.yaml").read_text(encoding="utf-8")  # only what a QSF cannot say
+
+
+def test_the_landing_inventory_holds_survey_qsf(tmp_path):
+    landing = tmp_path / "landing"
+    folder = qsf_wave(landing)
+    inventory = discover_landing(landing)
+    files = inventory.waves["w9_2025"]
+    assert (files.qsf_path, files.codebook_path) == (folder / "survey.qsf", folder / "codebook.yaml")
+    assert folder / "survey.qsf" in inventory.all_paths() and unused_files(inventory) == []
+    before = landing_parts(landing)["wave:w9_2025"]
+    (folder / "survey.qsf").write_text((folder / "survey.qsf").read_text(encoding="utf-8") + " ", encoding="utf-8")
+    assert landing_parts(landing)["wave:w9_2025"] != before  # a new export of the QSF refreshes the wave
 
 
 @pytest.fixture(scope="module")
