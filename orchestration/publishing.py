@@ -262,13 +262,15 @@ class BuildInfo:
     built_at: str
     # One fingerprint per refreshable part of the landing (`landing_parts`): what the sensor compares with.
     landing_parts: dict[str, str] = field(default_factory=dict)
+    # Per landing file the warehouse was built from: the sha256 of the bytes read (`files`, the same names).
+    file_sha256: dict[str, str] = field(default_factory=dict)
 
     def frame(self) -> pd.DataFrame:
         row = {**self.__dict__, **{key: json.dumps(getattr(self, key)) for key in JSON_FIELDS}}
         return pd.DataFrame([row])
 
 
-JSON_FIELDS = ("files", "waves", "taskforce_dates", "landing_parts")
+JSON_FIELDS = ("files", "waves", "taskforce_dates", "landing_parts", "file_sha256")
 
 
 def read_build_info(connection) -> dict | None:
@@ -286,7 +288,7 @@ def read_build_info(connection) -> dict | None:
         return None
     row = dict(zip(names, rows[0]))
     for key in JSON_FIELDS:
-        if key in row:  # warehouses built before landing_parts was recorded lack it
+        if key in row:  # warehouses built before landing_parts (file_sha256) was recorded lack it
             row[key] = json.loads(row[key])
     return row
 

@@ -1,4 +1,4 @@
-"""Landing-directory discovery, the sensor fingerprint and `source_file` names."""
+"""Landing-directory discovery, the sensor's and the build record's fingerprints and `source_file` names."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.survey.landing import discover_landing, landing_fingerprint, relative_name, unused_files
+from orchestration.survey.landing import (
+    discover_landing, landing_fingerprint, landing_parts, relative_name, unused_files,
+)
 
 
 def touch(path: Path, text: str = "x") -> Path:
@@ -49,17 +51,28 @@ def test_missing_landing_dir_is_an_error(tmp_path: Path):
         discover_landing(tmp_path / "nowhere")
 
 
-def test_fingerprint_changes_only_with_landing_files(landing: Path):
-    before = landing_fingerprint(landing)
-    assert landing_fingerprint(landing) == before
+def test_parts_change_only_with_landing_files(landing: Path):
+    before = landing_parts(landing)
+    assert sorted(before) == ["taskforce", "wave:w1_2023", "wave:w2_2024"]
+    assert landing_parts(landing) == before
     touch(landing / "README.md", "changed")
     touch(landing / "waves/w1_2023/notes.txt", "changed")
-    assert landing_fingerprint(landing) == before
+    assert landing_parts(landing) == before
 
     export = landing / "waves/w1_2023/b_export.csv"
     stat = export.stat()
     os.utime(export, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
-    assert landing_fingerprint(landing) != before
+    after = landing_parts(landing)
+    assert [part for part in before if after[part] != before[part]] == ["wave:w1_2023"]
+    touch(landing / "overrides/open_answer_themes.csv")  # both override files are one part
+    assert "overrides" in landing_parts(landing)
+
+
+def test_the_landing_fingerprint_is_of_names_and_contents():
+    hashes = {"waves/w1/a.csv": "1" * 64, "taskforce/t.csv": "2" * 64}
+    assert landing_fingerprint(hashes) == landing_fingerprint(dict(reversed(hashes.items())))
+    assert landing_fingerprint(hashes) != landing_fingerprint({**hashes, "taskforce/t.csv": "3" * 64})
+    assert landing_fingerprint(hashes) != landing_fingerprint({"waves/w1/b.csv": "1" * 64, "taskforce/t.csv": "2" * 64})
 
 
 def test_relative_name(landing: Path):

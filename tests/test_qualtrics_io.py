@@ -177,11 +177,14 @@ def decode_response(codebook: Codebook, cells: dict[str, str]) -> dict:
 
 
 def normalise(answers: dict) -> dict:
-    """One spelling per meaning: a matrix whose every shown row was skipped is a skipped matrix."""
+    """One spelling per meaning: a matrix whose every shown row was skipped is a skipped matrix, and a line
+    break in a text is `\\n` however the file wrote it (the reader's rule)."""
     result = {}
     for qid, value in answers.items():
         if isinstance(value, dict) and value and all(row is SEEN_UNANSWERED for row in value.values()):
             value = SEEN_UNANSWERED
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n")
         result[qid] = value
     return result
 
@@ -301,7 +304,7 @@ def test_quoted_line_breaks_keep_rows_and_lines_apart(codebook, tmp_path):
     assert rows.loc[3, "source_line"] == 9
     full = cells_by_response(frames)["R_full"]
     assert full["Q1"] == 'Stad Gent, "centrum"\nafdeling Welzijn'
-    assert full["Q10"] == "Eerst crisis;\r\ndan structureel\tbeleid"
+    assert full["Q10"] == "Eerst crisis;\ndan structureel\tbeleid"  # typed with \r\n, read as \n
     assert full["Q30"] == "  spaties blijven  "
 
 
@@ -423,8 +426,81 @@ def test_utf16_tab_download_is_read(codebook, tmp_path):
 def test_binary_file_is_not_an_export(tmp_path):
     path = tmp_path / "image.csv"
     path.write_bytes(b"a,b\n\x81\x8d\x00\n")
-    with pytest.raises(ExportFormatError, match=r"image\.csv: line 2: byte 0x81"):
+    with pytest.raises(ExportFormatError,
+                       match=r"image\.csv: line 2, column 1: byte 0x81 \(byte offset 4\) is neither UTF-8 nor"):
         read_export(path)
+
+
+# --- encodings, decided per file; line breaks in cells ---------------------------------------------------
+
+def place(text: str, index: int) -> tuple[int, int]:
+    """(line, column) of character `index` of a text whose lines end in `\\r\\n` or `\\n`."""
+    line_start = text.rfind("\n", 0, index) + 1
+    return text.count("\n", 0, index) + 1, index - line_start + 1
+
+
+@pytest.mark.parametrize("bom", [False, True])
+def test_a_stray_byte_in_a_utf8_export_is_refused_naming_line_column_and_offset(tmp_path, bom):
+    """One byte that is not UTF-8 (an edit saved in Windows-1252) must not turn the file's other text into
+    mojibake ("CoÃ¶rdinator"): the file is UTF-8 and is refused, the byte named exactly (a BOM counts in
+    the offset, not in the column)."""
+    text = QUALTRICS_HEADER + "x,R_1,Oekraïense opvang\r\nx,R_2,Coördinator\r\nx,R_3,Geëvalueerd\r\n"
+    raw = (codecs.BOM_UTF8 if bom else b"") + text.encode("utf-8").replace("ö".encode(), b"\xf6")
+    path = tmp_path / "stray.csv"
+    path.write_bytes(raw)
+    offset = raw.index(b"\xf6")
+    with pytest.raises(ExportFormatError) as error:
+        read_export(path)
+    assert (error.value.line, error.value.column) == place(text, text.index("ö"))
+    assert f"stray.csv: line 5, column 9: byte 0xf6 (byte offset {offset}) is not UTF-8" in str(error.value)
+    assert "correct that character" in str(error.value)
+
+
+def test_every_stray_byte_is_counted_and_the_first_ones_named(tmp_path):
+    text = "\ufeff" + QUALTRICS_HEADER.replace("ResponseId", "Respönse", 1) + "x,R_1,Oekraïense\r\nx,R_2,Zoë\r\n"
+    raw = text.encode("utf-8").replace("ö".encode(), b"\xf6").replace("ë".encode(), b"\xeb")
+    path = tmp_path / "stray.csv"
+    path.write_bytes(raw)
+    with pytest.raises(ExportFormatError) as error:
+        read_export(path)
+    body = text[1:]  # the BOM is no column
+    assert (error.value.line, error.value.column) == place(body, body.index("ö")) == (1, 15)
+    assert "2 such bytes in all" in str(error.value)
+    line, column = place(body, body.index("ë"))
+    offset = raw.index(b"\xeb")
+    assert f"the next: line {line}, column {column} (byte offset {offset}): 0xeb" in str(error.value)
+
+
+def test_windows_1252_is_read_when_its_bytes_outnumber_utf8_characters(tmp_path):
+    """Excel's Windows-1252 has no UTF-8 evidence: a pair of its bytes that happens to be valid UTF-8
+    (`Ã©`) does not outweigh the accents that are not; a single high byte in ASCII text is Windows-1252 too."""
+    text = QUALTRICS_HEADER + "x,R_1,Zoërsel én Hélécine\r\nx,R_2,Ã© blijft Ã©\r\n"
+    parsed = read_export(write_text(tmp_path / "excel.csv", text, encoding="cp1252"))
+    assert parsed.file.encoding == "cp1252"
+    assert [row.fields[2] for row in parsed.rows] == ["Zoërsel én Hélécine", "Ã© blijft Ã©"]
+    one_byte = read_export(write_text(tmp_path / "ascii.csv", QUALTRICS_HEADER + "x,R_1,Zoërsel\r\n", "cp1252"))
+    assert (one_byte.file.encoding, list(one_byte.rows)[0].fields[2]) == ("cp1252", "Zoërsel")
+
+
+def test_a_stray_byte_in_a_utf8_taskforce_file_is_refused_too(tmp_path):
+    text = "peildatum,nis_code,gemeente,personen,minderjarigen\n2023-04-15,23101,Sint-Genesius-Rode,40,12\n" \
+           "2023-04-15,25072,Hélécine,5,1\n2023-04-15,13040,Zoërsel,9,2\n"
+    path = tmp_path / "tf.csv"
+    path.write_bytes(text.encode("utf-8").replace("ë".encode(), b"\xeb"))
+    with pytest.raises(FlatFileFormatError, match=r"tf\.csv: line 4, column 20: byte 0xeb \(byte offset \d+\) is not"):
+        read_taskforce_snapshot(path, source_file="taskforce/tf.csv", loaded_at=LOADED_AT)
+
+
+def test_line_breaks_in_cells_read_the_same_whatever_the_line_endings(tmp_path):
+    """A file saved on two systems mixes `\\r\\n` and `\\n` (and old Macs wrote `\\r`): the same text must give
+    the same cell, or an identical repeat compares as different content and both rows are quarantined."""
+    record = 'x,R_1,"Eerst crisis{0}dan structureel"'
+    text = QUALTRICS_HEADER + "".join(record.format(inner) + end for inner, end in
+                                      [("\r\n", "\r\n"), ("\n", "\n"), ("\r", "\r\n"), ("\r\r\n", "\n")])
+    parsed = read_export(write_text(tmp_path / "mixed.csv", text))
+    rows = list(parsed.rows)
+    assert [row.fields for row in rows] == [["x", "R_1", "Eerst crisis\ndan structureel"]] * 4
+    assert [row.source_line for row in rows] == [4, 6, 8, 10]  # lines counted as before: `\\r` ends one
 
 
 # --- Taskforce snapshots and overrides ------------------------------------------------------------------

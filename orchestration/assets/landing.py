@@ -9,7 +9,6 @@ from orchestration.publishing import PublishError, allowed_drops, check_nothing_
 from orchestration.resources import WarehouseResource
 from orchestration.survey.landing import (
     discover_landing,
-    landing_fingerprint,
     relative_name,
     require_waves,
     unused_files,
@@ -41,7 +40,6 @@ def landing_directory(context: AssetExecutionContext, warehouse: WarehouseResour
     return MaterializeResult(
         metadata={
             "landing_dir": MetadataValue.path(str(landing)),
-            "fingerprint": landing_fingerprint(landing),
             "waves": ", ".join(sorted(inventory.waves)),
             "synthetic_files": len(synthetic),
             "files": MetadataValue.md("\n".join(f"- `{name}`" for name in files) or "(none)"),

@@ -8,7 +8,8 @@ from orchestration.assets.dbt import warehouse_dbt_models
 from orchestration.publishing import BuildInfo, contents, git_commit
 from orchestration.reporting import missing_question_findings
 from orchestration.resources import WarehouseResource
-from orchestration.survey.landing import discover_landing, landing_fingerprint, landing_parts, relative_name
+from orchestration.survey.file_reads import changes_since_read, recorded_reads
+from orchestration.survey.landing import discover_landing, landing_fingerprint, part_fingerprints, wave_parts
 
 
 @asset(group_name="publish", kinds={"duckdb"})
@@ -28,7 +29,18 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseReso
     """Replaces WAREHOUSE_DB_PATH by the draft in one rename. Runs only when every load, model and
     error-level dbt test upstream succeeded, so analysts never see a half-built or failing warehouse; stops
     instead when the draft lost a wave or Taskforce date the published warehouse has (unless
-    WAREHOUSE_ALLOW_DROPPED says so). The replaced warehouse is kept in `<db>.history/` (`make rollback`)."""
+    WAREHOUSE_ALLOW_DROPPED says so). The replaced warehouse is kept in `<db>.history/` (`make rollback`).
+
+    First of all it checks that every landing file this run read is still exactly what was read: one that
+    changed meanwhile (still being copied) stops the run. The build record describes the files as they
+    were read (`raw.landing_files`), for the parts this run loaded and the ones the draft kept."""
+    landing = warehouse.landing_path
+    with warehouse.connect(read_only=True) as connection:
+        reads = recorded_reads(connection)
+    changed = changes_since_read(landing, reads[reads["run_id"] == context.run.run_id])
+    if changed:
+        raise Failure(description="not published: the warehouse would not hold what these landing files say; "
+                                  "the published warehouse is unchanged.\n" + "\n".join(changed))
     with warehouse.connect(read_only=True) as connection:
         tables = connection.execute(
             "select table_schema, count(*) from information_schema.tables"
@@ -37,12 +49,14 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseReso
         built = contents(connection)
         for finding in missing_question_findings(connection):
             context.log.warning(f"data quality: {finding}")
-    landing = warehouse.landing_path
+    file_sha256 = dict(sorted(zip(reads["source_file"], reads["file_sha256"])))
+    parts = part_fingerprints(zip(reads["source_file"], reads["size_bytes"], reads["mtime_ns"]),
+                              wave_parts(discover_landing(landing)))
     build = BuildInfo(
-        run_id=context.run.run_id, landing_dir=str(landing), landing_fingerprint=landing_fingerprint(landing),
-        files=[relative_name(path, landing) for path in discover_landing(landing).all_paths()],
-        waves=sorted(built["waves"]), taskforce_dates=sorted(built["taskforce dates"]), commit=git_commit(),
-        built_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"), landing_parts=landing_parts(landing),
+        run_id=context.run.run_id, landing_dir=str(landing), landing_fingerprint=landing_fingerprint(file_sha256),
+        files=list(file_sha256), waves=sorted(built["waves"]), taskforce_dates=sorted(built["taskforce dates"]),
+        commit=git_commit(), built_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        landing_parts=parts, file_sha256=file_sha256,
     )
     dropped = warehouse.publish(build)
     if dropped:

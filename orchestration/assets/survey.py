@@ -22,9 +22,12 @@ from orchestration.settings import SURVEY_SEEDS_DIR
 from orchestration.survey.codebook import (
     Codebook, CodebookError, UnusableEarlierCodebook, codebook_frames, comparison_problems, load_codebook,
 )
+from orchestration.survey.file_reads import (
+    FileCopy, FileRead, LandingFileChanged, read_landing_file, reads_frame, record_reads,
+)
 from orchestration.survey.landing import CODEBOOK_NAME, LandingInventory, WaveFiles, discover_landing, relative_name
 from orchestration.survey.qsf import load_qsf_codebook
-from orchestration.survey.qualtrics_reader import CsvFileError, export_frame_chunks, file_sha256, stream_export
+from orchestration.survey.qualtrics_reader import CsvFileError, export_frame_chunks, stream_export
 from orchestration.survey.raw_tables import empty_frame, stack_frames
 from orchestration.warehouse_io import replace_tables, wave_tables
 
@@ -43,17 +46,33 @@ def raw_specs(tables: tuple[str, ...], description: str, group: str = "survey") 
     ]
 
 
-def read_files(paths: Iterable[Path], read: Callable[[Path], T], what: str) -> list[T]:
-    """`read` every file; if any is unreadable, fail with every file's problem and write nothing."""
-    results, problems = [], []
+def read_files(paths: Iterable[Path], parse: Callable[[FileCopy], T], what: str) -> tuple[list[T], list[FileRead]]:
+    """Read every file once and `parse` what was read; if any is unreadable (or changed while it was read),
+    fail with every file's problem and write nothing. Returns the parsed files and the reads."""
+    results, reads, problems = [], [], []
     for path in paths:
         try:
-            results.append(read(path))
-        except CsvFileError as error:
+            copy = read_landing_file(path)
+            results.append(parse(copy))
+            reads.append(copy.read)
+        except (CsvFileError, LandingFileChanged) as error:
             problems.append(str(error))
     if problems:
         raise Failure(description=f"{what} not loaded; the warehouse is unchanged:\n" + "\n".join(problems))
-    return results
+    return results, reads
+
+
+def record_landing_reads(context: AssetExecutionContext, warehouse: WarehouseResource, kind: str,
+                         reads: Iterable[FileRead], loaded_at: dt.datetime, waves: "RunWaves | None" = None) -> None:
+    """Record in the draft what loader `kind` read from the landing (`raw.landing_files`, for the build
+    record and the check before publishing); for a run of some waves, only those waves' reads are replaced.
+    Files from outside the landing (a bundled codebook, the shipped theme dictionary) are not recorded."""
+    landing = warehouse.landing_path
+    pairs = [(relative_name(read.path, landing), read) for read in reads if read.path.is_relative_to(landing)]
+    parts = None if waves is None or waves.replaced is None else [f"wave:{wave_id}" for wave_id in waves.replaced]
+    with warehouse.connect() as connection:
+        record_reads(connection, reads_frame(pairs, kind=kind, run_id=context.run.run_id, loaded_at=loaded_at),
+                     kind=kind, parts=parts)
 
 
 def stack(frames: list[dict[str, pd.DataFrame]], tables: tuple[str, ...]) -> dict[str, pd.DataFrame]:
@@ -137,6 +156,7 @@ def wave_codebooks(context: AssetExecutionContext, warehouse: WarehouseResource)
     waves = run_waves(context, inventory)
     loaded_at = dt.datetime.now(dt.UTC)
     codebooks: dict[str, tuple[Codebook, Path]] = {}
+    reads: dict[str, FileRead] = {}
     problems = []
     unusable: set[str] = set()  # waves whose codebook problem is listed already: never repeated per question
     for wave_id in waves.loaded:
@@ -144,7 +164,7 @@ def wave_codebooks(context: AssetExecutionContext, warehouse: WarehouseResource)
         codebook_path = files.codebook_path or bundled_codebook(wave_id)
         unusable.add(wave_id)
         if files.qsf_path is not None:  # survey.qsf with its overlay codebook.yaml (contract §5.1)
-            loaded = load_wave_definition(wave_id, files, problems)
+            loaded = load_wave_definition(wave_id, files, problems, reads)
             if loaded is not None:
                 codebooks[wave_id] = loaded
                 unusable.discard(wave_id)
@@ -155,10 +175,12 @@ def wave_codebooks(context: AssetExecutionContext, warehouse: WarehouseResource)
         if files.codebook_path is None:
             context.log.warning(f"waves/{wave_id}/ has no codebook.yaml: using the bundled {codebook_path.name}")
         try:
-            codebook = load_codebook(codebook_path)
-        except CodebookError as error:
+            copy = read_landing_file(codebook_path)
+            codebook = load_codebook(codebook_path, copy.data())
+        except (CodebookError, LandingFileChanged) as error:
             problems.append(str(error))
             continue
+        reads[wave_id] = copy.read
         if codebook.wave.id != wave_id:
             problems.append(f"waves/{wave_id}/codebook.yaml declares wave.id {codebook.wave.id!r}")
             continue
@@ -176,21 +198,29 @@ def wave_codebooks(context: AssetExecutionContext, warehouse: WarehouseResource)
         from_landing = inventory.waves[wave_id].codebook_path is not None
         source_file = relative_name(codebook_path, landing) if from_landing else f"(bundled) {codebook_path.name}"
         frames.append(codebook_frames(
-            codebook, source_file=source_file, file_sha256=file_sha256(codebook_path), loaded_at=loaded_at,
+            codebook, source_file=source_file, file_sha256=reads[wave_id].sha256, loaded_at=loaded_at,
         ))
-    yield from wave_results(waves, write_wave_rows(warehouse, waves, CODEBOOK_TABLES,
-                                                   stack(frames, CODEBOOK_TABLES).items()))
+    rows = write_wave_rows(warehouse, waves, CODEBOOK_TABLES, stack(frames, CODEBOOK_TABLES).items())
+    record_landing_reads(context, warehouse, "codebook", reads.values(), loaded_at, waves)
+    yield from wave_results(waves, rows)
 
 
-def load_wave_definition(wave_id: str, files: WaveFiles, problems: list[str]) -> tuple[Codebook, Path] | None:
-    """The codebook of a wave folder with survey.qsf and its overlay codebook.yaml, with the QSF as the file
-    it comes from; None, with the problems listed, when the pair cannot be used."""
+def load_wave_definition(wave_id: str, files: WaveFiles, problems: list[str],
+                         reads: dict[str, FileRead]) -> tuple[Codebook, Path] | None:
+    """The codebook of a wave folder with survey.qsf and its overlay codebook.yaml (both read once, both
+    recorded in `reads`), with the QSF as the file it comes from; None, with the problems listed, when the
+    pair cannot be used."""
     overlay = files.codebook_path or files.qsf_path.with_name(CODEBOOK_NAME)
     try:
-        codebook = load_qsf_codebook(files.qsf_path, overlay)
-    except CodebookError as error:
+        qsf_copy = read_landing_file(files.qsf_path)
+        overlay_copy = read_landing_file(files.codebook_path) if files.codebook_path else None
+        codebook = load_qsf_codebook(files.qsf_path, overlay, qsf_data=qsf_copy.data(),
+                                     overlay_data=overlay_copy.data() if overlay_copy else None)
+    except (CodebookError, LandingFileChanged) as error:
         problems.append(str(error))
         return None
+    reads[wave_id] = qsf_copy.read
+    reads[f"{wave_id} overlay"] = overlay_copy.read
     if codebook.wave.id != wave_id:
         problems.append(f"waves/{wave_id}/codebook.yaml declares wave.id {codebook.wave.id!r}")
         return None
@@ -242,24 +272,28 @@ def qualtrics_exports(context: AssetExecutionContext, warehouse: WarehouseResour
     waves = run_waves(context, inventory)
     loaded_at = dt.datetime.now(dt.UTC)
     files: list[pd.DataFrame] = []
+    reads: list[FileRead] = []
     problems: list[str] = []
 
     def pieces():
         for wave_id in waves.loaded:
             for path in inventory.waves[wave_id].export_paths:
                 try:
-                    chunks = export_frame_chunks(stream_export(path), wave_id=wave_id,
-                                                 source_file=relative_name(path, landing), loaded_at=loaded_at)
+                    parsed = stream_export(read_landing_file(path))
+                    chunks = export_frame_chunks(parsed, wave_id=wave_id, source_file=relative_name(path, landing),
+                                                 loaded_at=loaded_at)
                     for name, frame in chunks:
                         if name == "export_files":
                             files.append(frame)
                         yield name, frame
-                except CsvFileError as error:  # go on: every broken file is listed, then nothing is kept
-                    problems.append(str(error))
+                    reads.append(parsed.file.copy.read)
+                except (CsvFileError, LandingFileChanged) as error:  # go on: every broken file is listed,
+                    problems.append(str(error))  # then nothing is kept
         if problems:
             raise Failure(description="exports not loaded; the warehouse is unchanged:\n" + "\n".join(problems))
 
     rows = write_wave_rows(warehouse, waves, EXPORT_TABLES, pieces())
+    record_landing_reads(context, warehouse, "export", reads, loaded_at, waves)
     listing = stack_frames(files, "export_files")[
         ["wave_id", "source_file", "header_format", "delimiter", "encoding", "n_rows", "loaded_at"]]
     table = MetadataValue.md(listing.to_markdown(index=False) if len(listing) else "(no exports)")

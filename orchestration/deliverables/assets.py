@@ -11,7 +11,7 @@ import datetime as dt
 from dagster import MaterializeResult, MetadataValue, asset, multi_asset
 
 from orchestration.assets.publish import published_warehouse
-from orchestration.assets.survey import raw_specs, read_files, write_raw
+from orchestration.assets.survey import raw_specs, read_files, record_landing_reads, write_raw
 from orchestration.deliverables.exports import write_exports
 from orchestration.deliverables.report import write_reports
 from orchestration.resources import WarehouseResource
@@ -26,15 +26,17 @@ SHIPPED_THEMES = SURVEY_SEEDS_DIR / "open_answer_themes.csv"
 @multi_asset(specs=raw_specs(("open_answer_themes",), "The open-answer theme dictionary: "
                              "`overrides/open_answer_themes.csv` of the landing directory, else the shipped one",
                              group=GROUP))
-def open_answer_theme_dictionary(warehouse: WarehouseResource):
+def open_answer_theme_dictionary(context, warehouse: WarehouseResource):
     landing, loaded_at = warehouse.landing_path, dt.datetime.now(dt.UTC)
     override = discover_landing(landing).themes_path
     path = override or SHIPPED_THEMES
     source = relative_name(path, landing) if override else f"shipped: {path.name}"
-    frames = read_files([path], lambda p: read_open_answer_themes(p, source_file=source, loaded_at=loaded_at),
-                        "open-answer theme dictionary")
+    frames, reads = read_files([path], lambda copy: read_open_answer_themes(copy, source_file=source,
+                                                                             loaded_at=loaded_at),
+                               "open-answer theme dictionary")
     yield from write_raw(warehouse, {"open_answer_themes": frames[0]},
                          metadata={"open_answer_themes": {"source": source}})
+    record_landing_reads(context, warehouse, "themes", reads, loaded_at)
 
 
 def _files_metadata(paths, root) -> dict:

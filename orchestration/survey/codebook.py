@@ -195,10 +195,11 @@ class Codebook:
         return next(question for question in self.questions if question.role == "municipality")
 
 
-def load_codebook(path: str | Path) -> Codebook:
+def load_codebook(path: str | Path, data: bytes | None = None) -> Codebook:
+    """The codebook at `path`, or of `data`, its bytes as a loader read them (so what is hashed is parsed)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = path.read_text(encoding="utf-8-sig") if data is None else data.decode("utf-8-sig")
         # libyaml's loader where installed (PyYAML's wheels have it): ten times the pure-Python one.
         loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         alias = first_alias(text, loader_class)

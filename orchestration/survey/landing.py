@@ -19,6 +19,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable, Mapping
 
 CODEBOOK_NAME = "codebook.yaml"
 QSF_NAME = "survey.qsf"  # Qualtrics' survey definition; with it, codebook.yaml is an overlay (contract §5.1)
@@ -108,33 +109,48 @@ def unused_files(inventory: LandingInventory) -> list[Path]:
     )
 
 
-def landing_fingerprint(landing_dir: str | Path) -> str:
-    """A stable hash of the landing files' relative paths, sizes and modification times (a sensor cursor)."""
-    inventory = discover_landing(landing_dir)
-    return _hash(inventory, inventory.all_paths())
+def landing_fingerprint(file_sha256: Mapping[str, str]) -> str:
+    """One hash of the landing files' contents: their relative names and sha256 (as read by a run)."""
+    return hashlib.sha256(json.dumps(sorted(file_sha256.items())).encode("utf-8")).hexdigest()
+
+
+def landing_part(source_file: str) -> str | None:
+    """The part of the landing a file belongs to, which can be refreshed on its own: `wave:<wave_id>` for
+    a wave folder's files, `taskforce`, `overrides` (both override files); None outside the layout."""
+    folder, _, rest = source_file.partition("/")
+    if folder == "waves" and "/" in rest:
+        return f"wave:{rest.split('/', 1)[0]}"
+    return folder if folder in ("taskforce", "overrides") else None
+
+
+def part_fingerprints(files: Iterable[tuple[str, int, int]], parts: Iterable[str] = ()) -> dict[str, str]:
+    """One fingerprint per part (`landing_part`) of (relative name, size, mtime in ns) per file, with
+    `parts` present even without files. The sensor's `landing_parts` and the build record use this one
+    function: the record from the files as the run read them, the sensor from the files as they are."""
+    grouped: dict[str, list] = {part: [] for part in parts}
+    for name, size, mtime_ns in files:
+        part = landing_part(name)
+        if part is not None:
+            grouped.setdefault(part, []).append((name, int(size), int(mtime_ns)))
+    return {part: hashlib.sha256(json.dumps(sorted(entries)).encode("utf-8")).hexdigest()
+            for part, entries in grouped.items()}
 
 
 def landing_parts(landing_dir: str | Path) -> dict[str, str]:
-    """One fingerprint per part that can be refreshed on its own: `wave:<wave_id>` per wave folder,
-    `taskforce` and `overrides` (absent when there is no such file)."""
+    """The landing's parts as they are now (one key per wave folder, `taskforce` and `overrides` when
+    there are such files): what the sensor compares with the build record's `landing_parts`. Sizes and
+    modification times, not contents: the sensor looks every minute and must not read every file."""
     inventory = discover_landing(landing_dir)
-    parts = {
-        f"wave:{wave_id}": _hash(inventory, [p for p in (files.qsf_path, files.codebook_path) if p] + list(files.export_paths))
-        for wave_id, files in inventory.waves.items()
-    }
-    if inventory.taskforce_paths:
-        parts["taskforce"] = _hash(inventory, inventory.taskforce_paths)
-    if inventory.override_path:
-        parts["overrides"] = _hash(inventory, [inventory.override_path])
-    return parts
-
-
-def _hash(inventory: LandingInventory, paths) -> str:
-    entries = []
-    for path in paths:
+    files = []
+    for path in inventory.all_paths():
         stat = path.stat()
-        entries.append((relative_name(path, inventory.landing_dir), stat.st_size, stat.st_mtime_ns))
-    return hashlib.sha256(json.dumps(sorted(entries)).encode("utf-8")).hexdigest()
+        files.append((relative_name(path, inventory.landing_dir), stat.st_size, stat.st_mtime_ns))
+    return part_fingerprints(files, wave_parts(inventory))
+
+
+def wave_parts(inventory: LandingInventory) -> list[str]:
+    """`wave:<wave_id>` of every wave folder, files or not."""
+    return [f"wave:{wave_id}" for wave_id in inventory.waves]
 
 
 def relative_name(path: str | Path, landing_dir: str | Path) -> str:

@@ -8,8 +8,14 @@ Accepted layouts:
 - `qualtrics`: three header rows (export tags, labels, `{"ImportId": ...}` JSON per column);
 - `legacy`: two header rows, row 1 `V1..V10` + tags, row 2 starting `ResponseID, ResponseSet, ...`.
   The `V<n>` columns take their name from row 2, renamed to today's Qualtrics names (`LEGACY_RENAMES`).
-Encodings: UTF-8 with or without BOM, else Windows-1252 (what Excel writes); a UTF-16 file with BOM is
-also read (Qualtrics' own TSV download). Separators: `,`, `;` or tab, sniffed from the first line.
+Encodings, decided per file from the evidence of the whole file: UTF-8 with BOM; without BOM, UTF-8 unless
+the bytes that are not UTF-8 outnumber the characters that are (then Windows-1252, what Excel writes). A
+UTF-8 file with a few bytes that are not UTF-8 is refused, naming each byte's line, column and offset,
+never read in another encoding. A UTF-16 file with BOM is also read (Qualtrics' own TSV download).
+Separators: `,`, `;` or tab, sniffed from the first line.
+
+Every file is read once (`file_reads.read_landing_file`): the encoding scan and the parser read the
+run's private copy of its bytes, so the sha256 recorded is the sha256 of exactly what was parsed.
 
 Choices made here (documented because downstream relies on them):
 - duplicate column names are an error, not silently suffixed: two `Q3` columns make the answers ambiguous
@@ -18,7 +24,9 @@ Choices made here (documented because downstream relies on them):
   blank is a row (it gets a `source_row`, but no cells);
 - a row with more fields than the header keeps the extra cells as `_extra_<n>` (n = 1 for the first
   field past the header, at `column_position` = header width + n); shorter or longer rows get a
-  `row_issue`. Nothing is dropped.
+  `row_issue`. Nothing is dropped;
+- a line break inside a quoted cell is `\n`, whether the file wrote it `\r\n`, `\n` or `\r`: line endings
+  are how the file was saved (a file edited on two systems mixes them), not what the respondent typed.
 
 The encoding/separator sniffing and the record iterator are shared with `flat_files` (Taskforce
 snapshots, overrides): `decode_csv_file` and `iter_csv_records`.
@@ -30,16 +38,20 @@ import codecs
 import csv
 import datetime as dt
 import functools
-import hashlib
 import io
 import json
+import re
 import zoneinfo
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import chain, islice
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import pandas as pd
+
+from orchestration.survey.file_reads import BLOCK, FileCopy, file_sha256, read_landing_file
+
+__all__ = ["file_sha256"]  # re-exported: tests hash files with it
 
 # Legacy row-2 names that differ from today's export tags (contract §1). `Name` keeps its name.
 LEGACY_RENAMES = {
@@ -51,16 +63,21 @@ _LEGACY_V_TAGS = frozenset(f"V{n}" for n in range(1, 11))
 DELIMITERS = (",", ";", "\t")  # preference order when a first line has as many of several
 _SNIFF_LIMIT = 1_000_000  # characters scanned for the first line (an unclosed quote must not scan 100 MB)
 _FIELD_SIZE_LIMIT = 1 << 24  # csv's default (128 KiB per cell) is too small for long free-text answers
+_REPORTED_BYTES = 10  # bytes that are not UTF-8 named in the error (all are counted)
+_ESCAPED = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8, as Python's surrogateescape keeps it
+_CP1252_UNDEFINED = re.compile(b"[\x81\x8d\x8f\x90\x9d]")
+_CELL_LINE_BREAK = re.compile("\r*\n|\r")
 
 
 class CsvFileError(ValueError):
     """A file that cannot be read as the CSV it should be; the message names the file and the line."""
 
-    def __init__(self, source: str, line: int | None, problem: str):
+    def __init__(self, source: str, line: int | None, problem: str, column: int | None = None):
         self.source = source
         self.line = line
+        self.column = column
         self.problem = problem
-        where = f"{source}: line {line}" if line is not None else source
+        where = source if line is None else f"{source}: line {line}" + (f", column {column}" if column else "")
         super().__init__(f"{where}: {problem}")
 
 
@@ -70,16 +87,17 @@ class ExportFormatError(CsvFileError):
 
 @dataclass(frozen=True)
 class DecodedCsv:
-    """How a CSV file is written: what every raw-table row records about its file. The text itself is not
-    held: `open_text()` streams it, so a file of any size is read in constant memory."""
+    """How a CSV file is written: what every raw-table row records about its file. `open_text()` streams
+    the text of the run's copy of the file (`copy`), in constant memory, never the file itself again."""
 
     source: str
     encoding: str  # 'utf-8', 'utf-8-sig', 'cp1252' (or 'utf-16' for a Qualtrics TSV download)
     delimiter: str
-    sha256: str
+    sha256: str  # of the bytes read (`copy.read`)
+    copy: FileCopy = field(repr=False, compare=False)
 
     def open_text(self) -> io.TextIOWrapper:
-        return open(self.source, encoding=self.encoding, newline="")
+        return io.TextIOWrapper(self.copy.open(), encoding=self.encoding, newline="")
 
 
 @dataclass(frozen=True)
@@ -111,76 +129,124 @@ class ParsedExport:
         return [column.name for column in self.columns]
 
 
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 # --- shared with flat_files: decoding, sniffing, records ------------------------------------------------
 
-def decode_csv_file(path: str | Path, error: type[CsvFileError] = CsvFileError) -> DecodedCsv:
-    """Decide a file's encoding and separator in one streaming pass (sha256 on the way); raise `error`
-    for an empty or undecodable file."""
-    source = str(path)
-    with open(path, "rb") as handle:
+def decode_csv_file(source: str | Path | FileCopy, error: type[CsvFileError] = CsvFileError) -> DecodedCsv:
+    """Decide a file's encoding from the whole file and its separator from the first line; raise `error`
+    for an empty or undecodable file. `source` is a path (read here, once) or a file already read."""
+    copy = source if isinstance(source, FileCopy) else read_landing_file(source)
+    name = str(copy.read.path)
+    with copy.open() as handle:
         start = handle.read(4)
     if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        candidates = ("utf-16",)
-    elif start.startswith(codecs.BOM_UTF8):
-        candidates = ("utf-8-sig",)  # a BOM promises UTF-8: no cp1252 fallback
+        encoding, scan = "utf-16", _scan(copy, "utf-16")
+        if scan.bad:
+            raise error(name, None, f"byte offset {scan.bad[0][0]}: not UTF-16, although the file starts with "
+                                    "a UTF-16 byte order mark: not a text export")
     else:
-        candidates = ("utf-8", "cp1252")  # Excel's "CSV (;)" on a Belgian Windows writes cp1252
-    for encoding in candidates:
-        scan = _scan(path, encoding)
-        if scan.failure is None:
-            break
-    else:
-        offset, byte, line = scan.failure
-        tried = " nor ".join(candidates)
-        raise error(source, line, f"byte 0x{byte:02x} is neither {tried}: not a text export")
+        bom = start.startswith(codecs.BOM_UTF8)
+        scan = _scan(copy, "utf-8", len(codecs.BOM_UTF8) if bom else 0)
+        if bom or scan.wide >= scan.n_bad:  # a BOM promises UTF-8; so do more UTF-8 characters than others
+            if scan.bad:
+                raise _not_utf8(copy, scan, bom, error)
+            encoding = "utf-8-sig" if bom else "utf-8"
+        else:  # no UTF-8 evidence: Excel's "CSV (;)" on a Belgian Windows writes cp1252
+            encoding = "cp1252"
+            _check_cp1252(copy, error)
     if not scan.has_text:
-        raise error(source, None, "file is empty")
-    return DecodedCsv(source, encoding, _sniff_delimiter(scan.first_text, source, error), scan.sha256)
+        raise error(name, None, "file is empty")
+    return DecodedCsv(name, encoding, _sniff_delimiter(scan.first_text, name, error), copy.read.sha256, copy)
 
 
 @dataclass(frozen=True)
 class _Scan:
-    sha256: str
     first_text: str  # the first characters (up to _SNIFF_LIMIT), for the separator
     has_text: bool
-    failure: tuple[int, int, int] | None  # (byte offset, byte, line) of the first undecodable byte
+    wide: int  # characters that are valid multi-byte UTF-8 (UTF-8 scans)
+    n_bad: int  # bytes that are not in the encoding (UTF-8 scans count them all, UTF-16 stops at the first)
+    bad: list[tuple[int, int]]  # (byte offset, byte) of the first _REPORTED_BYTES of them
 
 
-def _scan(path: str | Path, encoding: str) -> _Scan:
-    """Decode the whole file block by block without keeping it: valid in `encoding`, not blank?"""
-    digest, decoder = hashlib.sha256(), codecs.getincrementaldecoder(encoding)()
-    first, has_text, offset, lines = [], False, 0, 0
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-            pending = decoder.getstate()[0]
+def _scan(copy: FileCopy, encoding: str, start: int = 0) -> _Scan:
+    """Decode the copy from byte `start` block by block without keeping it, counting the characters of two
+    or more bytes and the bytes that are not `encoding` (UTF-8: kept by surrogateescape, so one pass
+    sees them all; UTF-16: the first stops the scan)."""
+    decoder = codecs.getincrementaldecoder(encoding)("surrogateescape" if encoding == "utf-8" else "strict")
+    first, has_text, wide, n_bad, bad, fed = [], False, 0, 0, [], start
+    with copy.open() as handle:
+        handle.seek(start)
+        blocks = ((block, False) for block in iter(lambda: handle.read(BLOCK), b""))
+        for block, final in chain(blocks, [(b"", True)]):
+            begin = fed - len(decoder.getstate()[0])  # byte offset of the text this block completes
             try:
-                text = decoder.decode(block)
+                text = decoder.decode(block, final)
             except UnicodeDecodeError as failure:
-                data = pending + block
-                position = offset - len(pending) + failure.start
-                newlines = lines - pending.count(b"\n") + data.count(b"\n", 0, failure.start)
-                return _Scan("", "", False, (position, data[failure.start], newlines + 1))
+                offset = begin + failure.start
+                return _Scan("", False, 0, 1, [(offset, failure.object[failure.start])])
+            fed += len(block)
+            escaped = _ESCAPED.findall(text)
+            n_bad += len(escaped)
+            wide += len(text) - len(text.encode("ascii", "ignore")) - len(escaped)
+            for match in _ESCAPED.finditer(text) if escaped and len(bad) < _REPORTED_BYTES else ():
+                offset = begin + len(text[:match.start()].encode("utf-8", "surrogateescape"))
+                bad.append((offset, ord(match.group()) - 0xDC00))
+                if len(bad) == _REPORTED_BYTES:
+                    break
             if sum(map(len, first)) < _SNIFF_LIMIT:
                 first.append(text)
             has_text = has_text or not text.isspace() and text != ""
+    return _Scan("".join(first)[:_SNIFF_LIMIT], has_text, wide, n_bad, bad)
+
+
+def _not_utf8(copy: FileCopy, scan: _Scan, bom: bool, error: type[CsvFileError]) -> CsvFileError:
+    """The error for a UTF-8 file with bytes that are not UTF-8: each named by line, column and offset.
+    Refused rather than read another way (the file's other text would turn to mojibake) or with the byte
+    replaced (the cell would silently hold other text than the respondent's)."""
+    start = len(codecs.BOM_UTF8) if bom else 0
+    places = [(*place, offset, byte)
+              for place, (offset, byte) in zip(_line_columns(copy, "utf-8", start, [o for o, _ in scan.bad]), scan.bad)]
+    (line, column, offset, byte), others = places[0], places[1:]
+    why = "it starts with a UTF-8 byte order mark" if bom else f"{scan.wide} characters beyond ASCII in it are"
+    problem = (f"byte 0x{byte:02x} (byte offset {offset}) is not UTF-8, but the file is UTF-8 ({why}). The file is "
+               "refused rather than read garbled: correct that character (an edit saved in another encoding?) or "
+               "export the file again, then run again")
+    if scan.n_bad > 1:
+        listed = "; ".join(f"line {l}, column {c} (byte offset {o}): 0x{b:02x}" for l, c, o, b in others)
+        problem += f". {scan.n_bad} such bytes in all" + (f", the next: {listed}" if listed else "")
+    return error(str(copy.read.path), line, problem, column)
+
+
+def _check_cp1252(copy: FileCopy, error: type[CsvFileError]) -> None:
+    """Raise `error` at the first byte Windows-1252 does not define (the file is neither encoding)."""
+    offset = 0
+    with copy.open() as handle:
+        for block in iter(lambda: handle.read(BLOCK), b""):
+            found = _CP1252_UNDEFINED.search(block)
+            if found:
+                at = offset + found.start()
+                ((line, column),) = _line_columns(copy, "cp1252", 0, [at])
+                raise error(str(copy.read.path), line, f"byte 0x{block[found.start()]:02x} (byte offset {at}) is "
+                                                       "neither UTF-8 nor Windows-1252: not a text export", column)
             offset += len(block)
-            lines += block.count(b"\n")
-        try:
-            text = decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return _Scan("", "", False, (offset, 0, lines + 1))
-        first.append(text)
-        has_text = has_text or bool(text.strip())
-    return _Scan(digest.hexdigest(), "".join(first)[:_SNIFF_LIMIT], has_text, None)
+
+
+def _line_columns(copy: FileCopy, encoding: str, start: int, offsets: list[int]) -> list[tuple[int, int]]:
+    """(line, column) of each byte offset (ascending), lines counted as the CSV parser counts them (a line
+    ends at `\\r\\n`, `\\r` or `\\n`), columns in characters from 1; the BOM (`start` bytes) is no column."""
+    places, wanted = [], iter(offsets)
+    target, offset = next(wanted, None), start
+    with copy.open() as handle:
+        handle.seek(start)
+        text = io.TextIOWrapper(handle, encoding=encoding, errors="surrogateescape", newline="")
+        for number, line in enumerate(text, start=1):
+            data = line.encode(encoding, "surrogateescape")
+            while target is not None and target < offset + len(data):
+                places.append((number, len(data[:target - offset].decode(encoding, "surrogateescape")) + 1))
+                target = next(wanted, None)
+            if target is None:
+                break
+            offset += len(data)
+    return places
 
 
 def _sniff_delimiter(text: str, source: str, error: type[CsvFileError]) -> str:
@@ -205,9 +271,10 @@ def iter_csv_records(decoded: DecodedCsv, error: type[CsvFileError] = CsvFileErr
     """Yield (physical start line, fields) per record; quoted line breaks stay inside their cell.
 
     Empty lines are skipped; a trailing `\\r` left on the last field (files with `\\r\\r\\n` endings or a
-    stray carriage return) is stripped. Parsing is strict: a quote opened and never closed would otherwise
-    swallow the rest of the file into one cell, so it raises `error` at the line where that record starts
-    (a bare quote inside an unquoted cell, `5" scherm`, is fine).
+    stray carriage return) is stripped, and a line break inside a cell becomes `\\n` (module docstring).
+    Parsing is strict: a quote opened and never closed would otherwise swallow the rest of the file into one
+    cell, so it raises `error` at the line where that record starts (a bare quote inside an unquoted cell,
+    `5" scherm`, is fine).
     """
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_SIZE_LIMIT))
     with decoded.open_text() as text:
@@ -226,18 +293,18 @@ def iter_csv_records(decoded: DecodedCsv, error: type[CsvFileError] = CsvFileErr
                 continue
             if fields[-1].endswith("\r"):
                 fields[-1] = fields[-1][:-1]
-            yield start, fields
+            yield start, [_CELL_LINE_BREAK.sub("\n", cell) if "\r" in cell else cell for cell in fields]
 
 
 # --- exports --------------------------------------------------------------------------------------------
 
-def read_export(path: str | Path) -> ParsedExport:
+def read_export(path: str | Path | FileCopy) -> ParsedExport:
     """Parse one export file (any accepted layout); raise `ExportFormatError` if it is none of them."""
     parsed = stream_export(path)
     return replace(parsed, rows=list(parsed.rows))
 
 
-def stream_export(path: str | Path) -> ParsedExport:
+def stream_export(path: str | Path | FileCopy) -> ParsedExport:
     """`read_export` with the data rows as an iterator read from the file as they are consumed (large
     exports): header problems raise here, a broken record raises when the iteration reaches it."""
     decoded = decode_csv_file(path, ExportFormatError)
