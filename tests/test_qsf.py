@@ -1,7 +1,10 @@
 """The QSF reader (orchestration/survey/qsf.py) on a hand-written survey definition in the shape Qualtrics
 writes (tests/fixtures/qsf/real_world_shaped.qsf: a Trash block, a block the flow never reaches, a
 randomiser inside a group, a branch, a loop-and-merge block, unsupported question types, HTML, recodes,
-mixed string and number ids), one test per quirk, and the overlay's errors (contract §5.1)."""
+mixed string and number ids), one test per quirk, and the overlay's errors (contract §5.1). The fixture
+follows the shape of public QSF files (the survey definitions in the test data of fflewddur/sp and in
+ropensci/qualtRics' recorded survey-definitions response, and the display-logic, loop-and-merge and
+validation payloads other Qualtrics tools write); none of them is copied."""
 
 from __future__ import annotations
 
@@ -118,7 +121,8 @@ def test_flow_is_walked_through_group_randomizer_and_branch(survey):
     """Q22 is in a block reached only inside a Branch; the Group holds a BlockRandomizer (SubSet "1")."""
     assert ids(survey) == ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7", "Q8", "Q9", "Q10", "Q11", "Q12", "Q22"]
     assert question(survey, "Q22")["section"] == "nazorg"
-    finding(survey, "Q15")  # in the randomised block "toekomst A": read (and not tabulated for its type)
+    # Q15 is in the randomised block "toekomst A": reached (not tabulated for its type, not for the flow)
+    assert "rank order" in finding(survey, "Q15").text and "never shows" not in finding(survey, "Q15").text
 
 
 def test_trash_block_questions_do_not_exist(survey):
