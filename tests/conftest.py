@@ -60,6 +60,7 @@ E2E_FIXTURES = {"warehouse_build", "spoiled_warehouse", "follow_up", "follow_up_
 # end together: the session warehouse's first reader heads the list, so that build starts at once while
 # the other worker builds on PostgreSQL (when a server is there) or the hand-made scenario warehouses.
 LONGEST_FIRST = ("test_deliverables.py", "test_first_contact.py", "test_postgres_warehouse.py", "test_trends.py",
+                 "test_qsf_landing.py",
                  "test_rules.py", "test_safety.py", "test_refresh.py", "test_failures.py", "test_reference.py",
                  "test_orchestration.py", "test_dbt_unit.py")
 
