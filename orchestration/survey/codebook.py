@@ -24,7 +24,10 @@ MUNICIPALITY_MAPS = ("2019-2024", "2025")
 DISPLAY_OPERATORS = {"equals": ("single", "likert5"), "includes": ("multi",),
                      "includes_any": ("multi", "single", "likert5")}
 
-_WAVE_KEYS = {"id", "title", "fieldwork_start", "fieldwork_end", "municipality_map", "taskforce_reference_date"}
+_WAVE_KEYS = {"id", "title", "fieldwork_start", "fieldwork_end", "municipality_map", "taskforce_reference_date",
+              "qualtrics"}
+# `qualtrics: {survey_id: SV_…}` in the wave block connects the wave to its survey (contract §5.2).
+SURVEY_ID_PATTERN = re.compile(r"^SV_[A-Za-z0-9]+$")
 _QUESTION_KEYS = {
     "id", "section", "type", "label", "required", "role", "unit", "choices", "rows", "columns",
     "exclusive", "exclusive_columns", "other_text", "shown_if", "report_count", "any_of_report", "note",
@@ -165,6 +168,7 @@ class Wave:
     fieldwork_end: dt.date
     municipality_map: str
     taskforce_reference_date: dt.date | None
+    qualtrics_survey_id: str | None = None  # the Qualtrics survey the API pulls its responses from
 
 
 @dataclass(frozen=True)
@@ -314,6 +318,7 @@ def _parse_wave(raw: Any, problems: list[str]) -> Wave | None:
         problems.append("wave.fieldwork_end lies before wave.fieldwork_start")
     reference = raw.get("taskforce_reference_date")
     reference_date = _parse_date(reference, "taskforce_reference_date", problems) if reference else None
+    survey_id = parse_qualtrics_block(raw.get("qualtrics"), problems)
     if start is None or end is None:
         return None
     return Wave(
@@ -323,7 +328,24 @@ def _parse_wave(raw: Any, problems: list[str]) -> Wave | None:
         fieldwork_end=end,
         municipality_map=municipality_map,
         taskforce_reference_date=reference_date,
+        qualtrics_survey_id=survey_id,
     )
+
+
+def parse_qualtrics_block(raw: Any, problems: list[str]) -> str | None:
+    """The survey id of `wave.qualtrics` (`{survey_id: SV_…}`), None when the wave has no such block."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) != {"survey_id"}:
+        problems.append("wave.qualtrics must be `{survey_id: SV_…}` (the survey's id, from Qualtrics' "
+                        "Account settings › Qualtrics IDs, or the survey's URL)")
+        return None
+    survey_id = str(raw["survey_id"]).strip()
+    if not SURVEY_ID_PATTERN.match(survey_id):
+        problems.append(f"wave.qualtrics.survey_id {survey_id!r} is not a Qualtrics survey id (SV_ followed by "
+                        "letters and digits)")
+        return None
+    return survey_id
 
 
 def _parse_options(raw: Any, where: str, problems: list[str], what: str) -> list[tuple[int, dict]]:
