@@ -12,7 +12,7 @@ MANIFEST := dbt_project/target/manifest.json
 TEST_WORKERS ?= 2
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.py' \) -print 2>/dev/null)
 
-.PHONY: run test test-fast ui sample lint bench query rollback clean help export report docs dbt codebook FORCE
+.PHONY: run test test-fast ui sample lint bench query rollback clean help export report docs dbt codebook pull FORCE
 
 help:
 	@echo "make run     build the warehouse from the landing directory (the default, empty one gets the SYNTHETIC sample)"
@@ -26,6 +26,7 @@ help:
 	@echo "make export  CSV, Excel, SPSS and Parquet files per wave next to the warehouse (exports/<wave_id>/)"
 	@echo "make report  the HTML report per wave with its charts (reports/<wave_id>/report.html)"
 	@echo "make docs    dbt's documentation site as one HTML file next to the warehouse (dbt_docs.html)"
+	@echo "make pull [WAVE=<id>]  the connected waves' responses from the Qualtrics API into the landing directory (QUALTRICS_API_TOKEN, QUALTRICS_BASE_URL; docs/QUALTRICS_API.md)"
 	@echo "make codebook QSF=<survey.qsf> [COMPARE_TO=<earlier codebook.yaml or survey.qsf>]  a new wave's codebook from its QSF, with comparable_to proposals (docs/ADD_A_WAVE.md)"
 	@echo "make dbt ARGS=\"build -s my_model+\"  dbt on the development copy warehouse/dev/warehouse.duckdb, never the published file (FRESH=1: copy it again)"
 	@echo "WAREHOUSE_TARGET=postgres make run   the same, into the PostgreSQL server the PG* variables name (docs/POSTGRES.md)"
@@ -112,6 +113,10 @@ query: $(BIN)/.installed
 codebook: $(BIN)/.installed
 	@test -n "$(QSF)" || { echo "usage: make codebook QSF=<survey.qsf> [COMPARE_TO=<earlier codebook.yaml or survey.qsf>]" >&2; exit 2; }
 	@$(BIN)/python -m orchestration.cli codebook "$(QSF)" $(if $(COMPARE_TO),--compare-to "$(COMPARE_TO)")
+
+# Responses straight from the Qualtrics API into the landing directory (contract §5.2); `make run` builds from them.
+pull: $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
+	$(Q)$(BIN)/python -m orchestration.cli pull $(if $(WAVE),--wave "$(WAVE)")
 
 # Analysts' files from the published warehouse (orchestration/deliverables); `make run` also writes them.
 export: $(BIN)/.installed

@@ -3,7 +3,9 @@
 `python -m orchestration.cli rollback [ID]`: list the kept warehouses, or publish one of them again.
 `python -m orchestration.cli analyst-role [--login NAME]`: on PostgreSQL, the analysts' read-only role.
 `python -m orchestration.cli codebook QSF [--compare-to EARLIER]`: a wave's codebook from its survey.qsf, with
-comparable_to proposals against an earlier wave (orchestration/survey/codebook_draft.py)."""
+comparable_to proposals against an earlier wave (orchestration/survey/codebook_draft.py).
+`python -m orchestration.cli pull [--wave ID]`: the connected waves' responses from the Qualtrics API into the
+landing directory (orchestration/qualtrics/command.py)."""
 
 from __future__ import annotations
 
@@ -204,11 +206,18 @@ def main(argv: list[str] | None = None) -> int:
         "codebook", help="print a wave's codebook derived from its survey.qsf (with an earlier wave: comparable_to proposals)")
     codebook_parser.add_argument("qsf", help="the wave's survey.qsf (an overlay codebook.yaml beside it is applied)")
     codebook_parser.add_argument("--compare-to", help="an earlier wave's codebook.yaml or survey.qsf")
+    pull_parser = commands.add_parser("pull", help="pull the connected waves' responses from the Qualtrics API "
+                                                   "into the landing directory (QUALTRICS_API_TOKEN, QUALTRICS_BASE_URL)")
+    pull_parser.add_argument("--wave", help="only this wave (its folder name)")
     arguments = parser.parse_args(argv)
     if arguments.command == "codebook":
         from orchestration.survey.codebook_draft import main as print_codebook
 
         return print_codebook(arguments.qsf, arguments.compare_to)
+    if arguments.command == "pull":
+        from orchestration.qualtrics.command import pull
+
+        return pull(arguments.wave)
     if arguments.command == "rollback":
         return rollback(arguments.id)
     if arguments.command == "analyst-role":
