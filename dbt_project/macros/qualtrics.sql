@@ -15,6 +15,12 @@
     end
 {%- endmacro %}
 
+{#- A file the API pull wrote (contract §5.2): `waves/<wave_id>/qualtrics_<UTC time>.csv`, names sorting in
+    pull order. Hand-delivered exports have any other name. -#}
+{% macro is_api_pull(source_file) -%}
+    ({{ source_file }} like 'waves/%/qualtrics!_%.csv' escape '!')
+{%- endmacro %}
+
 {#- ISO dates as Qualtrics writes them, or day-first as Excel re-saves them; interpreted in `time_zone`
     (row 3 of the export; `Z` is UTC) and returned as a UTC timestamp. -#}
 {% macro qualtrics_timestamp_utc(value, time_zone) -%}

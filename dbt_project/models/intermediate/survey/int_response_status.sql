@@ -1,5 +1,6 @@
 -- The verdict on every export row (contract §2): `valid`, `excluded` (not a real response, an identical
--- repeat, nothing answered) or `quarantined` (cannot be trusted or placed), with the reason.
+-- repeat, nothing answered, superseded by a later API pull) or `quarantined` (cannot be trusted or
+-- placed), with the reason.
 with
 
 responses as (
@@ -14,8 +15,34 @@ resolution as (
     select * from {{ ref('int_response_municipality_resolution') }}
 ),
 
--- Rows sharing a ResponseId: identical content makes them repeats of the first, different content
--- makes all of them suspect.
+-- Contract §5.2: a response an API pull brought (`qualtrics_*.csv`, names in pull order) is the row of
+-- the latest pull that holds its ResponseId; earlier pulls' rows, and a hand-delivered export's row with
+-- that ResponseId in the wave, are superseded. Hand-delivered exports alone keep the rules below.
+latest_pulls as (
+    select
+        wave_id,
+        response_id,
+        max(source_file) as latest_pull_file
+    from responses
+    where response_id is not null and {{ is_api_pull('source_file') }}
+    group by wave_id, response_id
+),
+
+superseded as (
+    select
+        responses.wave_id,
+        responses.source_file,
+        responses.source_row
+    from responses
+    inner join latest_pulls
+        on
+            responses.wave_id = latest_pulls.wave_id
+            and responses.response_id = latest_pulls.response_id
+    where responses.source_file != latest_pulls.latest_pull_file
+),
+
+-- Rows sharing a ResponseId (superseded rows aside): identical content makes them repeats of the first,
+-- different content makes all of them suspect.
 response_ids as (
     select
         responses.wave_id,
@@ -34,7 +61,10 @@ response_ids as (
     inner join content
         on
             {{ same_response('responses', 'content') }}
-    where responses.response_id is not null
+    left join superseded
+        on
+            {{ same_response('responses', 'superseded') }}
+    where responses.response_id is not null and superseded.source_row is null
     window same_id as (partition by responses.wave_id, responses.response_id)
 ),
 
@@ -50,6 +80,7 @@ judged as (
         case
             when responses.row_issue is not null then 'quarantined'
             when responses.response_id is null then 'quarantined'
+            when superseded.source_row is not null then 'excluded'
             when responses.status_code is null or responses.status_code not in (0, 4, 16) then 'excluded'
             when response_ids.n_versions_with_id > 1 then 'quarantined'
             when response_ids.occurrence > 1 then 'excluded'
@@ -60,6 +91,7 @@ judged as (
         case
             when responses.row_issue is not null then 'malformed row: ' || responses.row_issue
             when responses.response_id is null then 'no ResponseId'
+            when superseded.source_row is not null then 'superseded by a later pull'
             when responses.status_code is null
                 then 'unknown Status ' || coalesce('"' || responses.status_text || '"', '(empty)')
             when responses.status_code not in (0, 4, 16)
@@ -80,6 +112,9 @@ judged as (
     left join response_ids
         on
             {{ same_response('responses', 'response_ids') }}
+    left join superseded
+        on
+            {{ same_response('responses', 'superseded') }}
 )
 
 select * from judged
