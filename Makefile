@@ -76,7 +76,7 @@ $(DAGSTER_HOME)/dagster.yaml: FORCE
 
 run: $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(Q)$(BIN)/python -m synthetic --demo-landing
-	$(Q)WAREHOUSE_ALLOW_DROPPED="$${WAREHOUSE_ALLOW_DROPPED:-$(ALLOW_DROPPED)}" $(BIN)/python -m orchestration.cli run $(VERBOSE_FLAG)
+	$(Q)WAREHOUSE_ALLOW_DROPPED="$${WAREHOUSE_ALLOW_DROPPED:-$(ALLOW_DROPPED)}" $(BIN)/python -m orchestration.cli run $(VERBOSE_FLAG) $(if $(FORCE),--force)
 
 # make rollback: list the kept warehouses; make rollback TO=<id>: publish that one again
 rollback: $(BIN)/.installed

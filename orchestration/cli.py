@@ -19,6 +19,7 @@ import uuid
 from dagster import DagsterInstance
 
 from orchestration import settings
+from orchestration.build_inputs import nothing_changed
 from orchestration.publishing import PublishError, kept_warehouses, rollback as rollback_to
 from orchestration.reporting import (
     missing_question_findings,
@@ -27,6 +28,7 @@ from orchestration.reporting import (
     report_waves_not_loaded,
 )
 from orchestration.partitions import all_waves_tags, sync_wave_partitions
+from orchestration.resources import default_resources
 from orchestration.survey.landing import discover_landing
 from orchestration.warehouse_io import connect
 
@@ -50,19 +52,27 @@ EXAMPLE_QUERY = (
 )
 
 
-def run(verbose: bool = False) -> int:
+def run(verbose: bool = False, force: bool = False) -> int:
     """The refresh job, in-process: one line per stage while it runs, then the summary (or the error, once).
     The full dbt and Dagster log goes to a file whose path is printed (orchestration/run_progress.py);
-    `verbose` streams that log as it is written."""
+    `verbose` streams that log as it is written. Unless `force`, a published warehouse built from exactly
+    this landing and this project (orchestration/build_inputs.py) is left as it is, and said so."""
+    db_path = settings.warehouse_db_path() if settings.warehouse_target() == "duckdb" else "PostgreSQL (PG* variables)"
+    if not force:
+        build = default_resources()["warehouse"].published_build()
+        if nothing_changed(build, settings.landing_dir()):
+            print(f"Nothing changed since {db_path} was built ({build['built_at']}): the same landing files, "
+                  "code, models and seeds. Nothing was rebuilt (`make run FORCE=1` rebuilds anyway).")
+            print_published(db_path)
+            return 0
     from orchestration import run_progress
-    from orchestration.definitions import defs
+    from orchestration.definitions import defs  # the code location, loaded only when there is work
 
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
     print(f"Building the warehouse from {settings.landing_dir()} (run history: Dagster UI, `make ui`) ...", flush=True)
     # Every wave folder is a partition; the run covers all of them (a missing landing directory is
     # reported by the run itself).
     waves = sorted(discover_landing(settings.landing_dir()).waves) if settings.landing_dir().is_dir() else []
-    db_path = settings.warehouse_db_path() if settings.warehouse_target() == "duckdb" else "PostgreSQL (PG* variables)"
     job = defs.resolve_job_def("refresh_warehouse")
     run_id = str(uuid.uuid4())  # given to the run, so that the log file's name carries it
     console = run_progress.RunConsole(
@@ -89,6 +99,12 @@ def run(verbose: bool = False) -> int:
         print(f"Full log (dbt and Dagster): {console.log_path}", file=sys.stderr)
         return 1
     print(f"Full log (dbt and Dagster): {console.log_path}")
+    print_published(db_path)
+    return 0
+
+
+def print_published(db_path) -> None:
+    """Where the published warehouse is, what it holds, and how to open it."""
     print(f"\nWarehouse: {db_path}")
     print(f"Landing directory: {settings.landing_dir()}")
     with published_warehouse() as connection:
@@ -98,7 +114,6 @@ def run(verbose: bool = False) -> int:
     else:
         print("\nQuery it:  psql (PG* variables)   (or: make query SQL=\"...\"); analysts: docs/POSTGRES.md")
     print(f"Example query:\n{EXAMPLE_QUERY}")
-    return 0
 
 
 def summary_lines(connection) -> list[str]:
@@ -196,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     run_parser = commands.add_parser("run", help="build the warehouse (the refresh_warehouse job) and print a summary")
     run_parser.add_argument("--verbose", action="store_true",
                             help="stream dbt's output and Dagster's event log (otherwise in the run's log file)")
+    run_parser.add_argument("--force", action="store_true",
+                            help="rebuild even when nothing changed since the published warehouse was built")
     query_parser = commands.add_parser("query", help="run one SQL statement on the published warehouse, read-only")
     query_parser.add_argument("sql")
     rollback_parser = commands.add_parser("rollback", help="list the kept warehouses, or publish one again")
@@ -222,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         return rollback(arguments.id)
     if arguments.command == "analyst-role":
         return analyst_role(arguments.login)
-    return run(arguments.verbose) if arguments.command == "run" else query(arguments.sql)
+    return run(arguments.verbose, arguments.force) if arguments.command == "run" else query(arguments.sql)
 
 
 if __name__ == "__main__":

@@ -264,6 +264,8 @@ class BuildInfo:
     landing_parts: dict[str, str] = field(default_factory=dict)
     # Per landing file the warehouse was built from: the sha256 of the bytes read (`files`, the same names).
     file_sha256: dict[str, str] = field(default_factory=dict)
+    # The project's code, models, seeds and output settings it was built with (`build_inputs`).
+    project_fingerprint: str = ""
 
     def frame(self) -> pd.DataFrame:
         row = {**self.__dict__, **{key: json.dumps(getattr(self, key)) for key in JSON_FIELDS}}

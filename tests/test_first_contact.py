@@ -21,8 +21,8 @@ from test_safety import cli_env
 pytestmark = pytest.mark.e2e
 
 
-def cli_run(db_path: Path, landing: Path, dagster_home: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "orchestration.cli", "run"], cwd=PROJECT_ROOT,
+def cli_run(db_path: Path, landing: Path, dagster_home: Path, *options: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "orchestration.cli", "run", *options], cwd=PROJECT_ROOT,
                           env=cli_env(db_path, landing, dagster_home), capture_output=True, text=True, timeout=900)
 
 
@@ -68,7 +68,10 @@ def test_default_then_another_landing_then_a_broken_one_then_the_default_again(t
     assert "codebook.yaml" in broken.stderr and "w2_2025" in broken.stderr
     assert not broken_db.exists()
 
-    again = cli_run(default_db, default_landing, home)
+    # Nothing changed for the default warehouse: a plain run says so; a forced one rebuilds it as it was.
+    unchanged = cli_run(default_db, default_landing, home)
+    assert unchanged.returncode == 0 and "Nothing changed since" in unchanged.stdout, unchanged.stderr
+    again = cli_run(default_db, default_landing, home, "--force")
     assert again.returncode == 0, again.stderr
     assert waves_of(default_db) == ["w1_2023", "w2_2025"]
     assert mart_differences(first_build, default_db) == []

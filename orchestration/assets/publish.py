@@ -5,6 +5,7 @@ import datetime as dt
 from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
 
 from orchestration.assets.dbt import warehouse_dbt_models
+from orchestration.build_inputs import project_fingerprint
 from orchestration.publishing import BuildInfo, contents, git_commit
 from orchestration.reporting import missing_question_findings
 from orchestration.resources import WarehouseResource
@@ -56,7 +57,7 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseReso
         run_id=context.run.run_id, landing_dir=str(landing), landing_fingerprint=landing_fingerprint(file_sha256),
         files=list(file_sha256), waves=sorted(built["waves"]), taskforce_dates=sorted(built["taskforce dates"]),
         commit=git_commit(), built_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        landing_parts=parts, file_sha256=file_sha256,
+        landing_parts=parts, file_sha256=file_sha256, project_fingerprint=project_fingerprint(),
     )
     dropped = warehouse.publish(build)
     if dropped:
