@@ -201,6 +201,12 @@ class Codebook:
 
 def load_codebook(path: str | Path, data: bytes | None = None) -> Codebook:
     """The codebook at `path`, or of `data`, its bytes as a loader read them (so what is hashed is parsed)."""
+    return parse_codebook(read_codebook_yaml(path, data), source=str(Path(path)))
+
+
+def read_codebook_yaml(path: str | Path, data: bytes | None = None) -> Any:
+    """The YAML of a codebook or an overlay (of `data`, when given): no aliases, no key given twice; any
+    problem is a CodebookError naming the file."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig") if data is None else data.decode("utf-8-sig")
@@ -213,14 +219,14 @@ def load_codebook(path: str | Path, data: bytes | None = None) -> Codebook:
         try:  # composed once: the duplicate-key check and the data read the same nodes
             node = loader.get_single_node()
             duplicates = duplicate_keys(node)
-            data = loader.construct_document(node) if node is not None else None
+            document = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise CodebookError(str(path), [f"cannot read YAML: {error}"]) from error
     if duplicates:
         raise CodebookError(str(path), duplicates)
-    return parse_codebook(data, source=str(path))
+    return document
 
 
 def first_alias(text: str, loader_class=yaml.SafeLoader) -> str | None:

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from orchestration.survey.codebook import (
-    CodebookError, Codebook, _ID_PATTERN, _parse_question, duplicate_keys, first_alias, parse_codebook,
+    CodebookError, Codebook, _ID_PATTERN, _parse_question, parse_codebook, read_codebook_yaml,
 )
 from orchestration.survey.landing import QSF_NAME
 
@@ -471,27 +471,7 @@ def _options(payload: dict, key: str, order_key: str, recode_values: Any) -> tup
 
 def read_overlay(path: str | Path, data: bytes | None = None) -> Any:
     """The overlay's YAML (of `data`, when given), read like a codebook's (no aliases, no key twice)."""
-    import yaml
-
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig") if data is None else data.decode("utf-8-sig")
-        loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        alias = first_alias(text, loader_class)
-        if alias is not None:
-            raise CodebookError(str(path), [alias])
-        loader = loader_class(text)
-        try:
-            node = loader.get_single_node()
-            duplicates = duplicate_keys(node)
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise CodebookError(str(path), [f"cannot read YAML: {error}"]) from error
-    if duplicates:
-        raise CodebookError(str(path), duplicates)
-    return data
+    return read_codebook_yaml(path, data)
 
 
 def overlay_entries(data: Any, where: str, problems: list[str]) -> list[dict]:
