@@ -57,6 +57,10 @@ CASES = {
     "intersect": ("array_to_string({{ array_intersect('array[3, 1, 2]', 'array[2, 3, 5]') }}, ',') in ('2,3', '3,2')",
                   True),
     "any_value": ("(select any_value(x) from (values (null), (7), (7)) as t (x))", 7),
+    "day_series": ("(select count(distinct cast(day as date)) from (select {{ day_series(\"date '2025-03-29'\", "
+                   "\"date '2025-04-01'\") }} as day) as days)", 4),
+    "day_series_empty": ("(select count(*) from (select {{ day_series(\"date '2025-04-02'\", \"date '2025-04-01'\") }} "
+                         "as day) as days)", 0),
     "name_masked": ("regexp_replace('Dag jan, Jan.', {{ name_word_pattern(\"'Jan'\") }}, '\\1[naam]\\2', 'g')",
                     "Dag [naam], [naam]."),
     "name_literal": ("regexp_replace('a.b axb', {{ name_word_pattern(\"'a.b'\") }}, '\\1[naam]\\2', 'g')",

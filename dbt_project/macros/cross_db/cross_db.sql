@@ -204,6 +204,20 @@
     div({{ dividend }}, {{ divisor }})
 {%- endmacro %}
 
+{#- One row per day from `start` to `stop` (dates, both included; none when stop < start), as a select-list
+    expression; cast the result to date. -#}
+{% macro day_series(start, stop) -%}
+    {{ return(adapter.dispatch('day_series', 'oekraine_opvang')(start, stop)) }}
+{%- endmacro %}
+
+{% macro duckdb__day_series(start, stop) -%}
+    unnest(generate_series(cast({{ start }} as timestamp), cast({{ stop }} as timestamp), interval 1 day))
+{%- endmacro %}
+
+{% macro postgres__day_series(start, stop) -%}
+    generate_series(cast({{ start }} as timestamp), cast({{ stop }} as timestamp), interval '1 day')
+{%- endmacro %}
+
 {#- Run before every dbt invocation (on-run-start): what the PostgreSQL bodies above need. The
     extensions are trusted (a database owner may create them); both come with Debian's postgresql. -#}
 {% macro cross_db_setup() -%}
