@@ -413,6 +413,37 @@ def _parse_question(raw: Any, position: int, seen: dict[str, int], problems: lis
     if unit not in UNITS:
         problems.append(f"{where}: unit {unit!r} is not one of {', '.join(UNITS)}")
 
+    choices, rows = _parse_answers(raw, question_type, where, problems)
+    role = raw.get("role")
+    if role is not None and role != "municipality":
+        problems.append(f"{where}: role {role!r} is unknown (only `municipality`)")
+    if role == "municipality" and question_type != "text":
+        problems.append(f"{where}: the municipality question must be of type text")
+
+    return Question(
+        id=question_id,
+        position=position,
+        section=raw.get("section"),
+        type=question_type,
+        label=label,
+        unit=unit if unit in UNITS else "municipality",
+        required=bool(raw.get("required", False)),
+        role=role,
+        choices=tuple(choices),
+        rows=tuple(rows),
+        other_text_codes=_parse_other_text(raw, question_type, choices, where, problems),
+        shown_if=_parse_display_condition(raw.get("shown_if"), where, problems),
+        report_count=raw.get("report_count"),
+        any_of_report=_parse_any_of_report(raw, choices, where, problems),
+        note=raw.get("note"),
+        comparable_to=_parse_comparison(raw.get("comparable_to"), question_type, where, problems),
+        display_logic=raw.get("display_logic"),
+    )
+
+
+def _parse_answers(raw: dict, question_type: str, where: str,
+                   problems: list[str]) -> tuple[list[Choice], list[MatrixRow]]:
+    """A question's choices (a matrix's columns) and matrix rows; keys that do not fit its type are problems."""
     choices: list[Choice] = []
     rows: list[MatrixRow] = []
     if question_type in CHOICE_TYPES:
@@ -442,51 +473,34 @@ def _parse_question(raw: Any, position: int, seen: dict[str, int], problems: lis
         for key in ("choices", "rows", "columns", "exclusive", "exclusive_columns", "other_text"):
             if key in raw:
                 problems.append(f"{where}: `{key}` makes no sense on a {question_type} question")
+    return choices, rows
 
+
+def _parse_other_text(raw: dict, question_type: str, choices: list[Choice], where: str,
+                      problems: list[str]) -> tuple[int, ...]:
+    """The codes whose "other, namely" text has a column of its own."""
     other_text: tuple[int, ...] = ()
-    if raw.get("other_text") is not None and question_type in CHOICE_TYPES:
-        codes = {choice.code for choice in choices}
-        for value in raw["other_text"] if isinstance(raw["other_text"], list) else [raw["other_text"]]:
-            if not _code_value(value) or value not in codes:
-                problems.append(f"{where}: other_text names code {value!r}, which is not a choice")
-            elif value not in other_text:
-                other_text += (value,)
+    if raw.get("other_text") is None or question_type not in CHOICE_TYPES:
+        return other_text
+    codes = {choice.code for choice in choices}
+    for value in raw["other_text"] if isinstance(raw["other_text"], list) else [raw["other_text"]]:
+        if not _code_value(value) or value not in codes:
+            problems.append(f"{where}: other_text names code {value!r}, which is not a choice")
+        elif value not in other_text:
+            other_text += (value,)
+    return other_text
 
-    any_of_report = None
-    if "any_of_report" in raw:
-        spec = raw["any_of_report"]
-        if not isinstance(spec, dict) or not spec.get("report"):
-            problems.append(f"{where}: any_of_report needs `codes` and `report`")
-        else:
-            codes = _code_list(spec.get("codes", []), where, "any_of_report.codes",
-                               {choice.code for choice in choices}, problems)
-            any_of_report = AnyOfReport(codes, str(spec["report"]))
 
-    role = raw.get("role")
-    if role is not None and role != "municipality":
-        problems.append(f"{where}: role {role!r} is unknown (only `municipality`)")
-    if role == "municipality" and question_type != "text":
-        problems.append(f"{where}: the municipality question must be of type text")
-
-    return Question(
-        id=question_id,
-        position=position,
-        section=raw.get("section"),
-        type=question_type,
-        label=label,
-        unit=unit if unit in UNITS else "municipality",
-        required=bool(raw.get("required", False)),
-        role=role,
-        choices=tuple(choices),
-        rows=tuple(rows),
-        other_text_codes=other_text,
-        shown_if=_parse_display_condition(raw.get("shown_if"), where, problems),
-        report_count=raw.get("report_count"),
-        any_of_report=any_of_report,
-        note=raw.get("note"),
-        comparable_to=_parse_comparison(raw.get("comparable_to"), question_type, where, problems),
-        display_logic=raw.get("display_logic"),
-    )
+def _parse_any_of_report(raw: dict, choices: list[Choice], where: str, problems: list[str]) -> AnyOfReport | None:
+    if "any_of_report" not in raw:
+        return None
+    spec = raw["any_of_report"]
+    if not isinstance(spec, dict) or not spec.get("report"):
+        problems.append(f"{where}: any_of_report needs `codes` and `report`")
+        return None
+    codes = _code_list(spec.get("codes", []), where, "any_of_report.codes", {choice.code for choice in choices},
+                       problems)
+    return AnyOfReport(codes, str(spec["report"]))
 
 
 def _code_value(value: Any) -> bool:
@@ -567,29 +581,37 @@ def comparison_problems(codebook: Codebook, earlier_codebook: Callable[[str], "C
             problems.append(f"{where}: types do not agree ({question.type} here, {target.type} in "
                             f"{comparison.wave}; single/likert5, multi and matrix_multi compare only among themselves)")
             continue
-        earlier_codes = set(target.choice_codes)
-        if question.type == "matrix_multi":
-            if comparison.recode is not None:
-                problems.append(f"{where}: a matrix question compares row by row with the same codes; "
-                                "`recode` is not allowed")
-            for what, mine, theirs in (("rows", {row.code for row in question.rows}, {row.code for row in target.rows}),
-                                       ("columns", set(question.choice_codes), earlier_codes)):
-                if mine != theirs:
-                    problems.append(f"{where}: matrix {what} differ ({_codes(mine)} here, {_codes(theirs)} in "
-                                    f"{comparison.wave})")
-            continue
-        recoded = dict(comparison.recode or ())
-        for code in sorted(set(recoded) - set(question.choice_codes)):
-            problems.append(f"{where}: recode key {code} is not a code of {question.id}")
-        for code, targets in sorted(recoded.items()):
-            for value in targets:
-                if value not in earlier_codes:
-                    problems.append(f"{where}: recode target {value} (of code {code}) is not a code of "
-                                    f"{comparison.wave} {comparison.question}")
-        for code in question.choice_codes:
-            if code not in recoded and code not in earlier_codes:
-                problems.append(f"{where}: code {code} has no recode and {comparison.wave} "
-                                f"{comparison.question} has no code {code}")
+        problems += _code_problems(question, target, where)
+    return problems
+
+
+def _code_problems(question: Question, target: Question, where: str) -> list[str]:
+    """How `question`'s codes (or matrix rows and columns) fail to map onto the earlier `target`'s."""
+    comparison = question.comparable_to
+    earlier_codes = set(target.choice_codes)
+    problems: list[str] = []
+    if question.type == "matrix_multi":
+        if comparison.recode is not None:
+            problems.append(f"{where}: a matrix question compares row by row with the same codes; "
+                            "`recode` is not allowed")
+        for what, mine, theirs in (("rows", {row.code for row in question.rows}, {row.code for row in target.rows}),
+                                   ("columns", set(question.choice_codes), earlier_codes)):
+            if mine != theirs:
+                problems.append(f"{where}: matrix {what} differ ({_codes(mine)} here, {_codes(theirs)} in "
+                                f"{comparison.wave})")
+        return problems
+    recoded = dict(comparison.recode or ())
+    for code in sorted(set(recoded) - set(question.choice_codes)):
+        problems.append(f"{where}: recode key {code} is not a code of {question.id}")
+    for code, targets in sorted(recoded.items()):
+        for value in targets:
+            if value not in earlier_codes:
+                problems.append(f"{where}: recode target {value} (of code {code}) is not a code of "
+                                f"{comparison.wave} {comparison.question}")
+    for code in question.choice_codes:
+        if code not in recoded and code not in earlier_codes:
+            problems.append(f"{where}: code {code} has no recode and {comparison.wave} "
+                            f"{comparison.question} has no code {code}")
     return problems
 
 
@@ -658,6 +680,8 @@ def codebook_frames(codebook: Codebook, *, source_file: str, file_sha256: str, l
     a QSF that its overlay added to)."""
     import pandas as pd
 
+    from orchestration.survey.raw_tables import RAW_COLUMNS
+
     wave = codebook.wave
 
     def item_source(*item) -> str:
@@ -670,21 +694,7 @@ def codebook_frames(codebook: Codebook, *, source_file: str, file_sha256: str, l
         "taskforce_reference_date": wave.taskforce_reference_date, "source_file": source_file,
         "file_sha256": file_sha256, "loaded_at": loaded_at,
     }])
-    questions = pd.DataFrame([{
-        "wave_id": wave.id, "question_id": q.id, "position": q.position, "section": q.section,
-        "question_type": q.type, "label": q.label, "unit": q.unit, "is_required": q.required, "role": q.role,
-        "other_text_code": q.other_text,
-        "shown_if_question_id": q.shown_if.question if q.shown_if else None,
-        "shown_if_operator": q.shown_if.operator if q.shown_if else None,
-        "shown_if_codes": list(q.shown_if.codes) if q.shown_if else None,
-        "report_count_figure_id": q.report_count,
-        "any_of_report_codes": list(q.any_of_report.codes) if q.any_of_report else None,
-        "any_of_report_figure_id": q.any_of_report.report if q.any_of_report else None,
-        "note": q.note,
-        "comparable_wave_id": q.comparable_to.wave if q.comparable_to else None,
-        "comparable_question_id": q.comparable_to.question if q.comparable_to else None,
-        "display_logic_text": q.display_logic, "item_source": item_source(q.id),
-    } for q in codebook.questions])
+    questions = pd.DataFrame([_question_record(wave.id, q, item_source(q.id)) for q in codebook.questions])
     choices = pd.DataFrame([{
         "wave_id": wave.id, "question_id": q.id, "choice_code": c.code, "label": c.label,
         "report_figure_id": c.report, "report_suffix": c.report_suffix, "is_exclusive": c.exclusive,
@@ -708,18 +718,34 @@ def codebook_frames(codebook: Codebook, *, source_file: str, file_sha256: str, l
         for compared in (q.comparable_to.compared_codes(code) or (None,))],
         columns=["wave_id", "question_id", "choice_code", "compared_wave_id", "compared_question_id",
                  "compared_choice_code"])
-    from orchestration.survey.raw_tables import RAW_COLUMNS
-
+    findings = pd.DataFrame([{
+        "wave_id": wave.id, "source_file": source_file, "question_id": question_id, "finding_type": kind,
+        "finding": text,
+    } for question_id, kind, text in codebook.findings], columns=list(RAW_COLUMNS["codebook_findings"]))
     # A wave without comparable_to leaves these columns all None (or the table empty): typed as listed anyway.
     questions["other_text_code"] = questions["other_text_code"].astype("Int64")
     questions = questions.astype({column: "string" for column in ("comparable_wave_id", "comparable_question_id",
                                                                   "display_logic_text")})
     choices["text_choice_id"] = choices["text_choice_id"].astype("Int64")
-    comparisons = comparisons.astype(RAW_COLUMNS["codebook_comparisons"])
-    findings = pd.DataFrame([{
-        "wave_id": wave.id, "source_file": source_file, "question_id": question_id, "finding_type": kind,
-        "finding": text,
-    } for question_id, kind, text in codebook.findings], columns=list(RAW_COLUMNS["codebook_findings"]))
-    findings = findings.astype(RAW_COLUMNS["codebook_findings"])
     return {"codebook_waves": waves, "codebook_questions": questions, "codebook_choices": choices,
-            "codebook_rows": rows, "codebook_comparisons": comparisons, "codebook_findings": findings}
+            "codebook_rows": rows, "codebook_comparisons": comparisons.astype(RAW_COLUMNS["codebook_comparisons"]),
+            "codebook_findings": findings.astype(RAW_COLUMNS["codebook_findings"])}
+
+
+def _question_record(wave_id: str, q: Question, item_source: str) -> dict:
+    """One row of `raw.codebook_questions`."""
+    return {
+        "wave_id": wave_id, "question_id": q.id, "position": q.position, "section": q.section,
+        "question_type": q.type, "label": q.label, "unit": q.unit, "is_required": q.required, "role": q.role,
+        "other_text_code": q.other_text,
+        "shown_if_question_id": q.shown_if.question if q.shown_if else None,
+        "shown_if_operator": q.shown_if.operator if q.shown_if else None,
+        "shown_if_codes": list(q.shown_if.codes) if q.shown_if else None,
+        "report_count_figure_id": q.report_count,
+        "any_of_report_codes": list(q.any_of_report.codes) if q.any_of_report else None,
+        "any_of_report_figure_id": q.any_of_report.report if q.any_of_report else None,
+        "note": q.note,
+        "comparable_wave_id": q.comparable_to.wave if q.comparable_to else None,
+        "comparable_question_id": q.comparable_to.question if q.comparable_to else None,
+        "display_logic_text": q.display_logic, "item_source": item_source,
+    }

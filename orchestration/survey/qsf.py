@@ -269,45 +269,12 @@ class _Reader:
             self.finding(tag, NOT_TABULATED, f"{tag} ({qid}) is not tabulated: {reason}; its export columns stay "
                                              "in raw.export_cells")
 
-        if tag == qid and not payload.get("DataExportTag"):
-            return skip("has no export tag (DataExportTag)")
-        if not _ID_PATTERN.match(tag):
-            return skip(f"export tag {tag!r} is not a letter followed by letters and digits, so its export columns "
-                        "cannot be told apart (`_` separates a tag from its codes); rename it in Qualtrics, e.g. "
-                        + re.sub(r"[^A-Za-z0-9]", "", tag or "Q"))
-        if tags.get(tag, 0) > 1:
-            return skip(f"export tag {tag} is used by {tags[tag]} questions, whose export columns cannot be told "
-                        "apart; give each its own tag in Qualtrics")
-        options = block.get("Options") if isinstance(block.get("Options"), dict) else {}
-        if str(options.get("Looping") or "None") not in ("None", "false", ""):
-            return skip(f"its block {clean_text(block.get('Description'))!r} loops (loop and merge): one column per "
-                        "loop, which a codebook question cannot hold")
-        if payload.get("DynamicChoices"):
-            locator = (payload["DynamicChoices"] or {}).get("Locator", "") if isinstance(payload["DynamicChoices"], dict) else ""
-            source = re.search(r"QID\d+", str(locator))
-            return skip("its choices are carried forward" + (f" from {self.name(source.group())}" if source else "")
-                        + ", so the QSF does not list them")
+        reason = self.untabulated_reason(qid, tag, payload, block, tags)
+        if reason:
+            return skip(reason)
         question: dict[str, Any] = {"id": tag, "section": clean_text(block.get("Description")) or None}
         self.pending = []  # findings that hold only if the question is tabulated
-        if kind == "MC" and selector in SINGLE_SELECTORS | MULTI_SELECTORS:
-            question["type"] = "single" if selector in SINGLE_SELECTORS else "multi"
-            problem = self.choices(payload, question, qid)
-        elif kind == "Matrix" and str(payload.get("SubSelector") or "") == "MultipleAnswer":
-            question["type"] = "matrix_multi"
-            problem = self.matrix(payload, question, tag)
-        elif kind == "TE" and selector in TEXT_SELECTORS:
-            settings = _settings(payload)
-            question["type"] = "number" if settings.get("ContentType") == "ValidNumber" else "text"
-            problem = None
-        else:
-            name = SELECTOR_NAMES.get((kind, selector)) or TYPE_NAMES.get(kind)
-            sub = str(payload.get("SubSelector") or "")
-            if kind == "Matrix" and not name:
-                name = {"SingleAnswer": "single-answer matrix",
-                        "DL": "drop-down matrix"}.get(sub, "matrix")
-            what = " ".join(part for part in (kind, selector, sub if kind == "Matrix" else "") if part)
-            return skip(f"a {name} question ({what}), a type the warehouse does not tabulate" if name else
-                        f"its type {what} is not one the warehouse tabulates")
+        problem = self.answers(kind, selector, payload, question, qid)
         if problem:
             return skip(problem)
         question["label"] = clean_text(payload.get("QuestionText"))
@@ -328,6 +295,48 @@ class _Reader:
         self.findings += self.pending
         self.questions.append(question)
         self.by_qid[qid] = question
+
+    def untabulated_reason(self, qid: str, tag: str, payload: dict, block: dict, tags: dict[str, int]) -> str | None:
+        """Why a question's export columns cannot be read as one codebook question, before its type is looked at."""
+        if tag == qid and not payload.get("DataExportTag"):
+            return "has no export tag (DataExportTag)"
+        if not _ID_PATTERN.match(tag):
+            return (f"export tag {tag!r} is not a letter followed by letters and digits, so its export columns "
+                    "cannot be told apart (`_` separates a tag from its codes); rename it in Qualtrics, e.g. "
+                    + re.sub(r"[^A-Za-z0-9]", "", tag or "Q"))
+        if tags.get(tag, 0) > 1:
+            return (f"export tag {tag} is used by {tags[tag]} questions, whose export columns cannot be told "
+                    "apart; give each its own tag in Qualtrics")
+        options = block.get("Options") if isinstance(block.get("Options"), dict) else {}
+        if str(options.get("Looping") or "None") not in ("None", "false", ""):
+            return (f"its block {clean_text(block.get('Description'))!r} loops (loop and merge): one column per "
+                    "loop, which a codebook question cannot hold")
+        if payload.get("DynamicChoices"):
+            dynamic = payload["DynamicChoices"]
+            locator = (dynamic or {}).get("Locator", "") if isinstance(dynamic, dict) else ""
+            source = re.search(r"QID\d+", str(locator))
+            return ("its choices are carried forward" + (f" from {self.name(source.group())}" if source else "")
+                    + ", so the QSF does not list them")
+        return None
+
+    def answers(self, kind: str, selector: str, payload: dict, question: dict, qid: str) -> str | None:
+        """The question's type and answers from its Qualtrics type, or why it cannot be tabulated."""
+        if kind == "MC" and selector in SINGLE_SELECTORS | MULTI_SELECTORS:
+            question["type"] = "single" if selector in SINGLE_SELECTORS else "multi"
+            return self.choices(payload, question, qid)
+        if kind == "Matrix" and str(payload.get("SubSelector") or "") == "MultipleAnswer":
+            question["type"] = "matrix_multi"
+            return self.matrix(payload, question, question["id"])
+        if kind == "TE" and selector in TEXT_SELECTORS:
+            question["type"] = "number" if _settings(payload).get("ContentType") == "ValidNumber" else "text"
+            return None
+        name = SELECTOR_NAMES.get((kind, selector)) or TYPE_NAMES.get(kind)
+        sub = str(payload.get("SubSelector") or "")
+        if kind == "Matrix" and not name:
+            name = {"SingleAnswer": "single-answer matrix", "DL": "drop-down matrix"}.get(sub, "matrix")
+        what = " ".join(part for part in (kind, selector, sub if kind == "Matrix" else "") if part)
+        return (f"a {name} question ({what}), a type the warehouse does not tabulate" if name else
+                f"its type {what} is not one the warehouse tabulates")
 
     def choices(self, payload: dict, question: dict, qid: str) -> str | None:
         """`choices`, `exclusive` and `other_text` of an MC question, or why it cannot be tabulated."""
@@ -543,8 +552,17 @@ def apply_overlay(definition: SurveyDefinition, overlay: Any, overlay_source: st
 
 
 def _lay_over(question: dict, entry: dict, place: str, overlaid: set[tuple]) -> list[str]:
+    """Lays one overlay entry over the question the QSF gives (in place); the overlay's mistakes, each
+    with the fix. What the overlay added is recorded in `overlaid` (for `item_source`)."""
+    problems = _overlay_key_problems(question, entry, place)
+    problems += _lay_over_question_keys(question, entry, place, overlaid)
+    problems += _lay_over_items(question, entry, place, overlaid)
+    return problems
+
+
+def _overlay_key_problems(question: dict, entry: dict, place: str) -> list[str]:
+    """Keys an overlay question may not have: what the QSF says (unless it says the same), and unknown ones."""
     problems: list[str] = []
-    question_id = question["id"]
     for key in sorted(set(entry) - OVERLAY_QUESTION_KEYS):
         if key in QSF_QUESTION_KEYS:
             if entry[key] != question.get(key):
@@ -557,6 +575,12 @@ def _lay_over(question: dict, entry: dict, place: str, overlaid: set[tuple]) -> 
         else:
             problems.append(f"{place}: unknown key `{key}` (an overlay question may have: "
                             f"{', '.join(sorted(OVERLAY_QUESTION_KEYS - {'id'}))})")
+    return problems
+
+
+def _lay_over_question_keys(question: dict, entry: dict, place: str, overlaid: set[tuple]) -> list[str]:
+    """The question-level keys only an overlay can say (role, unit, comparable_to, …; `type: likert5`)."""
+    problems: list[str] = []
     question_keys = False
     for key in ("role", "unit", "required", "note", "comparable_to", "report_count", "any_of_report"):
         if key in entry:
@@ -575,12 +599,14 @@ def _lay_over(question: dict, entry: dict, place: str, overlaid: set[tuple]) -> 
             problems.append(f"{place}: `type: {entry['type']}` contradicts the QSF ({question['type']}); an overlay "
                             "may only say `type: likert5`, for a single question on a 1–5 scale")
     if question_keys:
-        overlaid.add((question_id,))
-    levels = {"choices": "choices", "rows": "rows", "columns": "columns"}
-    if question["type"] == "matrix_multi":
-        levels.pop("choices")
-    else:
-        levels.pop("rows"), levels.pop("columns")
+        overlaid.add((question["id"],))
+    return problems
+
+
+def _lay_over_items(question: dict, entry: dict, place: str, overlaid: set[tuple]) -> list[str]:
+    """Report keys on choices, matrix rows and columns (`report`, `report_prefix`, `report_suffix`)."""
+    problems: list[str] = []
+    levels = {"choices", "rows", "columns"} - ({"choices"} if question["type"] == "matrix_multi" else {"rows", "columns"})
     for level in ("choices", "rows", "columns"):
         if level not in entry:
             continue
@@ -597,7 +623,7 @@ def _lay_over(question: dict, entry: dict, place: str, overlaid: set[tuple]) -> 
         item = {"choices": "choice", "rows": "row", "columns": "column"}[level]
         for code, spec in given.items():
             if code not in known:
-                problems.append(f"{place}: {item} {code!r} is not a {item} of {question_id} in the QSF (its codes: "
+                problems.append(f"{place}: {item} {code!r} is not a {item} of {question['id']} in the QSF (its codes: "
                                 f"{', '.join(map(str, known))}); use a code the QSF gives (its recode value)")
                 continue
             if not isinstance(spec, dict):
@@ -606,7 +632,7 @@ def _lay_over(question: dict, entry: dict, place: str, overlaid: set[tuple]) -> 
             for key, value in spec.items():
                 if key == OVERLAY_LEVEL_KEYS[level]:
                     known[code] = {**known[code], key: value}
-                    overlaid.add((question_id, item, code))
+                    overlaid.add((question["id"], item, code))
                 elif key == "label" and clean_text(value) == known[code]["label"]:
                     continue
                 elif key == "label":
