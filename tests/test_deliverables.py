@@ -33,7 +33,8 @@ WAVES = ["w1_2023", "w2_2025"]
 MAP_SIZE = {"w1_2023": 300, "w2_2025": 285}
 MAP_DIM = {"w1_2023": "dim_municipality", "w2_2025": "dim_municipality_2025"}
 ESTIMATE_COLUMNS = ["wave_id", "question_id", "row_code", "choice_code", "n_answered", "population_n",
-                    "pct_unweighted", "pct_weighted", "ci_lower", "ci_upper", "method"]
+                    "pct_unweighted", "pct_weighted", "se_weighted", "ci_lower", "ci_upper", "design_effect",
+                    "ci_method", "method"]
 
 
 def rows(connection, sql, params=()):

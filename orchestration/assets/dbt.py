@@ -35,16 +35,16 @@ from orchestration.reporting import (
     wave_findings_markdown,
     wave_resolution_markdown,
 )
-from orchestration.deliverables.weighting import ESTIMATE_INPUTS, estimates_from_models
+from orchestration.deliverables.weighting import PYTHON_MARTS
 from orchestration.resources import WarehouseResource
 from orchestration.warehouse_io import replace_tables
 
 REPORT_FIGURES = AssetKey(["marts", "mart_report_figures"])
 RESOLUTION = AssetKey(["marts", "mart_respondent_resolution"])
 FINDINGS = AssetKey(["marts", "mart_data_quality_findings"])
-# A dbt Python model; on PostgreSQL (no Python in dbt) this asset writes its table between two dbt runs.
-WEIGHTED_MODEL = "mart_weighted_estimate"
-WEIGHTED = AssetKey(["marts", WEIGHTED_MODEL])
+# dbt Python models (weighting.PYTHON_MARTS); on PostgreSQL (no Python in dbt) this asset writes their
+# tables between two dbt runs.
+PYTHON_MART_KEYS = {model: AssetKey(["marts", model]) for model in PYTHON_MARTS}
 
 
 class WarehouseDbtTranslator(DagsterDbtTranslator):
@@ -192,14 +192,14 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
     invocations = [dbt_build_args(warehouse.target)]
     if warehouse.on_postgres:
         # dbt-postgres runs no Python models: build everything else, write the weighted estimates here with
-        # the model's own function, then let dbt check (and test) that table.
-        weighted = WEIGHTED in context.selected_asset_keys
-        invocations = [invocations[0] + ["--exclude", WEIGHTED_MODEL]]
-        if weighted:
-            invocations.append(dbt_build_args(warehouse.target) + ["--select", WEIGHTED_MODEL])
+        # the models' own functions, then let dbt check (and test) those tables.
+        python_marts = [m for m, key in PYTHON_MART_KEYS.items() if key in context.selected_asset_keys]
+        invocations = [invocations[0] + ["--exclude", *PYTHON_MART_KEYS]]
+        if python_marts:
+            invocations.append(dbt_build_args(warehouse.target) + ["--select", *python_marts])
     for number, args in enumerate(invocations):
         if number == 1:
-            write_weighted_estimate(warehouse)
+            write_weighted_estimate(warehouse, python_marts)
         run = f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
         target_path = settings.DBT_PROJECT_DIR / "target" / run
         reuse_partial_parse(values, target_path)
@@ -239,12 +239,15 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
             yield output.with_metadata({**output.metadata, **metadata})
 
 
-def write_weighted_estimate(warehouse: WarehouseResource) -> None:
-    """marts.mart_weighted_estimate in the draft, computed as the dbt Python model computes it on DuckDB."""
+def write_weighted_estimate(warehouse: WarehouseResource, models=tuple(PYTHON_MARTS)) -> None:
+    """The Python marts (marts.mart_weighted_estimate, …) in the draft, computed as the dbt Python models
+    compute them on DuckDB."""
     with warehouse.connect() as connection:
-        frame = estimates_from_models(*(connection.frame(f"select * from intermediate.{name}")
-                                        for name in ESTIMATE_INPUTS))
-        replace_tables(connection, "marts", {WEIGHTED_MODEL: frame})
+        frames = {}
+        for model in models:
+            inputs, compute = PYTHON_MARTS[model]
+            frames[model] = compute(*(connection.frame(f"select * from {schema}.{name}") for schema, name in inputs))
+        replace_tables(connection, "marts", frames)
 
 
 def row_count(connection, asset_key: AssetKey) -> int:
