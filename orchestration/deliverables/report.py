@@ -33,6 +33,7 @@ matplotlib.rcParams["svg.hashsalt"] = "warehouse-report"  # SVG ids from the con
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from orchestration.deliverables.pages import render_page  # noqa: E402
 from orchestration.deliverables.exports import ESTIMATES_SQL, QUESTION_RESULTS_SQL, is_synthetic, wave_ids  # noqa: E402
 from orchestration.deliverables.small_bases import SmallBaseRule, small_base_rule  # noqa: E402
 from orchestration.warehouse_io import connect  # noqa: E402
@@ -47,30 +48,6 @@ TASKFORCE_FIELDS = [
     ("persons_max", "Most persons in one municipality"), ("persons_median", "Median persons per municipality"),
     ("per_1000_median", "Median persons per 1 000 inhabitants"), ("per_1000_max", "Highest per 1 000 inhabitants"),
 ]
-STYLE = """
-body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
-color:#1d2430;line-height:1.4}
-h1{font-size:1.6rem}h2{border-bottom:2px solid #d0d7e2;padding-bottom:.2rem;margin-top:2.2rem}
-h3{font-size:1.05rem;margin-top:1.8rem}
-table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}
-th,td{border:1px solid #d0d7e2;padding:.25rem .5rem;text-align:left}td.num{text-align:right}
-th{background:#eef2f8}.banner{background:#fff3cd;border:1px solid #e0b400;padding:.6rem 1rem;font-weight:bold}
-figure{margin:.6rem 0}figure img{max-width:100%;height:auto}.note{color:#5a6473;font-size:.85rem}
-"""
-# Marks the page once every chart image has decoded (a browser test reads it); logs one line so the
-# test can tell that console capture works at all.
-CHECK_SCRIPT = """
-window.addEventListener('load', function () {
-  var charts = document.querySelectorAll('figure.chart img');
-  var drawn = 0;
-  charts.forEach(function (img) { if (img.complete && img.naturalWidth > 0) { drawn += 1; } });
-  document.body.setAttribute('data-charts-total', String(charts.length));
-  document.body.setAttribute('data-charts-drawn', String(drawn));
-  console.log('report ready: ' + drawn + ' of ' + charts.length + ' charts drawn');
-});
-"""
-
-
 def write_reports(db_path: str | Path, root: str | Path, waves: list[str] | None = None, *,
                   min_units: int | None = None) -> list[Path]:
     """Every wave's (or the given waves') report; `min_units`: the small-base rule's minimum, EXPORT_MIN_UNITS
@@ -212,20 +189,6 @@ def _wrap(text: str, width: int = 45) -> str:
     return "\n".join(lines + [line])
 
 
-def _num(value, decimals: int | None = None) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
-        return "–"
-    if decimals is not None:
-        return f"{float(value):.{decimals}f}"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return html.escape(str(value))
-
-
-def _attr(value) -> str:
-    return "" if value is None or pd.isna(value) else html.escape(str(value))
-
-
 @dataclass(frozen=True)
 class WaveData:
     """What a wave's report shows, read from the published warehouse."""
@@ -279,127 +242,61 @@ def question_charts(merged: pd.DataFrame, rule: SmallBaseRule) -> dict[str, tupl
 
 
 def write_wave_report(wave: WaveData, folder: Path, charts: ChartCache) -> list[Path]:
+    """The wave's report.html (templates/report.html.j2) and its charts as PNG and SVG in `charts/`."""
     charts_dir = folder / "charts"
     charts_dir.mkdir(parents=True, exist_ok=True)
-    wave_id, merged, coverage, taskforce, trend = wave.wave_id, wave.merged, wave.coverage, wave.taskforce, wave.trend
     written: list[Path] = []
-
-    parts = [f"<h1>{html.escape(wave.title)} — wave {html.escape(wave_id)}</h1>"]
-    if wave.synthetic:
-        parts.append('<p class="banner">SYNTHETIC DATA — built from the bundled synthetic sample, '
-                     "not from real survey answers.</p>")
-    parts.append('<p class="note">Written from the published warehouse. Unweighted shares are those of '
-                 "marts.mart_question_result; weighted estimates and intervals come from marts.mart_weighted_estimate "
-                 "(raking to all municipalities on the wave's map).</p>")
-    rule = wave.rule
-    parts.append(f'<p class="note small-bases" data-min-units="{rule.min_units}">'
-                 + (f"Questions and rows answered by fewer than {rule.min_units} units (municipalities; respondents "
-                    "for a question about respondents) are not shown (EXPORT_MIN_UNITS).</p>" if rule.suppresses else
-                    "Every question is shown, whatever the number of units that answered (EXPORT_MIN_UNITS=0).</p>"))
-
-    parts.append("<h2>Response coverage</h2>")
-    total = coverage[coverage["dimension"] == "all"]
-    if not total.empty:
-        row = total.iloc[0]
-        parts.append(f"<p>{int(row.n_responding)} of {int(row.n_municipalities)} municipalities responded "
-                     f"({_num(row.pct_responding, 1)} %), with {int(row.n_questionnaires)} valid questionnaires.</p>")
-    for dimension, label in COVERAGE_LABELS.items():
-        rows = coverage[coverage["dimension"] == dimension]
-        body = "".join(
-            f'<tr data-dimension="{dimension}" data-value="{_attr(r.dimension_value)}" data-n-responding="{r.n_responding}">'
-            f"<td>{_num(r.dimension_label) if pd.notna(r.dimension_value) else 'none'}</td>"
-            f"<td class=num>{r.n_municipalities}</td><td class=num>{r.n_responding}</td>"
-            f"<td class=num>{_num(r.pct_responding, 1)}</td><td class=num>{_num(r.n_questionnaires)}</td></tr>"
-            for r in rows.itertuples())
-        parts.append(f"<h3>By {label.lower()}</h3><table class=coverage><tr><th>{label}</th><th>Municipalities</th>"
-                     f"<th>Responding</th><th>%</th><th>Questionnaires</th></tr>{body}</table>")
-        if rows["dimension_value"].isna().any():
-            # On the 2025 map: merged municipalities whose predecessors had different values.
-            parts.append(f'<p class="note">{label} "none": merged municipalities whose former municipalities '
-                         "did not share one value.</p>")
-
-    parts.append("<h2>Taskforce Oekraïne</h2>")
-    if taskforce.empty:
-        parts.append("<p>No Taskforce counts for this wave.</p>")
-    else:
-        row = taskforce.iloc[0]
-        body = "".join(f"<tr><td>{label}</td><td class=num>{_num(round(float(row[field]), 2) if pd.notna(row[field]) else None)}</td></tr>"
-                       for field, label in TASKFORCE_FIELDS if field in row.index)
-        parts.append(f"<table class=taskforce>{body}</table>"
-                     f'<p class="note">Population reference date: {pd.Timestamp(row["population_reference_date"]).date()}.</p>')
-
-    parts.append("<h2>Questions</h2>")
-    chart_count = 0
-    for section in dict.fromkeys(merged["section"]):
-        parts.append(f"<h2>Section: {html.escape(str(section))}</h2>")
-        for question_id in dict.fromkeys(merged.loc[merged["section"] == section, "question_id"]):
-            rows = merged[merged["question_id"] == question_id]
-            first = rows.iloc[0]
-            parts.append(f"<h3>{html.escape(question_id)}. {html.escape(first.question_label)}</h3>")
-            suppressed = f'<span class="suppressed">{html.escape(rule.note(first.unit))}</span>'
-            if not any(rule.shown(n) for n in rows["n_answered"]):
-                parts.append(f'<p class="suppressed" data-question="{question_id}">'
-                             f"{'Open question: ' if pd.isna(first.choice_code) else ''}{suppressed}.</p>")
-                continue
-            if first.choice_code is None or pd.isna(first.choice_code):
-                parts.append(f'<p data-question="{question_id}" data-n-answered="{first.n_answered}">Open question: '
-                             f"answered by {first.n_answered} (unit: {html.escape(first.unit)}; texts in the internal exports).</p>")
-                continue
-            matrix = rows["row_code"].notna().any()  # only a matrix question's table has a Row column
-            body = "".join(
-                f'<tr data-question="{question_id}" data-row="{_attr(r.row_code)}" data-choice="{_attr(r.choice_code)}" '
-                f'data-n-selected="{r.n_selected}" data-n-answered="{r.n_answered}" data-pct="{_attr(r.pct)}">'
-                f"{f'<td>{_num(r.row_label)}</td>' if matrix else ''}<td>{_num(r.choice_label)}</td>"
-                f"<td class=num>{r.n_selected}</td><td class=num>{r.n_answered}</td><td class=num>{_num(r.pct, 1)}</td>"
-                f"<td class=num>{_num(r.pct_weighted, 1)}</td>"
-                f"<td class=num>{'–' if pd.isna(r.ci_lower) else f'{r.ci_lower:.1f} – {r.ci_upper:.1f}'}</td></tr>"
-                if rule.shown(r.n_answered) else
-                # a matrix row with a small base among rows that may be shown: the row, without its figures
-                f'<tr class="suppressed" data-question="{question_id}" data-row="{_attr(r.row_code)}" '
-                f'data-choice="{_attr(r.choice_code)}">'
-                f"{f'<td>{_num(r.row_label)}</td>' if matrix else ''}<td>{_num(r.choice_label)}</td>"
-                f"<td colspan=5>{suppressed}</td></tr>"
-                for r in rows.itertuples())
-            parts.append(f'<table class=question data-question="{question_id}"><tr>{"<th>Row</th>" if matrix else ""}'
-                         f"<th>Choice</th><th>n</th><th>Base</th><th>%</th><th>Weighted %</th><th>95 % interval</th>"
-                         f"</tr>{body}</table>"
-                         f'<p class="note">Unit: {html.escape(first.unit)}.</p>')
-            if question_id in wave.charts:
-                png_bytes, svg_bytes = charts.draw(*wave.charts[question_id])
-                png, svg = charts_dir / f"{question_id}.png", charts_dir / f"{question_id}.svg"
-                png.write_bytes(png_bytes)
-                svg.write_bytes(svg_bytes)
-                written += [png, svg]
-                chart_count += 1
-                encoded = base64.b64encode(svg_bytes).decode("ascii")
-                parts.append(f'<figure class="chart" data-question="{question_id}"><img alt="Chart of {question_id}" '
-                             f'src="data:image/svg+xml;base64,{encoded}"></figure>')
-
-    parts.append("<h2>Change since the compared wave</h2>")
-    if trend is None:
-        parts.append('<p class="no-trend">There is no compared wave for this wave: no question of it continues a '
-                     "question of an earlier wave.</p>")
-    else:
-        units = dict(zip(merged["question_id"], merged["unit"]))
-        body = "".join(
-            f'<tr data-question="{r.question_id}" data-choice="{_attr(r.choice_code)}" data-change="{_attr(r.pct_point_change)}">'
-            f"<td>{html.escape(r.question_id)}</td><td>{_num(r.row_code)}</td><td>{_num(r.choice_label)}</td>"
-            f"<td>{html.escape(str(r.compared_wave_id))} {html.escape(str(r.compared_question_id))}</td>"
-            f"<td class=num>{_num(r.compared_pct, 1)}</td><td class=num>{_num(r.pct, 1)}</td>"
-            f"<td class=num>{_num(r.pct_point_change, 1)}</td></tr>"
-            if rule.shown(r.n_answered) and rule.shown(r.compared_n_answered) else
-            # either wave's base is small: the change would show it
-            f'<tr class="suppressed" data-question="{r.question_id}" data-choice="{_attr(r.choice_code)}">'
-            f"<td>{html.escape(r.question_id)}</td><td>{_num(r.row_code)}</td><td>{_num(r.choice_label)}</td>"
-            f"<td>{html.escape(str(r.compared_wave_id))} {html.escape(str(r.compared_question_id))}</td>"
-            f'<td colspan=3><span class="suppressed">{html.escape(rule.note(units.get(r.question_id, "municipality")))}'
-            "</span></td></tr>" for r in trend.itertuples())
-        parts.append("<table class=trend><tr><th>Question</th><th>Row</th><th>Choice</th><th>Compared with</th>"
-                     f"<th>% then</th><th>% now</th><th>Change (points)</th></tr>{body}</table>")
-
-    document = (f'<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8"><title>Report {html.escape(wave_id)}</title>'
-                f"<style>{STYLE}</style></head><body data-wave=\"{html.escape(wave_id)}\" data-charts-expected=\"{chart_count}\">"
-                + "\n".join(parts) + f"<script>{CHECK_SCRIPT}</script></body></html>")
+    drawn: dict[str, str] = {}  # question id -> its SVG, base64, inlined in the page
+    for question_id in dict.fromkeys(wave.merged["question_id"]):
+        if question_id in wave.charts:
+            png_bytes, svg_bytes = charts.draw(*wave.charts[question_id])
+            for suffix, content in (("png", png_bytes), ("svg", svg_bytes)):
+                path = charts_dir / f"{question_id}.{suffix}"
+                path.write_bytes(content)
+                written.append(path)
+            drawn[question_id] = base64.b64encode(svg_bytes).decode("ascii")
     report = folder / "report.html"
-    report.write_text(document, encoding="utf-8")
+    report.write_text(render_page("report.html.j2", **report_context(wave, drawn)), encoding="utf-8")
     return [report] + written
+
+
+def report_context(wave: WaveData, drawn: dict[str, str]) -> dict:
+    """What the report template shows, in its order: coverage, Taskforce, questions by section, trend."""
+    coverage, merged = wave.coverage, wave.merged
+    total = coverage[coverage["dimension"] == "all"]
+    dimensions = []
+    for name, label in COVERAGE_LABELS.items():
+        rows = coverage[coverage["dimension"] == name]
+        dimensions.append({"name": name, "label": label, "has_none": bool(rows["dimension_value"].isna().any()),
+                           "rows": [r._asdict() | {"dimension_value": None if pd.isna(r.dimension_value) else
+                                                   r.dimension_value} for r in rows.itertuples()]})
+    taskforce = None
+    if not wave.taskforce.empty:
+        row = wave.taskforce.iloc[0]
+        taskforce = {"reference_date": pd.Timestamp(row["population_reference_date"]).date(), "fields": [
+            (label, round(float(row[field]), 2) if pd.notna(row[field]) else None)
+            for field, label in TASKFORCE_FIELDS if field in row.index]}
+    sections = [{"name": section, "questions": [
+        question_view(merged[merged["question_id"] == question_id], wave.rule, drawn.get(question_id))
+        for question_id in dict.fromkeys(merged.loc[merged["section"] == section, "question_id"])]}
+        for section in dict.fromkeys(merged["section"])]
+    trend = None
+    if wave.trend is not None:
+        units = dict(zip(merged["question_id"], merged["unit"]))
+        trend = [r._asdict() | {"unit": units.get(r.question_id, "municipality"),
+                                "shown": wave.rule.shown(r.n_answered) and wave.rule.shown(r.compared_n_answered)}
+                 for r in wave.trend.itertuples()]
+    return {"wave": wave, "rule": wave.rule, "total": None if total.empty else total.iloc[0], "coverage": dimensions,
+            "taskforce": taskforce, "sections": sections, "trend": trend, "charts": drawn}
+
+
+def question_view(rows: pd.DataFrame, rule: SmallBaseRule, chart: str | None) -> dict:
+    """One question of the report: its figures (a table), or why they are not shown, or an open question's n."""
+    first = rows.iloc[0]
+    is_open = first.choice_code is None or pd.isna(first.choice_code)
+    kind = "suppressed" if not any(rule.shown(n) for n in rows["n_answered"]) else "open" if is_open else "table"
+    return {"id": first.question_id, "label": first.question_label, "unit": first.unit, "kind": kind,
+            "open": is_open, "n_answered": first.n_answered, "chart": chart,
+            "matrix": bool(rows["row_code"].notna().any()),  # only a matrix question's table has a Row column
+            "rows": [r._asdict() | {"interval": "–" if pd.isna(r.ci_lower) else f"{r.ci_lower:.1f} – {r.ci_upper:.1f}"}
+                     for r in rows.itertuples()]}
