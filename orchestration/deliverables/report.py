@@ -36,7 +36,7 @@ import pandas as pd  # noqa: E402
 from orchestration.deliverables.pages import render_page  # noqa: E402
 from orchestration.deliverables.exports import ESTIMATES_SQL, QUESTION_RESULTS_SQL, is_synthetic, wave_ids  # noqa: E402
 from orchestration.deliverables.small_bases import SmallBaseRule, small_base_rule  # noqa: E402
-from orchestration.warehouse_io import connect  # noqa: E402
+from orchestration.backends.duckdb_io import connect  # noqa: E402
 
 # A drawing process pays off from a few charts on (it starts in ~0.1 s, drawing a chart takes ~0.2 s).
 MIN_CHARTS_PER_PROCESS = 4
