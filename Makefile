@@ -12,7 +12,7 @@ MANIFEST := dbt_project/target/manifest.json
 TEST_WORKERS ?= 2
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.py' \) -print 2>/dev/null)
 
-.PHONY: run test test-fast ui sample lint bench query rollback clean help export report docs dbt codebook pull FORCE
+.PHONY: run test test-fast ui sample lint bench query rollback clean help export report scan docs dbt codebook pull FORCE
 
 help:
 	@echo "make run     build the warehouse from the landing directory (the default, empty one gets the SYNTHETIC sample)"
@@ -25,6 +25,7 @@ help:
 	@echo "make bench   benchmarks (bench/)"
 	@echo "make export  CSV, Excel, SPSS and Parquet files per wave next to the warehouse (exports/<wave_id>/)"
 	@echo "make report  the HTML report per wave with its charts (reports/<wave_id>/report.html)"
+	@echo "make scan    the municipality scans per wave, internal (reports/<wave_id>/municipalities/index.html)"
 	@echo "make docs    dbt's documentation site as one HTML file next to the warehouse (dbt_docs.html)"
 	@echo "make pull [WAVE=<id>]  the connected waves' responses from the Qualtrics API into the landing directory (QUALTRICS_API_TOKEN, QUALTRICS_BASE_URL; docs/QUALTRICS_API.md)"
 	@echo "make codebook QSF=<survey.qsf> [COMPARE_TO=<earlier codebook.yaml or survey.qsf>]  a new wave's codebook from its QSF, with comparable_to proposals (docs/ADD_A_WAVE.md)"
@@ -124,6 +125,10 @@ export: $(BIN)/.installed
 
 report: $(BIN)/.installed
 	$(BIN)/python -m orchestration.deliverables report
+
+# The municipality scans (internal) beside each wave's report; `make run` also writes them.
+scan: $(BIN)/.installed
+	$(BIN)/python -m orchestration.deliverables scan
 
 docs: $(MANIFEST)
 	$(BIN)/python -m orchestration.deliverables docs

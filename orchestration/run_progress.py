@@ -48,6 +48,7 @@ STAGES = {
     "published_warehouse": "publish",
     "wave_exports": "exports",
     "wave_report": "report",
+    "wave_scans": "report",  # the municipality scans beside the report (orchestration/deliverables/scan.py)
 }
 DBT_STAGE = "dbt models and tests"
 # Steps that read the landing directory: an error they raise names a landing file.

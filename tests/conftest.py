@@ -46,7 +46,7 @@ def _prepare_stale_manifest() -> None:
 _prepare_stale_manifest()
 
 from orchestration.definitions import ALL_ASSETS  # noqa: E402  (needs the manifest)
-from orchestration.deliverables.assets import wave_exports, wave_report  # noqa: E402
+from orchestration.deliverables.assets import wave_exports, wave_report, wave_scans  # noqa: E402
 from orchestration.resources import WarehouseResource, dbt_resource  # noqa: E402
 
 
@@ -91,9 +91,10 @@ def pytest_collection_finish(session):
             start_unit_tests()
 
 
-# The files for people (per-wave exports and the HTML report with its charts: ~15 s of CPU a build) come
-# from the session build only, which tests/test_deliverables.py reads; the other builds test the warehouse.
-FILES_FOR_PEOPLE = AssetSelection.assets(wave_exports, wave_report)
+# The files for people (per-wave exports, the HTML report with its charts, the municipality scans: ~15 s of
+# CPU a build) come from the session build only, which tests/test_deliverables.py and tests/test_scan.py
+# read; the other builds test the warehouse.
+FILES_FOR_PEOPLE = AssetSelection.assets(wave_exports, wave_report, wave_scans)
 
 
 # The builds of one test process make their drafts in one folder (set per session below): dbt sees the same

@@ -1,5 +1,5 @@
-"""`python -m orchestration.deliverables export|report|docs`: the analysts' files from the published warehouse
-(`make export`, `make report`, `make docs`), written next to it."""
+"""`python -m orchestration.deliverables export|report|scan|docs`: the analysts' files from the published
+warehouse (`make export`, `make report`, `make scan`, `make docs`), written next to it."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("export", help="CSV, Excel, SPSS and Parquet files per wave (exports/<wave_id>/)")
     commands.add_parser("report", help="the HTML report per wave (reports/<wave_id>/report.html)")
     commands.add_parser("docs", help="dbt's documentation site as one HTML file (dbt_docs.html)")
+    commands.add_parser("scan", help="the municipality scans per wave (reports/<wave_id>/municipalities/)")
     arguments = parser.parse_args(argv)
     try:
         settings.export_min_units()  # a wrong EXPORT_MIN_UNITS is said at once, not as a stack trace
@@ -38,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         from orchestration.deliverables.report import write_reports
 
         paths = [p for p in write_reports(db_path, db_path.parent / "reports") if p.name == "report.html"]
+    elif arguments.command == "scan":
+        from orchestration.deliverables.scan import INDEX, write_scans
+
+        paths = [p for p in write_scans(db_path, db_path.parent / "reports") if p.name == INDEX]
     else:
         from orchestration.deliverables.docs_site import write_docs_site
 
@@ -66,6 +71,10 @@ def from_postgres(arguments, folder) -> int:
             from orchestration.deliverables.exports import write_exports
 
             paths = write_exports(db_path, folder / "exports")
+        elif arguments.command == "scan":
+            from orchestration.deliverables.scan import INDEX, write_scans
+
+            paths = [p for p in write_scans(db_path, folder / "reports") if p.name == INDEX]
         else:
             from orchestration.deliverables.report import write_reports
 

@@ -3,6 +3,7 @@
 - `open_answer_theme_dictionary` loads the theme dictionary into the draft, before dbt builds the theme marts;
 - `wave_exports` and `wave_report` read the published warehouse, after `published_warehouse`, and write
   files beside it (`exports/<wave_id>/`, `reports/<wave_id>/`). They never write to the warehouse.
+- `wave_scans` writes the municipality scans beside each report (`reports/<wave_id>/municipalities/`).
 """
 
 
@@ -14,6 +15,7 @@ from orchestration.assets.publish import published_warehouse
 from orchestration.assets.survey import raw_specs, read_files, record_landing_reads, write_raw
 from orchestration.deliverables.exports import write_exports
 from orchestration.deliverables.report import write_reports
+from orchestration.deliverables.scan import INDEX as SCAN_INDEX, write_scans
 from orchestration.resources import WarehouseResource
 from orchestration.settings import SURVEY_SEEDS_DIR
 from orchestration.survey.flat_files import read_open_answer_themes
@@ -65,5 +67,19 @@ def wave_report(warehouse: WarehouseResource) -> MaterializeResult:
     return MaterializeResult(metadata=_files_metadata(paths, root))
 
 
-DELIVERABLE_ASSETS = [open_answer_theme_dictionary, wave_exports, wave_report]
+@asset(group_name=GROUP, deps=[published_warehouse], kinds={"html"})
+def wave_scans(warehouse: WarehouseResource) -> MaterializeResult:
+    """Per wave, the municipality scans (internal; orchestration/deliverables/scan.py): one page per responding
+    municipality, `reports/<wave_id>/municipalities/<nis_code>.html`, and an index with a search box."""
+    root = warehouse.published_path.parent / "reports"
+    with warehouse.published_duckdb() as db_path:
+        paths = write_scans(db_path, root)
+    indexes = [path for path in paths if path.name == SCAN_INDEX]
+    # Not `folder`/`files` (a page per municipality): `make run` prints the report stage's files from the
+    # report's own metadata.
+    return MaterializeResult(metadata={"pages": len(paths) - len(indexes), "indexes": MetadataValue.md(
+        "\n".join(f"- `{path.relative_to(root)}`" for path in indexes))})
+
+
+DELIVERABLE_ASSETS = [open_answer_theme_dictionary, wave_exports, wave_report, wave_scans]
 

@@ -60,7 +60,9 @@ def write_reports(db_path: str | Path, root: str | Path, waves: list[str] | None
     written: list[Path] = []
     for wave in wave_data:
         folder = Path(root) / wave.wave_id
-        shutil.rmtree(folder, ignore_errors=True)
+        # Its own files only: other pages live beside it (the municipality scans, the fieldwork monitor).
+        (folder / "report.html").unlink(missing_ok=True)
+        shutil.rmtree(folder / "charts", ignore_errors=True)
         written += write_wave_report(wave, folder, charts)
     if waves is None:
         charts.forget_unused()

@@ -1,6 +1,7 @@
 -- One responding municipality's answer beside its peers: for every closed question (matrix row) and
 -- choice, whether the municipality chose it, and the share choosing it among the responding
--- municipalities of its Belfius cluster, province, size class and all of Flanders (same wave).
+-- municipalities of its Belfius cluster, province, size class, the centrumsteden (when it is one) and all
+-- of Flanders (same wave).
 with
 
 municipalities as (
@@ -10,7 +11,8 @@ municipalities as (
         wave_municipalities.name_nl,
         wave_municipalities.belfius_cluster_code,
         wave_municipalities.province_name_nl,
-        wave_municipalities.size_class
+        wave_municipalities.size_class,
+        wave_municipalities.is_centrumstad
     from {{ ref('int_responding_municipalities') }} as responding
     inner join {{ ref('int_wave_municipalities') }} as wave_municipalities
         on
@@ -69,6 +71,8 @@ peers as (
         count(case when is_chosen then 1 end) over province_peers as province_n_selected,
         count(is_chosen) over size_peers as size_class_n_answered,
         count(case when is_chosen then 1 end) over size_peers as size_class_n_selected,
+        count(is_chosen) over centrumstad_peers as centrumsteden_n_answered,
+        count(case when is_chosen then 1 end) over centrumstad_peers as centrumsteden_n_selected,
         count(is_chosen) over flanders as flanders_n_answered,
         count(case when is_chosen then 1 end) over flanders as flanders_n_selected
     from cells
@@ -76,7 +80,8 @@ peers as (
         flanders as (partition by wave_id, question_id, row_code, choice_code),
         cluster_peers as (partition by wave_id, question_id, row_code, choice_code, belfius_cluster_code),
         province_peers as (partition by wave_id, question_id, row_code, choice_code, province_name_nl),
-        size_peers as (partition by wave_id, question_id, row_code, choice_code, size_class)
+        size_peers as (partition by wave_id, question_id, row_code, choice_code, size_class),
+        centrumstad_peers as (partition by wave_id, question_id, row_code, choice_code, is_centrumstad)
 )
 
 select
@@ -101,6 +106,12 @@ select
     size_class,
     size_class_n_answered,
     {{ pct_half_up('size_class_n_selected', 'size_class_n_answered') }} as size_class_pct,
+    is_centrumstad,
+    case when is_centrumstad then centrumsteden_n_answered end as centrumsteden_n_answered,
+    case
+        when is_centrumstad
+            then {{ pct_half_up('centrumsteden_n_selected', 'centrumsteden_n_answered') }}
+    end as centrumsteden_pct,
     flanders_n_answered,
     {{ pct_half_up('flanders_n_selected', 'flanders_n_answered') }} as flanders_pct
 from peers
