@@ -147,6 +147,9 @@ def summary_lines(connection) -> list[str]:
         lines.append(f"Data quality: {len(missing)} question(s) without a column in an export "
                      "(their n counts only the other exports; marts.mart_data_quality_findings):")
         lines.extend(f"  {finding}" for finding in missing)
+    from orchestration.freshness import stale_lines  # a connected wave's last pull, the Taskforce snapshot
+
+    lines.extend(stale_lines(connection))
     return lines
 
 

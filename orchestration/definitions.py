@@ -12,6 +12,7 @@ from orchestration.assets.reference import reference_tables
 from orchestration.assets.survey import qualtrics_exports, wave_codebooks
 from orchestration.assets.taskforce import municipality_name_overrides, taskforce_snapshots
 from orchestration.deliverables.assets import DELIVERABLE_ASSETS
+from orchestration.freshness import taskforce_latest_snapshot
 from orchestration.jobs import refresh_taskforce_job, refresh_warehouse_job
 from orchestration.resources import default_resources
 from orchestration.schedules import nightly_refresh_schedule
@@ -32,7 +33,7 @@ ALL_ASSETS = [
 
 # The pull from the Qualtrics API writes the landing directory, outside the refresh jobs (contract §5.2).
 defs = Definitions(
-    assets=[*ALL_ASSETS, qualtrics_responses],
+    assets=[*ALL_ASSETS, qualtrics_responses, taskforce_latest_snapshot],
     jobs=[refresh_warehouse_job, refresh_taskforce_job, pull_qualtrics_job],
     schedules=[nightly_refresh_schedule, qualtrics_pull_schedule],
     sensors=[landing_files_sensor],

@@ -48,6 +48,7 @@ STAGES = {
     "published_warehouse": "publish",
     "wave_exports": "exports",
     "wave_report": "report",
+    "fieldwork_monitor": "report",  # the fieldwork page beside the report (orchestration/deliverables/fieldwork.py)
     "wave_scans": "report",  # the municipality scans beside the report (orchestration/deliverables/scan.py)
 }
 DBT_STAGE = "dbt models and tests"

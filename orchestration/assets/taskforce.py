@@ -5,6 +5,7 @@ import datetime as dt
 from dagster import AssetExecutionContext, multi_asset
 
 from orchestration.assets.survey import raw_specs, read_files, record_landing_reads, write_raw
+from orchestration.freshness import report_latest_snapshot
 from orchestration.resources import WarehouseResource
 from orchestration.survey.flat_files import read_municipality_overrides, read_taskforce_snapshot
 from orchestration.survey.landing import discover_landing, relative_name
@@ -24,6 +25,10 @@ def taskforce_snapshots(context: AssetExecutionContext, warehouse: WarehouseReso
     )
     yield from write_raw(warehouse, {"taskforce_counts": stack_frames(frames, "taskforce_counts")})
     record_landing_reads(context, warehouse, "taskforce", reads, loaded_at)
+    # A newer peildatum: `taskforce/latest_snapshot` materializes, so its freshness says when none came for long.
+    newest = report_latest_snapshot(context.instance, [day for frame in frames for day in frame["peildatum"]])
+    if newest:
+        context.log.info(f"newest Taskforce snapshot: {newest}")
 
 
 @multi_asset(specs=raw_specs(("municipality_name_overrides",),

@@ -15,7 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     # The small-base rule of the public files and the report is EXPORT_MIN_UNITS (default 5; 0: none),
     # read in one place (orchestration/deliverables/small_bases.py), not an option of one command.
     commands.add_parser("export", help="CSV, Excel, SPSS and Parquet files per wave (exports/<wave_id>/)")
-    commands.add_parser("report", help="the HTML report per wave (reports/<wave_id>/report.html)")
+    commands.add_parser("report", help="the HTML report and the fieldwork page per wave (reports/<wave_id>/)")
     commands.add_parser("docs", help="dbt's documentation site as one HTML file (dbt_docs.html)")
     commands.add_parser("scan", help="the municipality scans per wave (reports/<wave_id>/municipalities/)")
     arguments = parser.parse_args(argv)
@@ -38,7 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     elif arguments.command == "report":
         from orchestration.deliverables.report import write_reports
 
+        from orchestration.deliverables.fieldwork import PAGE_NAME, write_fieldwork_pages
+
         paths = [p for p in write_reports(db_path, db_path.parent / "reports") if p.name == "report.html"]
+        paths += [p for p in write_fieldwork_pages(db_path, db_path.parent / "reports") if p.name == PAGE_NAME]
     elif arguments.command == "scan":
         from orchestration.deliverables.scan import INDEX, write_scans
 
@@ -78,7 +81,10 @@ def from_postgres(arguments, folder) -> int:
         else:
             from orchestration.deliverables.report import write_reports
 
+            from orchestration.deliverables.fieldwork import PAGE_NAME, write_fieldwork_pages
+
             paths = [p for p in write_reports(db_path, folder / "reports") if p.name == "report.html"]
+            paths += [p for p in write_fieldwork_pages(db_path, folder / "reports") if p.name == PAGE_NAME]
     for path in paths:
         print(path)
     return 0

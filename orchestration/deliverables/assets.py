@@ -3,6 +3,8 @@
 - `open_answer_theme_dictionary` loads the theme dictionary into the draft, before dbt builds the theme marts;
 - `wave_exports` and `wave_report` read the published warehouse, after `published_warehouse`, and write
   files beside it (`exports/<wave_id>/`, `reports/<wave_id>/`). They never write to the warehouse.
+- `fieldwork_monitor` writes each wave's fieldwork page and reminder list beside its report
+  (`reports/<wave_id>/fieldwork.html`, `reminders.csv`; contract §5.3) and shows the monitor as metadata.
 - `wave_scans` writes the municipality scans beside each report (`reports/<wave_id>/municipalities/`).
 """
 
@@ -13,7 +15,8 @@ from dagster import MaterializeResult, MetadataValue, asset, multi_asset
 
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.survey import raw_specs, read_files, record_landing_reads, write_raw
-from orchestration.deliverables.exports import write_exports
+from orchestration.deliverables.exports import wave_ids, write_exports
+from orchestration.deliverables.fieldwork import monitor_metadata, read_monitor, reminder_markdown, write_fieldwork_pages
 from orchestration.deliverables.report import write_reports
 from orchestration.deliverables.scan import INDEX as SCAN_INDEX, write_scans
 from orchestration.resources import WarehouseResource
@@ -81,5 +84,28 @@ def wave_scans(warehouse: WarehouseResource) -> MaterializeResult:
         "\n".join(f"- `{path.relative_to(root)}`" for path in indexes))})
 
 
-DELIVERABLE_ASSETS = [open_answer_theme_dictionary, wave_exports, wave_report, wave_scans]
+@asset(group_name=GROUP, deps=[published_warehouse], kinds={"html", "csv"})
+def fieldwork_monitor(warehouse: WarehouseResource) -> MaterializeResult:
+    """Per wave, the fieldwork monitor (contract §5.3): coverage by day, by province, size class and Belfius
+    cluster, and the municipalities still missing with whether they answered the previous wave (the reminder
+    list, also as CSV), beside the wave's report. Its metadata: each wave's coverage and reminder list."""
+    from orchestration.backends.duckdb_io import connect
+
+    root = warehouse.published_path.parent / "reports"
+    metadata = {}
+    with warehouse.published_duckdb() as db_path:
+        paths = write_fieldwork_pages(db_path, root)
+        with connect(db_path, read_only=True) as connection:
+            waves = wave_ids(connection)
+            monitors = {wave_id: read_monitor(connection, wave_id) for wave_id in waves}
+        for wave_id in waves:
+            for name, value in monitor_metadata(db_path, wave_id).items():
+                metadata[f"{wave_id} {name}"] = value
+            metadata[f"{wave_id} reminder list"] = MetadataValue.md(reminder_markdown(monitors[wave_id]))
+    # Not `folder`/`files`: `make run` prints the report stage's files from the report's own metadata.
+    pages = MetadataValue.md("\n".join(f"- `{path.relative_to(root)}`" for path in paths))
+    return MaterializeResult(metadata={"pages": pages, **metadata})
+
+
+DELIVERABLE_ASSETS = [open_answer_theme_dictionary, wave_exports, wave_report, fieldwork_monitor, wave_scans]
 
