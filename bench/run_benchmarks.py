@@ -209,7 +209,7 @@ def stage_scan(work: Path) -> dict:
     """DuckDB reading the export once (every record, every column as text): the practical limit."""
     import duckdb
 
-    from orchestration.warehouse_io import duckdb_config
+    from orchestration.backends.duckdb_io import duckdb_config
 
     export = work / "landing" / "waves" / WAVE_ID / EXPORT_NAME
     started = time.perf_counter()

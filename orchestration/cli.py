@@ -10,7 +10,6 @@ landing directory (orchestration/qualtrics/command.py)."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime
 import os
 import sys
@@ -20,7 +19,8 @@ from dagster import DagsterInstance
 
 from orchestration import settings
 from orchestration.build_inputs import nothing_changed
-from orchestration.publishing import PublishError, kept_warehouses, rollback as rollback_to
+from orchestration.backends import current_backend, postgres_io
+from orchestration.backends.publishing import PublishError, kept_warehouses, rollback as rollback_to
 from orchestration.reporting import (
     missing_question_findings,
     not_loaded_sentence,
@@ -30,21 +30,11 @@ from orchestration.reporting import (
 from orchestration.partitions import all_waves_tags, sync_wave_partitions
 from orchestration.resources import default_resources
 from orchestration.survey.landing import discover_landing
-from orchestration.warehouse_io import connect
 
 
-@contextlib.contextmanager
 def published_warehouse():
-    """The published warehouse, read-only: the DuckDB file, or the PostgreSQL schemas (WAREHOUSE_TARGET)."""
-    if settings.warehouse_target() == "postgres":
-        from orchestration import postgres_io
-
-        with postgres_io.connect() as connection:
-            connection.set_session(readonly=True)
-            yield postgres_io.PostgresWarehouse(connection)
-    else:
-        with connect(settings.warehouse_db_path(), read_only=True) as connection:
-            yield connection
+    """The published warehouse, read-only (a context manager; the backend WAREHOUSE_TARGET names)."""
+    return current_backend().open_published()
 
 EXAMPLE_QUERY = (
     "select figure_id, count, base_n, pct, pct_printed, matches_report\n"
@@ -57,7 +47,7 @@ def run(verbose: bool = False, force: bool = False) -> int:
     The full dbt and Dagster log goes to a file whose path is printed (orchestration/run_progress.py);
     `verbose` streams that log as it is written. Unless `force`, a published warehouse built from exactly
     this landing and this project (orchestration/build_inputs.py) is left as it is, and said so."""
-    db_path = settings.warehouse_db_path() if settings.warehouse_target() == "duckdb" else "PostgreSQL (PG* variables)"
+    db_path = current_backend().describe()
     if not force:
         build = default_resources()["warehouse"].published_build()
         if nothing_changed(build, settings.landing_dir()):
@@ -109,10 +99,7 @@ def print_published(db_path) -> None:
     print(f"Landing directory: {settings.landing_dir()}")
     with published_warehouse() as connection:
         print("\n".join(summary_lines(connection)))
-    if settings.warehouse_target() == "duckdb":
-        print(f"\nOpen it read-only:  duckdb -readonly {db_path}   (or: make query SQL=\"...\")")
-    else:
-        print("\nQuery it:  psql (PG* variables)   (or: make query SQL=\"...\"); analysts: docs/POSTGRES.md")
+    print(f"\n{current_backend().open_hint()}")
     print(f"Example query:\n{EXAMPLE_QUERY}")
 
 
@@ -155,22 +142,15 @@ def summary_lines(connection) -> list[str]:
 
 def query(sql: str) -> int:
     """Runs one SQL statement on the published warehouse, read-only, and prints the result."""
-    with published_warehouse() as connection:
-        if settings.warehouse_target() == "duckdb":
-            connection.sql(sql).show(max_rows=100, max_width=200)
-            return 0
-        cursor = connection.execute(sql)
-        print(" | ".join(column.name for column in cursor.description or []))
-        for row in cursor.fetchmany(100):
-            print(" | ".join("" if value is None else str(value) for value in row))
+    backend = current_backend()
+    with backend.open_published() as connection:
+        backend.print_query(connection, sql)
     return 0
 
 
 def analyst_role(login: str | None) -> int:
     """Creates or refreshes the read-only role on the PostgreSQL server the PG* variables name; with
     `--login`, also a login role in it (password from ANALYST_PASSWORD, if set)."""
-    from orchestration import postgres_io
-
     with postgres_io.connect(autocommit=True) as connection:
         role = postgres_io.create_analyst_role(connection, login=login, password=os.environ.get("ANALYST_PASSWORD"))
     print(f"role {role}: reads schema {', '.join(postgres_io.ANALYST_SCHEMAS)}, nothing else"
@@ -180,9 +160,9 @@ def analyst_role(login: str | None) -> int:
 
 def rollback(kept_id: str | None) -> int:
     """Without an id: the kept warehouses, newest first, with what each was built from. With one: publish it."""
-    if settings.warehouse_target() == "postgres":
-        print("rollback keeps and restores DuckDB files only; on PostgreSQL restore the server's backup "
-              "(docs/POSTGRES.md). Nothing was changed.", file=sys.stderr)
+    refusal = current_backend().rollback_refusal
+    if refusal:
+        print(refusal, file=sys.stderr)
         return 1
     db_path = settings.warehouse_db_path()
     if not kept_id:

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.publishing import history_dir, open_for_writing_by, wal_path
+from orchestration.backends.publishing import history_dir, open_for_writing_by, wal_path
 
 
 class DevCopyError(RuntimeError):

@@ -1,6 +1,6 @@
 """Jobs. DuckDB allows one writer, so every job runs its steps one at a time in one process, and runs of
 the refresh job queue behind each other: the tag below is limited to one run at a time in the instance's
-`dagster.yaml` (written by the Makefile). The refresh lock (orchestration/publishing.py) covers runs the
+`dagster.yaml` (written by the Makefile). The refresh lock (orchestration/backends/publishing.py) covers runs the
 queue does not see (`make run`, a second Dagster instance). Every job builds into the run's draft and
 publishes it at the end (orchestration/assets/publish.py)."""
 

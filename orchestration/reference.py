@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from orchestration.settings import REFERENCE_DIR, SURVEY_SEEDS_DIR
-from orchestration.warehouse_io import read_csv_as_text
+from orchestration.backends.duckdb_io import read_csv_as_text
 
 
 @dataclass(frozen=True)

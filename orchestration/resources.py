@@ -1,45 +1,35 @@
-"""Thin resources: where the warehouse and the landing directory are, and the dbt CLI."""
+"""Thin resources: where the warehouse and the landing directory are (storage: orchestration/backends/),
+and the dbt CLI."""
 
 from __future__ import annotations
 
-import contextlib
 import importlib.metadata
 import shutil
 import sys
-import tempfile
 from functools import cached_property
 from pathlib import Path
 
-import duckdb
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 from packaging import version
 
-from orchestration import postgres_io, settings
+from orchestration import settings
+from orchestration.backends import Backend, backend_for
+from orchestration.backends.publishing import BuildInfo
 from orchestration.dbt_project import dbt_project
-from orchestration.publishing import (
-    BuildInfo,
-    acquire_refresh_lock,
-    allowed_drops,
-    publish_draft,
-    read_build_info,
-    release_refresh_lock,
-    require_not_open_for_writing,
-    require_published_database,
-)
-from orchestration.warehouse_io import connect, create_compatible_database
 
 
 class WarehouseResource(ConfigurableResource):
-    """The published warehouse, its draft, and the landing directory.
+    """Where the warehouse and the landing directory are, and which backend stores the warehouse; every
+    storage operation is the backend's (`orchestration/backends/`), chosen once from `target`.
 
     A run writes only to the draft; `publish()` replaces the published warehouse by it in one step once
     everything is built and tested. Analysts never see a half-built warehouse, and a run that fails leaves
     the published one exactly as it was. Touching the draft takes the warehouse's refresh lock for the rest
     of the run, so two runs never share a draft. On DuckDB (`target="duckdb"`) the draft is the file
-    `<db_path>.draft` (or that name in `draft_dir`), published by a rename (`orchestration.publishing`); on PostgreSQL
-    (`target="postgres"`, the server the PG* variables name) it is the `draft_*` schemas, published by
-    renaming schemas in one transaction (`orchestration.postgres_io`).
+    `<db_path>.draft` (or that name in `draft_dir`), published by a rename (`backends/duckdb.py`); on
+    PostgreSQL (`target="postgres"`, the server the PG* variables name) it is the `draft_*` schemas,
+    published by renaming schemas in one transaction (`backends/postgres.py`).
     """
 
     db_path: str
@@ -51,14 +41,16 @@ class WarehouseResource(ConfigurableResource):
     draft_dir: str = ""
 
     @property
-    def on_postgres(self) -> bool:
-        return self.target == "postgres"
+    def backend(self) -> Backend:
+        return backend_for(self.target, self.db_path, self.draft_dir)
+
+    @property
+    def supports_partial_refresh(self) -> bool:
+        return self.backend.supports_partial_refresh
 
     def location(self) -> str:
         """Where the published warehouse is, for messages."""
-        if self.on_postgres:
-            return postgres_io.location()
-        return str(self.published_path)
+        return self.backend.location()
 
     @property
     def published_path(self) -> Path:
@@ -66,105 +58,39 @@ class WarehouseResource(ConfigurableResource):
 
     @property
     def draft_path(self) -> Path:
-        folder = Path(self.draft_dir) if self.draft_dir else self.published_path.parent
-        return folder / (self.published_path.name + ".draft")
+        return self.backend.draft_path
 
     @property
     def landing_path(self) -> Path:
         return Path(self.landing_dir)
 
     def start_draft(self) -> None:
-        """A fresh draft: a copy of the published warehouse, or an empty file in the published storage
-        format when there is none yet (publishing then needs no rewrite: warehouse_io). Refuses a
-        published file somebody has open for writing (the copy would miss their writes) and a draft that
-        a process of a killed run (an orphaned dbt) still writes to. (PostgreSQL: the published raw and
-        reference tables copied into new draft schemas; dbt rebuilds the rest.)"""
-        if self.on_postgres:
-            postgres_io.acquire_refresh_lock()
-            with postgres_io.connect() as connection:
-                postgres_io.PostgresWarehouse(connection, postgres_io.DRAFT_PREFIX).start_draft()
-            return
-        acquire_refresh_lock(self.published_path)
-        require_published_database(self.published_path)
-        require_not_open_for_writing(self.draft_path, "the draft")
-        remove_database(self.draft_path)
-        if self.published_path.exists():
-            self.draft_path.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(self.published_path, self.draft_path)
-        else:
-            create_compatible_database(self.draft_path)
+        """A fresh draft from the published warehouse (the backend's `start_draft`)."""
+        self.backend.start_draft()
 
     def ensure_draft(self) -> Path:
-        """The draft, started from the published file if this run has none yet (e.g. one asset re-run)."""
-        if self.on_postgres:
-            postgres_io.acquire_refresh_lock()
-            if not postgres_io.draft_exists():
-                self.start_draft()
-            return self.draft_path
-        acquire_refresh_lock(self.published_path)
-        if not self.draft_path.exists():
-            self.start_draft()
-        return self.draft_path
+        """The draft, started from the published warehouse if this run has none yet (e.g. one asset re-run)."""
+        return self.backend.ensure_draft()
 
-    @contextlib.contextmanager
     def published_duckdb(self):
-        """A DuckDB file holding what the deliverables read from the published warehouse: the file itself,
-        or on PostgreSQL a temporary snapshot of the published marts (postgres_io.write_duckdb_snapshot)."""
-        if not self.on_postgres:
-            yield self.published_path
-            return
-        with tempfile.TemporaryDirectory(prefix="warehouse-snapshot-") as scratch:
-            path = Path(scratch) / "published_marts.duckdb"
-            postgres_io.write_duckdb_snapshot(path)
-            yield path
+        """A DuckDB file holding what the deliverables read from the published warehouse (a context manager)."""
+        return self.backend.published_duckdb()
 
     def published_build(self) -> dict | None:
         """What the published warehouse was built from (`meta.warehouse_build`), None when there is none."""
-        if self.on_postgres:
-            with postgres_io.connect() as connection:
-                return read_build_info(postgres_io.PostgresWarehouse(connection))
-        if not self.published_path.exists():
-            return None
-        try:
-            with connect(self.published_path, read_only=True) as connection:
-                return read_build_info(connection)
-        except duckdb.Error:  # not readable as a warehouse: nothing is known about what it was built from
-            return None
+        return self.backend.published_build()
 
     def connect(self, *, read_only: bool = False):
         """The draft: a DuckDB connection, or a PostgresWarehouse on the draft schemas."""
-        if self.on_postgres:
-            self.ensure_draft()
-            return _postgres_draft()
-        return connect(self.ensure_draft(), read_only=read_only)
+        return self.backend.connect_draft(read_only=read_only)
 
     def publish(self, build: BuildInfo | None = None) -> list[str]:
-        """Publishes the draft (see `publish_draft`); returns the waves/dates dropped with permission."""
-        if self.on_postgres:
-            postgres_io.acquire_refresh_lock()
-            with postgres_io.connect() as connection:
-                return postgres_io.PostgresWarehouse(connection, postgres_io.DRAFT_PREFIX).publish_draft(
-                    build=build, allowed=allowed_drops())
-        acquire_refresh_lock(self.published_path)
-        return publish_draft(self.draft_path, self.published_path, build=build, allowed=allowed_drops())
+        """Publishes the draft; returns the waves/dates dropped with permission."""
+        return self.backend.publish(build)
 
     def teardown_after_execution(self, context) -> None:
         # End of the run (in-process executor): free the lock whether the run published or failed.
-        if self.on_postgres:
-            postgres_io.release_refresh_lock()
-            return
-        release_refresh_lock(self.published_path)
-
-
-@contextlib.contextmanager
-def _postgres_draft():
-    with postgres_io.connect() as connection:
-        yield postgres_io.PostgresWarehouse(connection, postgres_io.DRAFT_PREFIX)
-
-
-def remove_database(path: Path) -> None:
-    for leftover in (path, path.with_name(path.name + ".wal")):
-        leftover.unlink(missing_ok=True)
+        self.backend.unlock()
 
 
 ENVIRONMENT_DBT = (Path(sys.prefix) / "bin" / "dbt", Path(sys.executable).parent / "dbt")

@@ -32,7 +32,7 @@ from typing import Callable, Iterable, Sequence, TextIO
 
 from dagster import DagsterEventType, LoggerDefinition
 
-from orchestration import settings
+from orchestration.backends import current_backend
 
 # The job's steps, by stage, in the order they run; a step not listed is a stage of its own.
 STAGES = {
@@ -370,10 +370,7 @@ def _python_logger(name: str, handler: logging.Handler) -> logging.Logger:
 def run_log_dir() -> Path:
     """Where the runs' logs go: `<warehouse file>.logs/` beside the DuckDB file (as its `.history/` and
     `.tmp/`); on PostgreSQL `warehouse/postgres.logs/` in the checkout. The newest LOGS_KEPT are kept."""
-    if settings.warehouse_target() == "postgres":
-        return settings.DEFAULT_DB_PATH.parent / "postgres.logs"
-    path = settings.warehouse_db_path()
-    return path.with_name(path.name + ".logs")
+    return current_backend().run_log_dir()
 
 
 def live_terminal(stream: TextIO) -> bool:

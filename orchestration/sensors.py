@@ -81,7 +81,7 @@ def landing_files_sensor(context: SensorEvaluationContext, warehouse: WarehouseR
                             dynamic_partitions_requests=partition_requests)
     # On PostgreSQL every change is a full refresh: the smaller jobs need a draft that copies everything
     # published, which only the DuckDB file is (docs/POSTGRES.md).
-    published = not warehouse.on_postgres and warehouse.published_path.exists()
+    published = warehouse.supports_partial_refresh and warehouse.published_path.exists()
     job_name, wave_id = plan_refresh(previous if previous is not None else built, current, published)
     run_key = hashlib.sha256(state.encode("utf-8")).hexdigest()
     tags = {"landing_change": job_name if wave_id is None else f"wave {wave_id}"}

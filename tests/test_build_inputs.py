@@ -10,11 +10,11 @@ import time
 from dagster import RunRequest, SkipReason, build_schedule_context, instance_for_test
 
 from orchestration import build_inputs
-from orchestration.publishing import read_build_info
+from orchestration.backends.publishing import read_build_info
 from orchestration.resources import WarehouseResource
 from orchestration.schedules import nightly_refresh_schedule
 from orchestration.settings import PROJECT_ROOT
-from orchestration.warehouse_io import connect
+from orchestration.backends.duckdb_io import connect
 
 from test_refresh import copy_of_published
 from test_safety import cli_env

@@ -16,7 +16,7 @@ import yaml
 from orchestration import dbt_dev, settings
 from orchestration.assets.dbt import dbt_environment
 from orchestration.dbt_dev import DevCopyError, dev_environment, prepare_dev_copy, run_dbt, source_file
-from orchestration.publishing import history_dir
+from orchestration.backends.publishing import history_dir
 
 PROFILE = yaml.safe_load((settings.DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8"))["oekraine_opvang"]
 

@@ -9,7 +9,7 @@ import pytest
 from dagster import AssetKey, AssetSelection
 
 from conftest import build_warehouse, draft_path
-from orchestration.publishing import BUILD_SCHEMA, BUILD_TABLE
+from orchestration.backends.publishing import BUILD_SCHEMA, BUILD_TABLE
 from synthetic import write_sample_landing
 
 # Every test here runs the job on spoilt input: a full build each.

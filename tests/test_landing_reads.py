@@ -21,7 +21,7 @@ import orchestration.assets.survey as survey_assets
 import orchestration.survey.file_reads as file_reads
 from conftest import build_warehouse
 from marts_compare import mart_differences
-from orchestration.publishing import read_build_info
+from orchestration.backends.publishing import read_build_info
 from orchestration.survey.file_reads import (
     LandingFileChanged, changes_since_read, read_landing_file, reads_frame, record_reads, recorded_reads,
 )

@@ -24,12 +24,12 @@ from orchestration.assets.dbt import (
 )
 from orchestration.definitions import defs
 from orchestration.partitions import RANGE_END, RANGE_START
-from orchestration.publishing import BuildInfo
+from orchestration.backends.publishing import BuildInfo
 from orchestration.resources import WarehouseResource
 from orchestration.sensors import landing_files_sensor, plan_refresh
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 from orchestration.survey.landing import landing_parts
-from orchestration.warehouse_io import replace_tables
+from orchestration.backends.duckdb_io import replace_tables
 
 
 @pytest.mark.e2e  # a `dagster` subprocess loading the code location: slow, end to end

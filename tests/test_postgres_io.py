@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from orchestration import settings
-from orchestration.postgres_io import PostgresWarehouse, array_literal, column_type, grant_analyst_access_sql
+from orchestration.backends.postgres_io import PostgresWarehouse, array_literal, column_type, grant_analyst_access_sql
 
 
 def test_draft_queries_read_the_draft_schemas_only():

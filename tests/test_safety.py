@@ -28,7 +28,7 @@ from conftest import build_warehouse, draft_path
 from orchestration.cli import main as cli_main
 from orchestration.cli import summary_lines
 from orchestration.jobs import REFRESH_TAG
-from orchestration.publishing import (
+from orchestration.backends.publishing import (
     ALLOW_DROPPED_VARIABLE,
     BUILD_SCHEMA,
     BUILD_TABLE,
@@ -373,7 +373,7 @@ def test_published_warehouses_are_kept_with_what_they_were_built_from_and_rollba
 def test_a_draft_is_published_in_the_format_older_duckdb_reads_rewritten_only_when_it_is_not(tmp_path):
     """A draft that starts empty is created in the published storage format and published as it is; a draft
     in DuckDB's newest format (a file made elsewhere) is rewritten before it is published."""
-    from orchestration.warehouse_io import PUBLISHED_STORAGE_VERSION, storage_version
+    from orchestration.backends.duckdb_io import PUBLISHED_STORAGE_VERSION, storage_version
 
     landing = tmp_path / "landing"
     landing.mkdir()

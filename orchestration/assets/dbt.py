@@ -26,7 +26,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.assets import dbt_checks
 from orchestration.dbt_project import dbt_project
-from orchestration import postgres_io, settings
+from orchestration import settings
 from orchestration.reporting import (
     mismatches_markdown,
     not_loaded_sentence,
@@ -37,7 +37,7 @@ from orchestration.reporting import (
 )
 from orchestration.deliverables.weighting import PYTHON_MARTS
 from orchestration.resources import WarehouseResource
-from orchestration.warehouse_io import replace_tables
+from orchestration.backends import backend_for, replace_tables
 
 REPORT_FIGURES = AssetKey(["marts", "mart_report_figures"])
 RESOLUTION = AssetKey(["marts", "mart_respondent_resolution"])
@@ -83,15 +83,9 @@ RUN_TARGET_MIN_AGE_S = 3600  # never one of a run that may still be going on (te
 def dbt_environment(db_path: str, target: str = "duckdb") -> dict[str, str]:
     """What dbt's profiles.yml reads: the run's database file (absolute; dbt runs inside dbt_project/),
     DuckDB's memory limit and spill folder. Environment variables, not `--vars` (any change of `--vars`
-    makes dbt re-parse everything). On PostgreSQL: the server (the PG* variables, already set)."""
-    if target == "postgres":
-        names = ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER")
-        return {"WAREHOUSE_TARGET": target} | {name: os.environ[name] for name in names if name in os.environ}
-    return {
-        "DBT_DUCKDB_PATH": db_path,
-        "WAREHOUSE_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit(),
-        "WAREHOUSE_DUCKDB_TEMP_DIR": str(settings.duckdb_temp_dir(db_path)),
-    }
+    makes dbt re-parse everything). On PostgreSQL: the server (the PG* variables, already set). Each
+    backend says its own (`dbt_environment` in orchestration/backends/)."""
+    return backend_for(target).dbt_environment(db_path)
 
 
 @contextmanager
@@ -153,13 +147,8 @@ def prune_run_targets(op_name: str, keep: int = RUN_TARGETS_KEEP) -> list[Path]:
 
 
 def dbt_build_args(target: str) -> list[str]:
-    """On PostgreSQL the models go to the draft schemas (`draft_<schema>`, published by renaming them);
-    always the same vars, so the partial parse stays valid from run to run. The dbt unit tests (rules on
-    hand-made rows written in DuckDB's SQL) run on DuckDB only (`make test-fast`); every data test runs."""
-    if target == "postgres":
-        return ["build", "--vars", json.dumps({"schema_prefix": postgres_io.DRAFT_PREFIX}),
-                "--exclude", "resource_type:unit_test"]
-    return ["build"]
+    """`dbt build` and the backend's arguments (`dbt_build_args` in orchestration/backends/)."""
+    return backend_for(target).dbt_build_args()
 
 
 TRANSLATOR = WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
@@ -190,7 +179,7 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
     outputs = []
     values = dbt_environment(str(warehouse.ensure_draft()), warehouse.target)
     invocations = [dbt_build_args(warehouse.target)]
-    if warehouse.on_postgres:
+    if not warehouse.backend.runs_python_models:
         # dbt-postgres runs no Python models: build everything else, write the weighted estimates here with
         # the models' own functions, then let dbt check (and test) those tables.
         python_marts = [m for m, key in PYTHON_MART_KEYS.items() if key in context.selected_asset_keys]

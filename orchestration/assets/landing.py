@@ -4,7 +4,7 @@ before the job starts (`python -m synthetic --demo-landing`)."""
 
 from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
 
-from orchestration.publishing import PublishError, allowed_drops, check_nothing_dropped
+from orchestration.backends.publishing import PublishError, allowed_drops, check_nothing_dropped
 
 from orchestration.resources import WarehouseResource
 from orchestration.survey.landing import (

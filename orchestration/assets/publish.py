@@ -6,7 +6,8 @@ from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataV
 
 from orchestration.assets.dbt import warehouse_dbt_models
 from orchestration.build_inputs import project_fingerprint
-from orchestration.publishing import BuildInfo, contents, git_commit
+from orchestration.backends import contents
+from orchestration.backends.publishing import BuildInfo, git_commit
 from orchestration.reporting import missing_question_findings
 from orchestration.resources import WarehouseResource
 from orchestration.survey.file_reads import changes_since_read, recorded_reads
@@ -17,7 +18,7 @@ from orchestration.survey.landing import discover_landing, landing_fingerprint, 
 def warehouse_draft(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     """Takes the warehouse's refresh lock and starts the run's draft from the published warehouse; every
     load and dbt model writes there."""
-    if warehouse.on_postgres and context.run.job_name == "refresh_taskforce":
+    if not warehouse.supports_partial_refresh and context.run.job_name == "refresh_taskforce":
         # Its draft must hold everything published; on PostgreSQL a draft holds the loaded tables only.
         raise Failure(description="refresh_taskforce runs on DuckDB only; on PostgreSQL run refresh_warehouse "
                                   "(docs/POSTGRES.md). Nothing was changed.")
@@ -63,7 +64,7 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseReso
     if dropped:
         context.log.warning(f"published without {', '.join(dropped)} (allowed by WAREHOUSE_ALLOW_DROPPED)")
     context.log.info(f"published {warehouse.location()}")
-    size = {} if warehouse.on_postgres else {"size_mb": round(warehouse.published_path.stat().st_size / 1e6, 1)}
+    size = warehouse.backend.size_metadata()
     return MaterializeResult(metadata={
         "path": MetadataValue.path(warehouse.location()),
         "tables_per_schema": MetadataValue.md("\n".join(f"- `{schema}`: {count}" for schema, count in tables)),

@@ -8,7 +8,7 @@ from dagster import (
 from orchestration.assets.publish import warehouse_draft
 from orchestration.reference import FIGURE_TABLES, REFERENCE_TABLES, load_reference_frames, reference_problems
 from orchestration.resources import WarehouseResource
-from orchestration.warehouse_io import replace_tables
+from orchestration.backends import replace_tables
 
 REFERENCE_SCHEMA = "reference"
 _TABLES = [table.name for table in REFERENCE_TABLES + FIGURE_TABLES]

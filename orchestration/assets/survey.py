@@ -29,7 +29,7 @@ from orchestration.survey.landing import CODEBOOK_NAME, LandingInventory, WaveFi
 from orchestration.survey.qsf import load_qsf_codebook
 from orchestration.survey.qualtrics_reader import CsvFileError, export_frame_chunks, stream_export
 from orchestration.survey.raw_tables import empty_frame, stack_frames
-from orchestration.warehouse_io import replace_tables, wave_tables
+from orchestration.backends import replace_tables, wave_tables
 
 T = TypeVar("T")
 RAW_SCHEMA = "raw"

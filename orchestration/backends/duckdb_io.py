@@ -1,4 +1,4 @@
-"""Writing to the DuckDB warehouse: whole tables, replaced in one transaction.
+"""Writing to the DuckDB warehouse file: whole tables, replaced in one transaction (the DuckDB backend).
 
 Every Python asset lands its tables through `replace_tables`, so a load that fails half-way leaves the
 previous tables (and everything dbt built on them) exactly as they were.
@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from orchestration import settings
+from orchestration.backends.wave_tables import WaveTablesBase
 
 
 def duckdb_config(db_path: str | Path) -> dict[str, str]:
@@ -59,9 +60,8 @@ def replace_tables(
     connection: duckdb.DuckDBPyConnection, schema: str, frames: Mapping[str, pd.DataFrame]
 ) -> dict[str, int]:
     """Create or replace `schema.<name>` from each frame, all or nothing. Returns row counts.
-    (A PostgresWarehouse, WAREHOUSE_TARGET=postgres, does the same in its draft schemas.)"""
-    if hasattr(connection, "replace_tables"):
-        return connection.replace_tables(schema, frames)
+    (`PostgresWarehouse.replace_tables` does the same in its draft schemas; `backends.replace_tables`
+    takes either connection.)"""
     connection.execute("begin transaction")
     try:
         connection.execute(f'create schema if not exists "{schema}"')
@@ -127,30 +127,21 @@ def write_compatible_copy(db_path: str | Path, storage_version: str = PUBLISHED_
     copy_path.replace(db_path)
 
 
-class WaveTables:
-    """Replaces the rows of some waves in raw tables that hold every wave, from frames appended piece by
-    piece (a large export arrives in chunks). Pieces go to `_loading_<table>` tables first, committed as
-    they come (DuckDB keeps an open transaction's appends in memory, whatever its memory limit); the raw
-    tables change only at the end, in one transaction, or not at all. Other waves' rows stay; when the
-    run covers every wave a table holds, the table is re-created (so a changed column list applies).
-    `wave_ids=None` is a full refresh: each table is re-created from this run's rows alone, so a wave
-    the landing no longer holds leaves the draft (and publishing then refuses it unless allowed)."""
+class WaveTables(WaveTablesBase):
+    """Replaces some waves' rows of raw tables in a DuckDB file (backends/wave_tables.py says how). Pieces
+    are committed as they come because DuckDB keeps an open transaction's appends in memory, whatever its
+    memory limit."""
 
     def __init__(self, connection: duckdb.DuckDBPyConnection, schema: str, wave_ids: list[str] | None):
-        self.connection, self.schema = connection, schema
-        self.wave_ids = None if wave_ids is None else list(wave_ids)
-        self.rows: dict[str, int] = {}
+        super().__init__(schema, wave_ids)
+        self.connection = connection
 
-    def __enter__(self) -> "WaveTables":
+    def _create_schema(self) -> None:
         self.connection.execute(f'create schema if not exists "{self.schema}"')
-        return self
 
-    def __exit__(self, kind, value, traceback) -> None:
-        if kind is None:
-            self._swap_in()
-        else:
-            for name in self.rows:
-                self.connection.execute(f"drop table if exists {self._loading(name)}")
+    def _discard(self) -> None:
+        for name in self.rows:
+            self.connection.execute(f"drop table if exists {self._loading(name)}")
 
     def _loading(self, name: str) -> str:
         return f'"{self.schema}"."_loading_{name}"'
@@ -165,12 +156,6 @@ class WaveTables:
         self.connection.unregister("_incoming_frame")
         self.rows[name] += len(frame)
 
-    def finish(self, empty_frames: Mapping[str, pd.DataFrame]) -> None:
-        """Tables that got no rows at all still lose the run's waves (created empty when new)."""
-        for name, frame in empty_frames.items():
-            if name not in self.rows:
-                self.append(name, frame)
-
     def _swap_in(self) -> None:
         self.connection.execute("begin transaction")
         try:
@@ -183,7 +168,7 @@ class WaveTables:
                 held = set()
                 if exists and self.wave_ids is not None:
                     held = {wave for (wave,) in self.connection.execute(f"select distinct wave_id from {table}").fetchall()}
-                if not exists or self.wave_ids is None or held <= set(self.wave_ids):
+                if self.recreates(exists, held):
                     self.connection.execute(f"create or replace table {table} as select * from {self._loading(name)}")
                 else:
                     self.connection.execute(f"delete from {table} where wave_id in (select unnest(?))", [self.wave_ids])
@@ -193,13 +178,6 @@ class WaveTables:
         except Exception:
             self.connection.execute("rollback")
             raise
-
-
-def wave_tables(connection, schema: str, wave_ids: list[str] | None):
-    """WaveTables on this connection (a PostgresWarehouse, WAREHOUSE_TARGET=postgres, has its own)."""
-    if hasattr(connection, "wave_tables"):
-        return connection.wave_tables(schema, wave_ids)
-    return WaveTables(connection, schema, wave_ids)
 
 
 def read_csv_as_text(path: str | Path) -> pd.DataFrame:

@@ -8,9 +8,25 @@ else: `raw` holds the personal columns (names, e-mail addresses, IP addresses of
 from __future__ import annotations
 
 import contextlib
+import csv
+import decimal
+import io
 import os
 import re
 from typing import Iterator
+
+import duckdb
+import pandas as pd
+
+from orchestration.backends.publishing import (
+    BUILD_SCHEMA,
+    BUILD_TABLE,
+    TASKFORCE_DATES_QUERY,
+    WAVES_QUERY,
+    PublishError,
+    check_nothing_dropped,
+)
+from orchestration.backends.wave_tables import WaveTablesBase
 
 ANALYST_ROLE = "warehouse_analyst"
 # Schemas analysts may read. Everything else (raw, reference, staging, intermediate) stays closed.
@@ -100,8 +116,6 @@ _PANDAS_TYPES = {"i": "bigint", "u": "bigint", "f": "double precision", "b": "bo
 def column_type(dtype, values=()) -> str:
     """The PostgreSQL type a DataFrame column is stored as (what DuckDB infers when it registers a frame):
     a column of Python lists becomes an array (bigint[] when every element is a whole number)."""
-    import pandas as pd
-
     lists = [value for value in values if isinstance(value, (list, tuple))]
     if lists:
         elements = [element for value in lists for element in value]
@@ -151,10 +165,6 @@ class PostgresWarehouse:
 
     def frame(self, sql: str):
         """The result of `sql` as a DataFrame (what DuckDB's `.df()` gives)."""
-        import pandas as pd
-
-        import decimal
-
         cursor = self.execute(sql)
         frame = pd.DataFrame(cursor.fetchall(), columns=[column.name for column in cursor.description])
         for name in frame.columns:  # numeric arrives as Decimal objects; DuckDB's DataFrames hold floats
@@ -169,9 +179,7 @@ class PostgresWarehouse:
         return cursor.fetchone()[0]
 
     def contents(self) -> dict[str, set[str]]:
-        """publishing.contents on these schemas (a table not built yet holds nothing)."""
-        from orchestration.publishing import TASKFORCE_DATES_QUERY, WAVES_QUERY
-
+        """What the DuckDB file's `publishing.contents` says, on these schemas (a table not built yet holds nothing)."""
         result = {}
         for kind, query, schema, table in (("waves", WAVES_QUERY, "marts", "mart_respondent_resolution"),
                                            ("taskforce dates", TASKFORCE_DATES_QUERY, "staging", "stg_taskforce__counts")):
@@ -217,12 +225,9 @@ class PostgresWarehouse:
         role the new `marts` (a new schema has no grants). As on DuckDB (`publishing.publish_draft`) it
         first refuses a draft that lost a wave or Taskforce date the published warehouse has (unless
         `allowed`), and records `build` in `meta.warehouse_build`. Returns what was dropped with permission."""
-        from orchestration.publishing import BUILD_SCHEMA, BUILD_TABLE, check_nothing_dropped, contents
-
         role = role or analyst_role()
-        new = contents(self)
-        published_warehouse = PostgresWarehouse(self.connection)
-        old = contents(published_warehouse)
+        new = self.contents()
+        old = PostgresWarehouse(self.connection).contents()
         self.connection.rollback()  # end the reads' transaction before the publishing one
         dropped = check_nothing_dropped(old, new, location(), allowed) if guard and any(old.values()) else []
         if build is not None:
@@ -242,30 +247,22 @@ class PostgresWarehouse:
         return dropped
 
 
-class PostgresWaveTables:
-    """warehouse_io.WaveTables on PostgreSQL: pieces are copied into `_loading_<table>` tables as they come
-    (committed, so memory stays bounded), and the raw tables change in one transaction at the end, or not
-    at all. Other waves' rows stay; a table whose waves are all in this run (or every table, for
-    `wave_ids=None`: a full refresh) is re-created."""
+class PostgresWaveTables(WaveTablesBase):
+    """duckdb_io.WaveTables on PostgreSQL (backends/wave_tables.py says how): pieces are copied into
+    `_loading_<table>` tables of the draft schema as they come, each in its own transaction."""
 
     def __init__(self, warehouse: PostgresWarehouse, schema: str, wave_ids: list[str] | None):
-        self.warehouse, self.schema = warehouse, warehouse.schema(schema)
-        self.wave_ids = None if wave_ids is None else list(wave_ids)
-        self.rows: dict[str, int] = {}
-        self.connection = warehouse.connection
+        super().__init__(warehouse.schema(schema), wave_ids)
+        self.warehouse, self.connection = warehouse, warehouse.connection
 
     def _table(self, name: str) -> str:
         return f"{quote_identifier(self.schema)}.{quote_identifier_any(name)}"
 
-    def __enter__(self) -> "PostgresWaveTables":
+    def _create_schema(self) -> None:
         with self.connection, self.connection.cursor() as cursor:
             cursor.execute(f"create schema if not exists {quote_identifier(self.schema)}")
-        return self
 
-    def __exit__(self, kind, value, traceback) -> None:
-        if kind is None:
-            self._swap_in()
-            return
+    def _discard(self) -> None:
         self.connection.rollback()
         with self.connection, self.connection.cursor() as cursor:
             for name in self.rows:
@@ -280,11 +277,6 @@ class PostgresWaveTables:
             copy_frame(cursor, loading, frame, create=self.rows[name] == 0 and not _exists(cursor, loading))
         self.rows[name] += len(frame)
 
-    def finish(self, empty_frames) -> None:
-        for name, frame in empty_frames.items():
-            if name not in self.rows:
-                self.append(name, frame)
-
     def _swap_in(self) -> None:
         with self.connection, self.connection.cursor() as cursor:
             for name in self.rows:
@@ -293,7 +285,7 @@ class PostgresWaveTables:
                 if _exists(cursor, table) and self.wave_ids is not None:
                     cursor.execute(f"select distinct wave_id from {table}")
                     held = {wave for (wave,) in cursor.fetchall()}
-                if not _exists(cursor, table) or self.wave_ids is None or held <= set(self.wave_ids):
+                if self.recreates(_exists(cursor, table), held):
                     cursor.execute(f"drop table if exists {table} cascade")
                     cursor.execute(f"alter table {loading} rename to {quote_identifier_any(name)}")
                     continue
@@ -312,9 +304,6 @@ def _exists(cursor, table: str) -> bool:
 
 def copy_frame(cursor, table: str, frame, *, create: bool) -> None:
     """Appends `frame` to `table` with COPY (CSV), creating the table first when `create`."""
-    import csv
-    import io
-
     types = {c: column_type(t, frame[c] if t == object else ()) for c, t in frame.dtypes.items()}
     if create:
         columns = ", ".join(f"{quote_identifier_any(str(c))} {t}" for c, t in types.items())
@@ -335,8 +324,6 @@ def write_duckdb_snapshot(path) -> None:
     (Parquet via COPY, DataFrames), read the PostgreSQL warehouse as they read the DuckDB one. They read
     marts only (tests/test_lineage.py), so no personal column leaves the server. A few MB; written after
     publishing, from the published schema only."""
-    import duckdb
-
     with connect() as connection:
         connection.set_session(readonly=True)
         published = PostgresWarehouse(connection)
@@ -376,8 +363,6 @@ def acquire_refresh_lock() -> None:
     if _lock_connection is not None and not _lock_connection.closed:
         return
     import psycopg2
-
-    from orchestration.publishing import PublishError
 
     connection = psycopg2.connect("", connect_timeout=10, application_name="oekraine_opvang_warehouse refresh")
     connection.autocommit = True

@@ -33,7 +33,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.settings import PROJECT_ROOT
-from orchestration.warehouse_io import replace_tables, rewrite_reason, write_compatible_copy
+from orchestration.backends.duckdb_io import replace_tables, rewrite_reason, write_compatible_copy
 
 KEEP_PUBLISHED = 5  # previous published warehouses kept in <db>.history/
 BUILD_SCHEMA, BUILD_TABLE = "meta", "warehouse_build"
@@ -213,8 +213,8 @@ def _values(connection: duckdb.DuckDBPyConnection, query: str) -> set[str]:
 
 
 def contents(connection: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
-    if hasattr(connection, "contents"):  # a PostgresWarehouse (WAREHOUSE_TARGET=postgres)
-        return connection.contents()
+    """What a DuckDB warehouse holds that publishing must not lose (`PostgresWarehouse.contents` on
+    PostgreSQL; `backends.contents` takes either connection)."""
     return {"waves": _values(connection, WAVES_QUERY), "taskforce dates": _values(connection, TASKFORCE_DATES_QUERY)}
 
 

@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from orchestration import settings
+from orchestration.backends import current_backend
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,8 +27,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     db_path = settings.warehouse_db_path()
-    if settings.warehouse_target() == "postgres":
-        return from_postgres(arguments, db_path.parent)
+    backend = current_backend()
+    if not backend.published_is_duckdb_file:
+        return from_snapshot(arguments, db_path.parent, backend)
     if not db_path.exists():
         print(f"no published warehouse at {db_path}: run `make run` first", file=sys.stderr)
         return 1
@@ -55,21 +57,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def from_postgres(arguments, folder) -> int:
-    """WAREHOUSE_TARGET=postgres: exports and report from a snapshot of the published marts, written into
-    the folder WAREHOUSE_DB_PATH names; dbt's docs site reads a DuckDB catalog only (docs/POSTGRES.md)."""
-    import tempfile
-    from pathlib import Path
-
-    from orchestration import postgres_io
-
+def from_snapshot(arguments, folder, backend) -> int:
+    """A warehouse that is no DuckDB file (PostgreSQL): exports and report from the backend's DuckDB
+    snapshot of the published marts, written into the folder WAREHOUSE_DB_PATH names; dbt's docs site
+    reads a DuckDB catalog only (docs/POSTGRES.md)."""
     if arguments.command == "docs":
-        print("make docs builds dbt's site from the DuckDB warehouse only; on PostgreSQL run "
-              "`dbt docs generate --target postgres` in dbt_project/ (docs/POSTGRES.md)", file=sys.stderr)
+        print(backend.docs_refusal, file=sys.stderr)
         return 1
-    with tempfile.TemporaryDirectory(prefix="warehouse-snapshot-") as scratch:
-        db_path = Path(scratch) / "published_marts.duckdb"
-        postgres_io.write_duckdb_snapshot(db_path)
+    with backend.published_duckdb() as db_path:
         if arguments.command == "export":
             from orchestration.deliverables.exports import write_exports
 

@@ -19,7 +19,8 @@ import subprocess
 from pathlib import Path
 
 from orchestration.assets.dbt import dbt_environment
-from orchestration.resources import dbt_resource, remove_database
+from orchestration.backends.duckdb import remove_database
+from orchestration.resources import dbt_resource
 from orchestration.settings import DBT_PROJECT_DIR
 
 DOCS_SITE_DIR = DBT_PROJECT_DIR / "target" / "docs_site"

@@ -24,7 +24,7 @@ import pyreadstat
 
 from orchestration.deliverables.small_bases import SmallBaseRule, small_base_rule
 from orchestration.deliverables.text_cells import as_text, text_frame, write_strings_as_text
-from orchestration.warehouse_io import connect
+from orchestration.backends.duckdb_io import connect
 
 
 def labelled_rows_sql(mart: str, columns: str) -> str:

@@ -27,7 +27,7 @@ from typing import IO, BinaryIO, Iterable, Iterator
 import pandas as pd
 
 from orchestration.survey.landing import landing_part
-from orchestration.warehouse_io import replace_tables
+from orchestration.backends import frame, replace_tables, table_exists
 
 BLOCK = 1 << 20
 IN_MEMORY_LIMIT = 64 << 20  # a larger copy goes to a temporary file (TMPDIR), so memory stays bounded
@@ -132,17 +132,9 @@ def reads_frame(reads: Iterable[tuple[str, FileRead]], *, kind: str, run_id: str
 def recorded_reads(connection) -> pd.DataFrame:
     """`raw.landing_files` of a draft connection (DuckDB or a PostgresWarehouse); empty when it has none
     (a warehouse published before reads were recorded)."""
-    if hasattr(connection, "table_exists"):
-        exists = connection.table_exists(RAW_SCHEMA, LANDING_FILES)
-    else:
-        exists = connection.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [RAW_SCHEMA, LANDING_FILES],
-        ).fetchone()[0]
-    if not exists:
+    if not table_exists(connection, RAW_SCHEMA, LANDING_FILES):
         return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in LANDING_FILES_COLUMNS.items()})
-    sql = f"select * from {RAW_SCHEMA}.{LANDING_FILES}"
-    return connection.frame(sql) if hasattr(connection, "frame") else connection.execute(sql).df()
+    return frame(connection, f"select * from {RAW_SCHEMA}.{LANDING_FILES}")
 
 
 def record_reads(connection, frame: pd.DataFrame, *, kind: str, parts: list[str] | None = None) -> None:

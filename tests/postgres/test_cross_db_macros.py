@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration import postgres_io
+from orchestration.backends import postgres_io
 from orchestration.settings import DBT_PROJECT_DIR
 
 CASES = {

@@ -8,7 +8,7 @@ import psycopg2
 import psycopg2.errors
 import pytest
 
-from orchestration import postgres_io
+from orchestration.backends import postgres_io
 
 
 @pytest.fixture

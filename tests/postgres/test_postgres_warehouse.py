@@ -17,10 +17,10 @@ import psycopg2.errors
 import pytest
 from dagster import DagsterInstance, materialize
 
-from orchestration import postgres_io
+from orchestration.backends import postgres_io
 from orchestration.definitions import ALL_ASSETS
 from orchestration.resources import WarehouseResource, dbt_resource
-from orchestration.publishing import PublishError
+from orchestration.backends.publishing import PublishError
 from synthetic import build_wave2_sample, write_landing
 
 
