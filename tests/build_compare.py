@@ -8,13 +8,15 @@ worktree under a scratch folder and builds the same synthetic landing with `pyth
 run --force` (WAREHOUSE_TARGET from the environment: with PG* variables and WAREHOUSE_TARGET=postgres
 both build on that server, one after the other, and their published marts are compared through a DuckDB
 snapshot of each). Then: the marts row for row (`tests/marts_compare.mart_differences`, `loaded_at`
-aside) and every file under exports/ and reports/ byte for byte. Prints the differences; exit status 1
+aside) and every file under exports/ and reports/ byte for byte, but for what differs between two builds
+of the same code (`same_file`; the chart cache is left out). Prints the differences; exit status 1
 if there are any. It takes two full builds (minutes)."""
 
 from __future__ import annotations
 
 import filecmp
 import os
+import zipfile
 import subprocess
 import sys
 import tempfile
@@ -23,7 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.marts_compare import mart_differences  # noqa: E402
+import duckdb  # noqa: E402
+
+from tests.marts_compare import BUILD_TIME_COLUMNS, mart_differences  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -58,16 +62,49 @@ def build(source: Path, out: Path, landing: Path) -> Path:
     return snapshot
 
 
+def same_file(left: Path, right: Path) -> bool:
+    """Byte for byte, but for what differs from build to build of the same code: a Parquet file's row
+    order and `loaded_at` (compared as multisets of rows without it), an Excel file's creation time
+    (docProps/core.xml), an SPSS file's header time and row order (its values through pyreadstat)."""
+    if filecmp.cmp(left, right, shallow=False):
+        return True
+    if left.suffix == ".parquet":
+        with duckdb.connect() as connection:
+            names = [row[0] for row in connection.execute(f"describe select * from '{left}'").fetchall()]
+            kept = ", ".join(f'"{name}"' for name in names if name not in BUILD_TIME_COLUMNS) or "1"
+            return all(connection.execute(f"select count(*) from (select {kept} from '{one}' except all "
+                                          f"select {kept} from '{other}')").fetchone()[0] == 0
+                       for one, other in ((left, right), (right, left)))
+    if left.suffix == ".xlsx":
+        with zipfile.ZipFile(left) as one, zipfile.ZipFile(right) as other:
+            return one.namelist() == other.namelist() and all(
+                one.read(name) == other.read(name) for name in one.namelist() if name != "docProps/core.xml")
+    if left.suffix == ".sav":
+        import pyreadstat
+
+        (one, one_meta), (other, other_meta) = pyreadstat.read_sav(str(left)), pyreadstat.read_sav(str(right))
+        def rows(frame):  # its row order is not fixed from build to build
+            return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+        return rows(one).equals(rows(other)) and one_meta.column_names_to_labels == other_meta.column_names_to_labels
+    return False
+
+
 def file_differences(before: Path, after: Path) -> list[str]:
+    """Files under exports/ and reports/ (not the chart cache) that only one build wrote or that differ."""
     problems = []
     for folder in ("exports", "reports"):
         left, right = before / folder, after / folder
-        names = {p.relative_to(left) for p in left.rglob("*") if p.is_file()} if left.is_dir() else set()
-        others = {p.relative_to(right) for p in right.rglob("*") if p.is_file()} if right.is_dir() else set()
+
+        def files(root: Path) -> set[Path]:
+            return {p.relative_to(root) for p in root.rglob("*") if p.is_file() and ".chart_cache" not in p.parts
+                    } if root.is_dir() else set()
+
+        names, others = files(left), files(right)
         problems += [f"{folder}/{name}: only before" for name in sorted(names - others)]
         problems += [f"{folder}/{name}: only after" for name in sorted(others - names)]
         problems += [f"{folder}/{name}: differs" for name in sorted(names & others)
-                     if not filecmp.cmp(left / name, right / name, shallow=False)]
+                     if not same_file(left / name, right / name)]
     return problems
 
 

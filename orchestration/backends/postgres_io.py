@@ -141,7 +141,7 @@ class PostgresWarehouse:
 
     `execute` takes the SQL the DuckDB code paths use (`marts.mart_report_figures`, ...) and reads the same
     tables in this prefix's schemas; it returns the cursor, so `.fetchall()` / `.fetchone()` work as on
-    DuckDB. `replace_tables` is warehouse_io.replace_tables for PostgreSQL.
+    DuckDB. `replace_tables` is duckdb_io.replace_tables for PostgreSQL.
     """
 
     def __init__(self, connection, prefix: str = ""):
