@@ -183,9 +183,9 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
         # dbt-postgres runs no Python models: build everything else, write the weighted estimates here with
         # the models' own functions, then let dbt check (and test) those tables.
         python_marts = [m for m, key in PYTHON_MART_KEYS.items() if key in context.selected_asset_keys]
-        invocations = [invocations[0] + ["--exclude", *PYTHON_MART_KEYS]]
+        invocations = [invocations[0] + ["--exclude", " ".join(PYTHON_MART_KEYS)]]
         if python_marts:
-            invocations.append(dbt_build_args(warehouse.target) + ["--select", *python_marts])
+            invocations.append(dbt_build_args(warehouse.target) + ["--select", " ".join(python_marts)])
     for number, args in enumerate(invocations):
         if number == 1:
             write_weighted_estimate(warehouse, python_marts)
