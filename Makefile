@@ -101,6 +101,8 @@ test-fast: $(MANIFEST)
 
 # Two processes: templating and linting 90 files is CPU work (39 s on one core, 25 s on two).
 lint: $(MANIFEST)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint --processes 2 dbt_project/models dbt_project/tests
 
 ui: $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml

@@ -31,7 +31,7 @@ def normalise(text: str) -> str:
         stripped = False
         for prefix in PREFIXES:
             if folded.startswith(prefix):
-                folded, stripped = folded[len(prefix):], True
+                folded, stripped = folded[len(prefix) :], True
     return folded
 
 
@@ -56,11 +56,17 @@ def resolver(municipalities: Path, overrides: Path | None):
     closest name within edit distance 2; else None."""
     reference = municipalities.parent
     names = pd.read_csv(municipalities, dtype=str)
-    exact = {normalise(name): code for column in ("name_nl", "name_fr")
-             for name, code in zip(names[column], names["nis_code"])}
+    exact = {
+        normalise(name): code
+        for column in ("name_nl", "name_fr")
+        for name, code in zip(names[column], names["nis_code"])
+    }
     mergers = pd.read_csv(reference / "municipality_mergers.csv", dtype=str)
-    merged = {normalise(name): code for name, code in zip(mergers["old_name_nl"], mergers["new_nis_code"])
-              if code in set(names["nis_code"])}
+    merged = {
+        normalise(name): code
+        for name, code in zip(mergers["old_name_nl"], mergers["new_nis_code"])
+        if code in set(names["nis_code"])
+    }
     parts = pd.read_csv(reference / "deelgemeenten.csv", dtype=str)
     parts = parts.assign(key=parts["name_nl"].map(normalise)).groupby("key")["nis_code"].unique()
     deelgemeenten = {key: codes[0] for key, codes in parts.items() if len(codes) == 1}
@@ -74,8 +80,12 @@ def resolver(municipalities: Path, overrides: Path | None):
         for lookup in (fixes, exact, merged, deelgemeenten):
             if key in lookup:
                 return lookup[key]
-        distances = sorted((edit_distance(key, name), code) for name, code in exact.items() if abs(len(name) - len(key)) <= 2)
-        close = [code for distance, code in distances if distance <= 2 and distance == distances[0][0]] if distances else []
+        distances = sorted(
+            (edit_distance(key, name), code) for name, code in exact.items() if abs(len(name) - len(key)) <= 2
+        )
+        close = (
+            [code for distance, code in distances if distance <= 2 and distance == distances[0][0]] if distances else []
+        )
         return close[0] if len(set(close)) == 1 else None
 
     return resolve
@@ -91,15 +101,19 @@ def question_results(export: Path, codebook, municipalities: Path, overrides: Pa
     frame = frame.assign(nis_code=frame["Q1"].map(texts))
     frame = frame[frame["nis_code"].notna()]
 
-    closed = [q for q in codebook.questions if q.type in ("single", "likert5", "multi", "matrix_multi", "text")
-              and q.role != "municipality"]
+    closed = [
+        q
+        for q in codebook.questions
+        if q.type in ("single", "likert5", "multi", "matrix_multi", "text") and q.role != "municipality"
+    ]
     columns = {q.id: [f"{q.id}_{row.code}" for row in q.rows] if q.type == "matrix_multi" else [q.id] for q in closed}
     present = [c for cols in columns.values() for c in cols if c in frame.columns]
     answered = (~frame[present].isin(NOT_ANSWERED)).sum(axis=1)
     frame = frame[answered > (1 if "Q2" in frame.columns else 0)]
     frame = frame.assign(_progress=pd.to_numeric(frame["Progress"], errors="coerce"), _answered=answered)
-    frame = frame.sort_values(["nis_code", "_progress", "_answered", "EndDate", "ResponseId"],
-                              ascending=[True, False, False, False, True])
+    frame = frame.sort_values(
+        ["nis_code", "_progress", "_answered", "EndDate", "ResponseId"], ascending=[True, False, False, False, True]
+    )
 
     rows = []
     for question in closed:
@@ -118,14 +132,19 @@ def question_results(export: Path, codebook, municipalities: Path, overrides: Pa
             else:
                 exclusive = question.exclusive_codes
                 union = cells.groupby(unit_key, sort=False)[column].agg(lambda cells: set().union(*map(codes, cells)))
-                chosen = union.map(lambda selected: selected - exclusive if selected - exclusive else selected)
+                chosen = union.map(
+                    lambda selected, exclusive=exclusive: selected - exclusive if selected - exclusive else selected
+                )
             chosen = chosen[chosen.map(bool)]
             counts = pd.Series([code for selected in chosen for code in selected]).value_counts()
             for choice in question.choices:
                 n_selected = int(counts.get(choice.code, 0))
                 rows.append((question.id, row_code, choice.code, choice.label, question.unit, n_selected, len(chosen)))
-    result = pd.DataFrame(rows, columns=["question_id", "row_code", "choice_code", "choice_label", "unit",
-                                         "n_selected", "n_answered"])
-    result["pct"] = [None if n == 0 else float(Decimal(100 * s / n).quantize(Decimal("0.1"), ROUND_HALF_UP))
-                     for s, n in zip(result["n_selected"], result["n_answered"])]
+    result = pd.DataFrame(
+        rows, columns=["question_id", "row_code", "choice_code", "choice_label", "unit", "n_selected", "n_answered"]
+    )
+    result["pct"] = [
+        None if n == 0 else float(Decimal(100 * s / n).quantize(Decimal("0.1"), ROUND_HALF_UP))
+        for s, n in zip(result["n_selected"], result["n_answered"])
+    ]
     return result

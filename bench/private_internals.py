@@ -44,8 +44,9 @@ def dbt_adapter() -> None:
 
     from orchestration.dbt_project import dbt_project
 
-    resource = DbtCliResource(project_dir=dbt_project, target="dev",
-                              dbt_executable=str(Path(sys.executable).parent / "dbt"))
+    resource = DbtCliResource(
+        project_dir=dbt_project, target="dev", dbt_executable=str(Path(sys.executable).parent / "dbt")
+    )
     resource._initialize_dbt_core_adapter(["build"])
 
 
@@ -58,8 +59,17 @@ def event_log(storage_class) -> float:
         started = time.perf_counter()
         for number in range(EVENTS):
             event = DagsterEvent(DagsterEventType.ENGINE_EVENT.value, "job", event_specific_data=EngineEventData())
-            storage.store_event(EventLogEntry(error_info=None, level=10, user_message="", run_id="run",
-                                              timestamp=time.time(), dagster_event=event, job_name="job"))
+            storage.store_event(
+                EventLogEntry(
+                    error_info=None,
+                    level=10,
+                    user_message="",
+                    run_id="run",
+                    timestamp=time.time(),
+                    dagster_event=event,
+                    job_name="job",
+                )
+            )
             if number % 3 == 0:
                 storage.get_logs_for_run("run", limit=1)
         elapsed = time.perf_counter() - started
@@ -77,8 +87,10 @@ def main() -> int:
     print(f"dbt adapter in the Dagster process (per dbt invocation): {seconds(dbt_adapter):.2f} s")
     plain = statistics.median(event_log(SqliteEventLogStorage) for _ in range(3))
     kept = statistics.median(event_log(KeptConnectionSqliteEventLogStorage) for _ in range(3))
-    print(f"event log, {EVENTS} events: Dagster's SQLite {plain:.2f} s, connections kept {kept:.2f} s "
-          f"(saves {plain - kept:.2f} s a run)")
+    print(
+        f"event log, {EVENTS} events: Dagster's SQLite {plain:.2f} s, connections kept {kept:.2f} s "
+        f"(saves {plain - kept:.2f} s a run)"
+    )
     return 0
 
 

@@ -60,6 +60,7 @@ def peak_rss_mib(who: int = resource.RUSAGE_SELF) -> float:
 
 # --- setup: landing directory ---------------------------------------------------------------------------
 
+
 def write_landing(size: int, landing: Path) -> dict:
     """The sample's valid responses replicated to `size` rows, written row by row (constant memory)."""
     from synthetic.qualtrics_writer import build_export
@@ -105,7 +106,7 @@ def add_taskforce_snapshot(landing: Path) -> None:
     """A later snapshot: the last date's rows again, dated LATER_SNAPSHOT, in a file of its own."""
     lines = (landing / "taskforce" / "snapshots.csv").read_text(encoding="utf-8").splitlines()
     last = max(line.split(",")[0] for line in lines[1:])
-    later = [LATER_SNAPSHOT + line[len(last):] for line in lines[1:] if line.startswith(last + ",")]
+    later = [LATER_SNAPSHOT + line[len(last) :] for line in lines[1:] if line.startswith(last + ",")]
     (landing / "taskforce" / "later.csv").write_text("\n".join([lines[0], *later]) + "\n", encoding="utf-8")
 
 
@@ -114,11 +115,13 @@ def add_wave_copy(landing: Path) -> None:
     copy = landing / "waves" / COPY_WAVE_ID
     shutil.copytree(landing / "waves" / WAVE_ID, copy)
     codebook = copy / "codebook.yaml"
-    codebook.write_text(codebook.read_text(encoding="utf-8").replace(f"id: {WAVE_ID}", f"id: {COPY_WAVE_ID}"),
-                        encoding="utf-8")
+    codebook.write_text(
+        codebook.read_text(encoding="utf-8").replace(f"id: {WAVE_ID}", f"id: {COPY_WAVE_ID}"), encoding="utf-8"
+    )
 
 
 # --- measured stages (each in its own interpreter) ------------------------------------------------------
+
 
 def dbt_parse(values: dict[str, str]) -> None:
     """Warm dbt's partial parse for one database path (setup, as after a deployment's first run)."""
@@ -127,9 +130,13 @@ def dbt_parse(values: dict[str, str]) -> None:
 
     target = Path(tempfile.mkdtemp(prefix="bench-parse-", dir=DBT_PROJECT_DIR / "target"))
     reuse_partial_parse(values, target)
-    subprocess.run([str(Path(sys.prefix) / "bin" / "dbt"), "parse", "--target", "dev"], cwd=DBT_PROJECT_DIR,
-                   env={**os.environ, **values, "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target)},
-                   check=True, capture_output=True)
+    subprocess.run(
+        [str(Path(sys.prefix) / "bin" / "dbt"), "parse", "--target", "dev"],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, **values, "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target)},
+        check=True,
+        capture_output=True,
+    )
     keep_partial_parse(values, target)
     shutil.rmtree(target, ignore_errors=True)
 
@@ -142,8 +149,12 @@ def stage_job(work: Path, job: str, partition: str | None, ephemeral: bool = Fal
     os.environ["DAGSTER_HOME"] = str(work / "dagster_home")
     # the instance `make run` has (the Makefile writes its dagster.yaml)
     home = work / "dagster_home"
-    subprocess.run(["make", "-s", str(home / "dagster.yaml"), f"DAGSTER_HOME={home}"], cwd=PROJECT_ROOT,
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["make", "-s", str(home / "dagster.yaml"), f"DAGSTER_HOME={home}"],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+    )
     from dagster import DagsterInstance
 
     from orchestration.assets.dbt import dbt_environment
@@ -159,13 +170,22 @@ def stage_job(work: Path, job: str, partition: str | None, ephemeral: bool = Fal
     baseline = peak_rss_mib()
     started = time.perf_counter()
     result = defs.resolve_job_def(job).execute_in_process(
-        instance=instance, raise_on_error=False, tags=tags, partition_key=partition,
+        instance=instance,
+        raise_on_error=False,
+        tags=tags,
+        partition_key=partition,
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
     )
     seconds = time.perf_counter() - started
-    out = {"seconds": seconds, "success": result.success, "rss_mib": peak_rss_mib(), "baseline_rss_mib": baseline,
-           "dbt_rss_mib": peak_rss_mib(resource.RUSAGE_CHILDREN), "steps": step_durations(instance, result.run_id),
-           "dagster_events": dagster_event_count(instance, result.run_id)}
+    out = {
+        "seconds": seconds,
+        "success": result.success,
+        "rss_mib": peak_rss_mib(),
+        "baseline_rss_mib": baseline,
+        "dbt_rss_mib": peak_rss_mib(resource.RUSAGE_CHILDREN),
+        "steps": step_durations(instance, result.run_id),
+        "dagster_events": dagster_event_count(instance, result.run_id),
+    }
     results = run_results(result.run_id)
     if results is not None:
         out |= dbt_timings(results)
@@ -189,13 +209,24 @@ def stage_bare_dbt(work: Path) -> dict:
     reuse_partial_parse(values, target)
     started = time.perf_counter()
     completed = subprocess.run(
-        [str(Path(sys.prefix) / "bin" / "dbt"), "build", "--target", "dev"], cwd=DBT_PROJECT_DIR,
-        env={**os.environ, **values, "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target),
-             "DBT_LOG_FORMAT_FILE": "json"},
-        capture_output=True, text=True,
+        [str(Path(sys.prefix) / "bin" / "dbt"), "build", "--target", "dev"],
+        cwd=DBT_PROJECT_DIR,
+        env={
+            **os.environ,
+            **values,
+            "DBT_TARGET_PATH": str(target),
+            "DBT_LOG_PATH": str(target),
+            "DBT_LOG_FORMAT_FILE": "json",
+        },
+        capture_output=True,
+        text=True,
     )
     seconds = time.perf_counter() - started
-    out = {"seconds": seconds, "success": completed.returncode == 0, "dbt_rss_mib": peak_rss_mib(resource.RUSAGE_CHILDREN)}
+    out = {
+        "seconds": seconds,
+        "success": completed.returncode == 0,
+        "dbt_rss_mib": peak_rss_mib(resource.RUSAGE_CHILDREN),
+    }
     out |= dbt_timings(target / "run_results.json")
     if completed.returncode:
         out["failures"] = [completed.stdout[-3000:]]
@@ -219,25 +250,33 @@ def stage_scan(work: Path) -> dict:
             "from read_csv(?, header = false, skip = 3, all_varchar = true, delim = ',')",
             [str(export)],
         ).fetchone()
-    return {"seconds": time.perf_counter() - started, "success": True, "rss_mib": peak_rss_mib(),
-            "rows": rows, "cells": cells}
+    return {
+        "seconds": time.perf_counter() - started,
+        "success": True,
+        "rss_mib": peak_rss_mib(),
+        "rows": rows,
+        "cells": cells,
+    }
 
 
 def stage_pandas(work: Path) -> dict:
     """bench/pandas_question_results.py on the same export; afterwards (not timed) its rows vs the mart."""
     import duckdb
     import pandas as pd
+    from pandas_question_results import question_results
 
     from orchestration.settings import REFERENCE_DIR
     from orchestration.survey.codebook import load_codebook
-    from pandas_question_results import question_results
 
     landing = work / "landing"
     codebook = load_codebook(landing / "waves" / WAVE_ID / "codebook.yaml")
     started = time.perf_counter()
-    result = question_results(landing / "waves" / WAVE_ID / EXPORT_NAME, codebook,
-                              REFERENCE_DIR / "municipalities_2019_2024.csv",
-                              landing / "overrides" / "municipality_names.csv")
+    result = question_results(
+        landing / "waves" / WAVE_ID / EXPORT_NAME,
+        codebook,
+        REFERENCE_DIR / "municipalities_2019_2024.csv",
+        landing / "overrides" / "municipality_names.csv",
+    )
     seconds = time.perf_counter() - started
     out = {"seconds": seconds, "success": True, "rss_mib": peak_rss_mib(), "rows": len(result)}
     database = work / "warehouse.duckdb"
@@ -245,10 +284,14 @@ def stage_pandas(work: Path) -> dict:
         with duckdb.connect(str(database), read_only=True) as connection:
             mart = connection.execute(
                 "select question_id, row_code, choice_code, n_selected, n_answered, pct "
-                "from marts.mart_question_result where wave_id = ?", [WAVE_ID]).df()
+                "from marts.mart_question_result where wave_id = ?",
+                [WAVE_ID],
+            ).df()
             units = connection.execute(
                 "select count(distinct nis_code) from marts.mart_respondent_resolution "
-                "where wave_id = ? and status = 'valid'", [WAVE_ID]).fetchall()[0][0]
+                "where wave_id = ? and status = 'valid'",
+                [WAVE_ID],
+            ).fetchall()[0][0]
         key = ["question_id", "row_code", "choice_code"]
         for frame in (mart, result):
             for column in ("row_code", "choice_code"):
@@ -257,7 +300,9 @@ def stage_pandas(work: Path) -> dict:
         same = (both["n_selected"] == both["n_selected_pandas"]) & (both["n_answered"] == both["n_answered_pandas"])
         out["agrees_with_mart"] = f"{int(same.fillna(False).sum())}/{len(mart)} rows"
         out["max_pct_difference"] = float((both["pct"] - both["pct_pandas"]).abs().max())
-        out["municipalities"] = f"pandas {result.loc[result['unit'] == 'municipality', 'n_answered'].max()}, mart {units}"
+        out["municipalities"] = (
+            f"pandas {result.loc[result['unit'] == 'municipality', 'n_answered'].max()}, mart {units}"
+        )
     return out
 
 
@@ -279,8 +324,9 @@ def run_results(run_id: str) -> Path | None:
     """This run's run_results.json (target dir `<op>-<run id[:7]>-<uuid[:7]>`)."""
     from orchestration.settings import DBT_PROJECT_DIR
 
-    found = sorted((DBT_PROJECT_DIR / "target").glob(f"*-{run_id[:7]}-*/run_results.json"),
-                   key=lambda path: path.stat().st_mtime)
+    found = sorted(
+        (DBT_PROJECT_DIR / "target").glob(f"*-{run_id[:7]}-*/run_results.json"), key=lambda path: path.stat().st_mtime
+    )
     return found[-1] if found else None
 
 
@@ -295,10 +341,15 @@ def dbt_timings(results_path: Path) -> dict:
         "dbt_models_s": round(sum(s for uid, s in nodes if uid.startswith("model.")), 1),
         "dbt_tests_s": round(sum(s for uid, s in nodes if uid.startswith("test.")), 1),
         "dbt_nodes": len(nodes),
-        "dbt_errors": [(r["unique_id"].split(".")[-1], r.get("status"), (r.get("message") or "")[:300])
-                       for r in results.get("results", []) if r.get("status") in ("error", "fail")][:10],
-        "slowest_models": [(uid.split(".")[-1], round(s, 1)) for uid, s in
-                           sorted((n for n in nodes if n[0].startswith("model.")), key=lambda n: -n[1])[:5]],
+        "dbt_errors": [
+            (r["unique_id"].split(".")[-1], r.get("status"), (r.get("message") or "")[:300])
+            for r in results.get("results", [])
+            if r.get("status") in ("error", "fail")
+        ][:10],
+        "slowest_models": [
+            (uid.split(".")[-1], round(s, 1))
+            for uid, s in sorted((n for n in nodes if n[0].startswith("model.")), key=lambda n: -n[1])[:5]
+        ],
     }
     log = results_path.parent / "dbt.log"
     if log.exists():
@@ -334,11 +385,32 @@ def run_worker(args: argparse.Namespace) -> None:
     (work / "stage.json").write_text(json.dumps(result, default=str), encoding="utf-8")
 
 
-def run_stage(work: Path, stage: str, *, size: int = 0, job: str = "", partition: str | None = None,
-              label: str = "", ephemeral: bool = False) -> dict:
+def run_stage(
+    work: Path,
+    stage: str,
+    *,
+    size: int = 0,
+    job: str = "",
+    partition: str | None = None,
+    label: str = "",
+    ephemeral: bool = False,
+) -> dict:
     """One measurement in a fresh interpreter, at low priority (the machine is shared)."""
-    command = ["nice", "-n", "5", sys.executable, str(Path(__file__).resolve()), "--worker", stage,
-               "--worker-dir", str(work), "--worker-size", str(size), "--job", job]
+    command = [
+        "nice",
+        "-n",
+        "5",
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--worker",
+        stage,
+        "--worker-dir",
+        str(work),
+        "--worker-size",
+        str(size),
+        "--job",
+        job,
+    ]
     if partition:
         command += ["--partition", partition]
     if ephemeral:
@@ -368,8 +440,9 @@ def measure_size(size: int, root: Path, refresh: bool, bare_dbt: bool) -> dict:
         out["full"] = run_stage(work, "job", job="refresh_warehouse", label="main job, repeated (full refresh)")
     if bare_dbt:
         out["bare_dbt"] = run_stage(work, "bare_dbt", label="bare dbt build")
-        out["in_memory"] = run_stage(work, "job", job="refresh_warehouse", ephemeral=True,
-                                     label="main job, in-memory Dagster instance")
+        out["in_memory"] = run_stage(
+            work, "job", job="refresh_warehouse", ephemeral=True, label="main job, in-memory Dagster instance"
+        )
     out["scan"] = run_stage(work, "scan", label="duckdb read_csv")
     out["pandas"] = run_stage(work, "pandas", label="pandas")
     if refresh:
@@ -387,23 +460,35 @@ def measure_make_test() -> dict:
     print("  make test ...", flush=True)
     started = time.perf_counter()
     completed = subprocess.run(["nice", "-n", "5", "make", "test"], cwd=PROJECT_ROOT, capture_output=True, text=True)
-    return {"seconds": time.perf_counter() - started, "success": completed.returncode == 0,
-            "tail": completed.stdout[-500:]}
+    return {
+        "seconds": time.perf_counter() - started,
+        "success": completed.returncode == 0,
+        "tail": completed.stdout[-500:],
+    }
 
 
 # --- the table -------------------------------------------------------------------------------------------
+
 
 def seconds(stage: dict | None) -> float | None:
     return stage.get("seconds") if stage and stage.get("success") else None
 
 
-def ratio_row(what: str, size, a_name: str, a: dict | None, b_name: str, b: dict | None, goal: str,
-              met=None) -> list[str]:
+def ratio_row(
+    what: str, size, a_name: str, a: dict | None, b_name: str, b: dict | None, goal: str, met=None
+) -> list[str]:
     sa, sb = seconds(a), seconds(b)
     value = sa / sb if sa is not None and sb else None
     verdict = "-" if value is None or met is None else ("yes" if met(value) else "NO")
-    return [what, f"{size:,}" if isinstance(size, int) else str(size), f"{a_name} {fmt(sa)} s",
-            f"{b_name} {fmt(sb)} s", fmt(value, "{:.2f}"), goal, verdict]
+    return [
+        what,
+        f"{size:,}" if isinstance(size, int) else str(size),
+        f"{a_name} {fmt(sa)} s",
+        f"{b_name} {fmt(sb)} s",
+        fmt(value, "{:.2f}"),
+        goal,
+        verdict,
+    ]
 
 
 def fmt(value, pattern: str = "{:.1f}") -> str:
@@ -415,32 +500,115 @@ def table(sizes: list[dict], make_test: dict | None) -> str:
     for row in sizes:
         n = row["size"]
         if "bare_dbt" in row:
-            rows.append(ratio_row("main job / bare dbt build", n, "job", row["end_to_end"], "dbt", row["bare_dbt"],
-                                  "≤ 1.3", lambda v: v <= 1.3))
-            rows.append(ratio_row("main job repeated (full refresh) / bare dbt build", n, "job", row.get("full"),
-                                  "dbt", row["bare_dbt"], "≤ 1.3", lambda v: v <= 1.3))
-            rows.append(ratio_row("main job, in-memory instance / bare dbt build", n, "job", row.get("in_memory"),
-                                  "dbt", row["bare_dbt"], "≤ 1.3", lambda v: v <= 1.3))
+            rows.append(
+                ratio_row(
+                    "main job / bare dbt build",
+                    n,
+                    "job",
+                    row["end_to_end"],
+                    "dbt",
+                    row["bare_dbt"],
+                    "≤ 1.3",
+                    lambda v: v <= 1.3,
+                )
+            )
+            rows.append(
+                ratio_row(
+                    "main job repeated (full refresh) / bare dbt build",
+                    n,
+                    "job",
+                    row.get("full"),
+                    "dbt",
+                    row["bare_dbt"],
+                    "≤ 1.3",
+                    lambda v: v <= 1.3,
+                )
+            )
+            rows.append(
+                ratio_row(
+                    "main job, in-memory instance / bare dbt build",
+                    n,
+                    "job",
+                    row.get("in_memory"),
+                    "dbt",
+                    row["bare_dbt"],
+                    "≤ 1.3",
+                    lambda v: v <= 1.3,
+                )
+            )
         if "taskforce" in row:
-            rows.append(ratio_row("Taskforce-only refresh / full refresh", n, "taskforce", row["taskforce"],
-                                  "full", row["full"], "≤ 0.5", lambda v: v <= 0.5))
-            rows.append(ratio_row("add-a-wave refresh / full refresh of both waves", n, "one wave",
-                                  row["add_wave"], "full", row["full_two_waves"], "(none)"))
-        rows.append(ratio_row("end to end / DuckDB read_csv scan", n, "job", row["end_to_end"], "scan", row["scan"],
-                              "(the limit)"))
-        rows.append(ratio_row("pandas / end to end (speed-up)", n, "pandas", row["pandas"], "job", row["end_to_end"],
-                              "≥ 10", lambda v: v >= 10))
-        peaks = {"dagster": row["end_to_end"].get("rss_mib"), "dbt": row["end_to_end"].get("dbt_rss_mib"),
-                 "scan": row["scan"].get("rss_mib"), "pandas": row["pandas"].get("rss_mib")}
+            rows.append(
+                ratio_row(
+                    "Taskforce-only refresh / full refresh",
+                    n,
+                    "taskforce",
+                    row["taskforce"],
+                    "full",
+                    row["full"],
+                    "≤ 0.5",
+                    lambda v: v <= 0.5,
+                )
+            )
+            rows.append(
+                ratio_row(
+                    "add-a-wave refresh / full refresh of both waves",
+                    n,
+                    "one wave",
+                    row["add_wave"],
+                    "full",
+                    row["full_two_waves"],
+                    "(none)",
+                )
+            )
+        rows.append(
+            ratio_row(
+                "end to end / DuckDB read_csv scan", n, "job", row["end_to_end"], "scan", row["scan"], "(the limit)"
+            )
+        )
+        rows.append(
+            ratio_row(
+                "pandas / end to end (speed-up)",
+                n,
+                "pandas",
+                row["pandas"],
+                "job",
+                row["end_to_end"],
+                "≥ 10",
+                lambda v: v >= 10,
+            )
+        )
+        peaks = {
+            "dagster": row["end_to_end"].get("rss_mib"),
+            "dbt": row["end_to_end"].get("dbt_rss_mib"),
+            "scan": row["scan"].get("rss_mib"),
+            "pandas": row["pandas"].get("rss_mib"),
+        }
         known = [v for k, v in peaks.items() if v is not None and k in ("dagster", "dbt")]
         worst = max(known) if known else None
-        rows.append(["peak RSS per process, MiB", f"{n:,}", ", ".join(f"{k} {fmt(v, '{:.0f}')}" for k, v in peaks.items()),
-                     "", fmt(worst, "{:.0f}") + " (warehouse)", f"≤ {RSS_GOAL_MIB}",
-                     "-" if worst is None else ("yes" if worst <= RSS_GOAL_MIB else "NO")])
+        rows.append(
+            [
+                "peak RSS per process, MiB",
+                f"{n:,}",
+                ", ".join(f"{k} {fmt(v, '{:.0f}')}" for k, v in peaks.items()),
+                "",
+                fmt(worst, "{:.0f}") + " (warehouse)",
+                f"≤ {RSS_GOAL_MIB}",
+                "-" if worst is None else ("yes" if worst <= RSS_GOAL_MIB else "NO"),
+            ]
+        )
     if make_test:
         value = make_test["seconds"] if make_test["success"] else None
-        rows.append(["make test wall time", "", f"{fmt(value)} s", "", "", "≤ 180 s",
-                     "-" if value is None else ("yes" if value <= 180 else "NO")])
+        rows.append(
+            [
+                "make test wall time",
+                "",
+                f"{fmt(value)} s",
+                "",
+                "",
+                "≤ 180 s",
+                "-" if value is None else ("yes" if value <= 180 else "NO"),
+            ]
+        )
     headers = ["comparison", "respondents", "A", "B", "A / B", "goal", "met"]
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
@@ -450,15 +618,41 @@ def details(sizes: list[dict]) -> str:
     """Where the time goes: Dagster steps, dbt's parse/models/tests, pandas' agreement with the mart."""
     lines = []
     for row in sizes:
-        for name in ("end_to_end", "bare_dbt", "in_memory", "full", "taskforce", "add_wave", "full_two_waves", "scan", "pandas"):
+        for name in (
+            "end_to_end",
+            "bare_dbt",
+            "in_memory",
+            "full",
+            "taskforce",
+            "add_wave",
+            "full_two_waves",
+            "scan",
+            "pandas",
+        ):
             stage = row.get(name)
             if not stage:
                 continue
-            keys = ("seconds", "process_seconds", "dbt_parse_s", "dbt_models_s", "dbt_tests_s", "dbt_nodes",
-                    "partial_parse_refused", "rows", "agrees_with_mart", "max_pct_difference", "municipalities",
-                    "rss_mib", "dbt_rss_mib", "dagster_events")
-            facts = ", ".join(f"{k} {fmt(stage[k], '{:.1f}') if isinstance(stage[k], float) else stage[k]}"
-                              for k in keys if stage.get(k) not in (None, []))
+            keys = (
+                "seconds",
+                "process_seconds",
+                "dbt_parse_s",
+                "dbt_models_s",
+                "dbt_tests_s",
+                "dbt_nodes",
+                "partial_parse_refused",
+                "rows",
+                "agrees_with_mart",
+                "max_pct_difference",
+                "municipalities",
+                "rss_mib",
+                "dbt_rss_mib",
+                "dagster_events",
+            )
+            facts = ", ".join(
+                f"{k} {fmt(stage[k], '{:.1f}') if isinstance(stage[k], float) else stage[k]}"
+                for k in keys
+                if stage.get(k) not in (None, [])
+            )
             lines.append(f"- {row['size']:,} {name}: {facts}")
             if stage.get("steps"):
                 slow = sorted(stage["steps"].items(), key=lambda item: -item[1])[:4]
@@ -474,10 +668,16 @@ def details(sizes: list[dict]) -> str:
 
 def git_describe() -> str:
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
-                                text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return commit + ("+dirty" if dirty else "")
@@ -490,11 +690,21 @@ def machine() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default=DEFAULT_SIZES, help=f"respondents, comma-separated (default {DEFAULT_SIZES})")
-    parser.add_argument("--refresh-size", type=int, default=10000,
-                        help="size at which the Taskforce and add-a-wave refreshes are compared (default 10000)")
-    parser.add_argument("--bare-dbt-max", type=int, default=100000,
-                        help="compare with a bare dbt build up to this size (default 100000)")
+    parser.add_argument(
+        "--sizes", default=DEFAULT_SIZES, help=f"respondents, comma-separated (default {DEFAULT_SIZES})"
+    )
+    parser.add_argument(
+        "--refresh-size",
+        type=int,
+        default=10000,
+        help="size at which the Taskforce and add-a-wave refreshes are compared (default 10000)",
+    )
+    parser.add_argument(
+        "--bare-dbt-max",
+        type=int,
+        default=100000,
+        help="compare with a bare dbt build up to this size (default 100000)",
+    )
     parser.add_argument("--make-test", action="store_true", help="also time `make test`")
     parser.add_argument("--out", default=str(DEFAULT_OUT))
     parser.add_argument("--work-dir", help="where landing dirs and warehouses go (default: a temporary directory)")
@@ -512,8 +722,13 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    meta = {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "machine": machine(),
-            "python": platform.python_version(), "commit": git_describe(), "sizes": sizes}
+    meta = {
+        "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "machine": machine(),
+        "python": platform.python_version(),
+        "commit": git_describe(),
+        "sizes": sizes,
+    }
     temporary = None if args.work_dir else tempfile.TemporaryDirectory(prefix="warehouse-bench-")
     root = Path(args.work_dir or temporary.name).resolve()
     root.mkdir(parents=True, exist_ok=True)
@@ -521,23 +736,32 @@ def main(argv: list[str] | None = None) -> int:
     results, make_test = [], None
     try:
         for size in sizes:
-            results.append(measure_size(size, root, refresh=size == args.refresh_size, bare_dbt=size <= args.bare_dbt_max))
+            results.append(
+                measure_size(size, root, refresh=size == args.refresh_size, bare_dbt=size <= args.bare_dbt_max)
+            )
             (out / "results.json").write_text(json.dumps({"meta": meta, "sizes": results}, indent=1, default=str))
         if args.make_test:
             make_test = measure_make_test()
     finally:
         if temporary is not None:
             temporary.cleanup()
-    text = (f"# Benchmark results\n\n{meta['date']}, {meta['machine']}, Python {meta['python']}, "
-            f"commit {meta['commit']}\n\n{table(results, make_test)}\n\n## Details\n\n{details(results)}\n")
+    text = (
+        f"# Benchmark results\n\n{meta['date']}, {meta['machine']}, Python {meta['python']}, "
+        f"commit {meta['commit']}\n\n{table(results, make_test)}\n\n## Details\n\n{details(results)}\n"
+    )
     (out / "summary.md").write_text(text, encoding="utf-8")
-    (out / "results.json").write_text(json.dumps({"meta": meta, "sizes": results, "make_test": make_test},
-                                                 indent=1, default=str))
+    (out / "results.json").write_text(
+        json.dumps({"meta": meta, "sizes": results, "make_test": make_test}, indent=1, default=str)
+    )
     print()
     print(text)
     print(f"total {time.perf_counter() - started:.0f} s; results in {out}")
-    failed = [row["size"] for row in results for stage in row.values() if isinstance(stage, dict)
-              and stage.get("success") is False]
+    failed = [
+        row["size"]
+        for row in results
+        for stage in row.values()
+        if isinstance(stage, dict) and stage.get("success") is False
+    ]
     return 1 if failed or (make_test and not make_test["success"]) else 0
 
 

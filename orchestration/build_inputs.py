@@ -15,8 +15,16 @@ from orchestration import settings
 from orchestration.survey.landing import discover_landing, landing_fingerprint, relative_name
 
 # What the project's output is made from, besides the landing (paths under the project root).
-PROJECT_INPUTS = ("orchestration", "dbt_project/models", "dbt_project/macros", "dbt_project/tests", "seeds",
-                  "dbt_project/dbt_project.yml", "dbt_project/profiles.yml", "pyproject.toml")
+PROJECT_INPUTS = (
+    "orchestration",
+    "dbt_project/models",
+    "dbt_project/macros",
+    "dbt_project/tests",
+    "seeds",
+    "dbt_project/dbt_project.yml",
+    "dbt_project/profiles.yml",
+    "pyproject.toml",
+)
 PACKAGES = ("dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "pandas")
 SOURCE_SUFFIXES = {".py", ".sql", ".yml", ".yaml", ".csv", ".md", ".toml", ".jinja", ".html", ".css", ".json"}
 
@@ -34,20 +42,29 @@ def project_fingerprint() -> str:
     entries = []
     for name in PROJECT_INPUTS:
         root = settings.PROJECT_ROOT / name
-        paths = [root] if root.is_file() else sorted(
-            path for path in root.rglob("*")
-            if path.is_file() and path.suffix in SOURCE_SUFFIXES and "__pycache__" not in path.parts)
+        paths = (
+            [root]
+            if root.is_file()
+            else sorted(
+                path
+                for path in root.rglob("*")
+                if path.is_file() and path.suffix in SOURCE_SUFFIXES and "__pycache__" not in path.parts
+            )
+        )
         entries += [(str(path.relative_to(settings.PROJECT_ROOT)), _file_sha256(path)) for path in paths]
     entries += [(f"package:{package}", importlib.metadata.version(package)) for package in PACKAGES]
-    entries += [("setting:target", settings.warehouse_target()),
-                ("setting:export_min_units", str(settings.export_min_units()))]
+    entries += [
+        ("setting:target", settings.warehouse_target()),
+        ("setting:export_min_units", str(settings.export_min_units())),
+    ]
     return hashlib.sha256(json.dumps(entries).encode("utf-8")).hexdigest()
 
 
 def current_landing_fingerprint(landing: Path) -> str:
     """`landing_fingerprint` of the landing as it is now (contents hashed), as a run records it."""
-    return landing_fingerprint({relative_name(path, landing): _file_sha256(path)
-                                for path in discover_landing(landing).all_paths()})
+    return landing_fingerprint(
+        {relative_name(path, landing): _file_sha256(path) for path in discover_landing(landing).all_paths()}
+    )
 
 
 def nothing_changed(build: dict | None, landing: Path) -> bool:

@@ -18,16 +18,17 @@ import uuid
 from dagster import DagsterInstance
 
 from orchestration import settings
-from orchestration.build_inputs import nothing_changed
 from orchestration.backends import current_backend, postgres_io
-from orchestration.backends.publishing import PublishError, kept_warehouses, rollback as rollback_to
+from orchestration.backends.publishing import PublishError, kept_warehouses
+from orchestration.backends.publishing import rollback as rollback_to
+from orchestration.build_inputs import nothing_changed
+from orchestration.partitions import all_waves_tags, sync_wave_partitions
 from orchestration.reporting import (
     missing_question_findings,
     not_loaded_sentence,
     report_figure_mismatches,
     report_waves_not_loaded,
 )
-from orchestration.partitions import all_waves_tags, sync_wave_partitions
 from orchestration.resources import default_resources
 from orchestration.survey.landing import discover_landing
 
@@ -35,6 +36,7 @@ from orchestration.survey.landing import discover_landing
 def published_warehouse():
     """The published warehouse, read-only (a context manager; the backend WAREHOUSE_TARGET names)."""
     return current_backend().open_published()
+
 
 EXAMPLE_QUERY = (
     "select figure_id, count, base_n, pct, pct_printed, matches_report\n"
@@ -51,8 +53,10 @@ def run(verbose: bool = False, force: bool = False) -> int:
     if not force:
         build = default_resources()["warehouse"].published_build()
         if nothing_changed(build, settings.landing_dir()):
-            print(f"Nothing changed since {db_path} was built ({build['built_at']}): the same landing files, "
-                  "code, models and seeds. Nothing was rebuilt (`make run FORCE=1` rebuilds anyway).")
+            print(
+                f"Nothing changed since {db_path} was built ({build['built_at']}): the same landing files, "
+                "code, models and seeds. Nothing was rebuilt (`make run FORCE=1` rebuilds anyway)."
+            )
             print_published(db_path)
             return 0
     from orchestration import run_progress
@@ -66,13 +70,22 @@ def run(verbose: bool = False, force: bool = False) -> int:
     job = defs.resolve_job_def("refresh_warehouse")
     run_id = str(uuid.uuid4())  # given to the run, so that the log file's name carries it
     console = run_progress.RunConsole(
-        [node.name for node in job.graph.nodes_in_topological_order], run_progress.run_log_dir(), run_id,
-        verbose=verbose, header=[f"refresh_warehouse run {run_id}: landing {settings.landing_dir()}, "
-                                 f"warehouse {db_path}, started {datetime.datetime.now().astimezone().isoformat()}"])
+        [node.name for node in job.graph.nodes_in_topological_order],
+        run_progress.run_log_dir(),
+        run_id,
+        verbose=verbose,
+        header=[
+            f"refresh_warehouse run {run_id}: landing {settings.landing_dir()}, "
+            f"warehouse {db_path}, started {datetime.datetime.now().astimezone().isoformat()}"
+        ],
+    )
     with console:
         result = job.with_logger_defs(console.logger_defs()).execute_in_process(
-            instance=instance, raise_on_error=False, tags=all_waves_tags(sync_wave_partitions(instance, waves)),
-            run_config=console.run_config(), run_id=run_id,
+            instance=instance,
+            raise_on_error=False,
+            tags=all_waves_tags(sync_wave_partitions(instance, waves)),
+            run_config=console.run_config(),
+            run_id=run_id,
         )
     if not result.success:
         print("", file=sys.stderr)
@@ -80,12 +93,17 @@ def run(verbose: bool = False, force: bool = False) -> int:
             print(line, file=sys.stderr)
         # Only the last step replaces the file, in one rename: if it did not succeed, this run changed nothing
         # (another run may have published meanwhile, which is why the file itself is not compared).
-        published = any(event.is_step_success and event.step_key == "published_warehouse" for event in result.all_events)
+        published = any(
+            event.is_step_success and event.step_key == "published_warehouse" for event in result.all_events
+        )
         if not published:
             print(f"refresh_warehouse failed; this run left the warehouse at {db_path} as it was.", file=sys.stderr)
         else:
-            print(f"refresh_warehouse published {db_path} but then failed; the previous warehouse is kept "
-                  "(`make rollback`).", file=sys.stderr)
+            print(
+                f"refresh_warehouse published {db_path} but then failed; the previous warehouse is kept "
+                "(`make rollback`).",
+                file=sys.stderr,
+            )
         print(f"Full log (dbt and Dagster): {console.log_path}", file=sys.stderr)
         return 1
     print(f"Full log (dbt and Dagster): {console.log_path}")
@@ -116,9 +134,9 @@ def summary_lines(connection) -> list[str]:
     lines.append("Waves: " + ", ".join(f"{wave_id} ({municipality_map} map)" for wave_id, municipality_map in waves))
     trend_rows = connection.execute("select count(*) from marts.mart_question_trend").fetchone()[0]
     lines.append(f"Trend rows (marts.mart_question_trend, questions with comparable_to): {trend_rows}")
-    statuses = dict(connection.execute(
-        "select status, count(*) from marts.mart_respondent_resolution group by status"
-    ).fetchall())
+    statuses = dict(
+        connection.execute("select status, count(*) from marts.mart_respondent_resolution group by status").fetchall()
+    )
     lines.append("Export rows: " + ", ".join(f"{count} {status}" for status, count in sorted(statuses.items())))
     mismatches = report_figure_mismatches(connection)
     total = connection.execute("select count(*) from marts.mart_report_figure_comparison").fetchone()[0]
@@ -131,8 +149,10 @@ def summary_lines(connection) -> list[str]:
         lines.append(f"  not matching: {wave_id} {figure_id} ({kind}): {explanation}")
     missing = missing_question_findings(connection)
     if missing:
-        lines.append(f"Data quality: {len(missing)} question(s) without a column in an export "
-                     "(their n counts only the other exports; marts.mart_data_quality_findings):")
+        lines.append(
+            f"Data quality: {len(missing)} question(s) without a column in an export "
+            "(their n counts only the other exports; marts.mart_data_quality_findings):"
+        )
         lines.extend(f"  {finding}" for finding in missing)
     from orchestration.freshness import stale_lines  # a connected wave's last pull, the Taskforce snapshot
 
@@ -153,8 +173,10 @@ def analyst_role(login: str | None) -> int:
     `--login`, also a login role in it (password from ANALYST_PASSWORD, if set)."""
     with postgres_io.connect(autocommit=True) as connection:
         role = postgres_io.create_analyst_role(connection, login=login, password=os.environ.get("ANALYST_PASSWORD"))
-    print(f"role {role}: reads schema {', '.join(postgres_io.ANALYST_SCHEMAS)}, nothing else"
-          + (f"; login {login} is a member" if login else ""))
+    print(
+        f"role {role}: reads schema {', '.join(postgres_io.ANALYST_SCHEMAS)}, nothing else"
+        + (f"; login {login} is a member" if login else "")
+    )
     return 0
 
 
@@ -172,10 +194,12 @@ def rollback(kept_id: str | None) -> int:
             info = warehouse.info
             dates = info.get("taskforce_dates") or []
             date_range = f"{len(dates)} ({dates[0]} … {dates[-1]})" if dates else "?"
-            print(f"  {warehouse.id}  built {info.get('built_at', '?')}  waves {','.join(info.get('waves', [])) or '?'}  "
-                  f"Taskforce dates {date_range}  commit {info.get('commit', '?')[:12]}\n"
-                  f"      from {info.get('landing_dir', '?')} ({len(info.get('files', []))} files, "
-                  f"fingerprint {info.get('landing_fingerprint', '?')[:12]})")
+            print(
+                f"  {warehouse.id}  built {info.get('built_at', '?')}  waves {','.join(info.get('waves', [])) or '?'}  "
+                f"Taskforce dates {date_range}  commit {info.get('commit', '?')[:12]}\n"
+                f"      from {info.get('landing_dir', '?')} ({len(info.get('files', []))} files, "
+                f"fingerprint {info.get('landing_fingerprint', '?')[:12]})"
+            )
         if not kept:
             print("  (none yet: a warehouse is kept when a run replaces it)")
         return 0
@@ -192,10 +216,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="build the warehouse (the refresh_warehouse job) and print a summary")
-    run_parser.add_argument("--verbose", action="store_true",
-                            help="stream dbt's output and Dagster's event log (otherwise in the run's log file)")
-    run_parser.add_argument("--force", action="store_true",
-                            help="rebuild even when nothing changed since the published warehouse was built")
+    run_parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="stream dbt's output and Dagster's event log (otherwise in the run's log file)",
+    )
+    run_parser.add_argument(
+        "--force", action="store_true", help="rebuild even when nothing changed since the published warehouse was built"
+    )
     query_parser = commands.add_parser("query", help="run one SQL statement on the published warehouse, read-only")
     query_parser.add_argument("sql")
     rollback_parser = commands.add_parser("rollback", help="list the kept warehouses, or publish one again")
@@ -203,11 +231,16 @@ def main(argv: list[str] | None = None) -> int:
     role_parser = commands.add_parser("analyst-role", help="PostgreSQL: create the analysts' read-only role")
     role_parser.add_argument("--login", help="also create this login role as a member (password: ANALYST_PASSWORD)")
     codebook_parser = commands.add_parser(
-        "codebook", help="print a wave's codebook derived from its survey.qsf (with an earlier wave: comparable_to proposals)")
+        "codebook",
+        help="print a wave's codebook derived from its survey.qsf (with an earlier wave: comparable_to proposals)",
+    )
     codebook_parser.add_argument("qsf", help="the wave's survey.qsf (an overlay codebook.yaml beside it is applied)")
     codebook_parser.add_argument("--compare-to", help="an earlier wave's codebook.yaml or survey.qsf")
-    pull_parser = commands.add_parser("pull", help="pull the connected waves' responses from the Qualtrics API "
-                                                   "into the landing directory (QUALTRICS_API_TOKEN, QUALTRICS_BASE_URL)")
+    pull_parser = commands.add_parser(
+        "pull",
+        help="pull the connected waves' responses from the Qualtrics API "
+        "into the landing directory (QUALTRICS_API_TOKEN, QUALTRICS_BASE_URL)",
+    )
     pull_parser.add_argument("--wave", help="only this wave (its folder name)")
     arguments = parser.parse_args(argv)
     if arguments.command == "codebook":

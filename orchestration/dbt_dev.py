@@ -57,10 +57,15 @@ def _same_file(one: Path, other: Path) -> bool:
 def refuse_published(published: Path, dev: Path) -> None:
     """A development copy is never the published warehouse, its draft, or one of its kept versions."""
     forbidden = [published, published.with_name(published.name + ".draft")]
-    if _same_file(dev, forbidden[0]) or _same_file(dev, forbidden[1]) or \
-            history_dir(published).resolve() in dev.resolve().parents:
-        raise DevCopyError(f"the development copy {dev} would be the published warehouse {published} (or its draft "
-                           "or history); dbt by hand never builds there. Give WAREHOUSE_DB_PATH another file.")
+    if (
+        _same_file(dev, forbidden[0])
+        or _same_file(dev, forbidden[1])
+        or history_dir(published).resolve() in dev.resolve().parents
+    ):
+        raise DevCopyError(
+            f"the development copy {dev} would be the published warehouse {published} (or its draft "
+            "or history); dbt by hand never builds there. Give WAREHOUSE_DB_PATH another file."
+        )
 
 
 def prepare_dev_copy(published: Path, dev: Path, *, fresh: bool = False) -> list[str]:
@@ -68,35 +73,48 @@ def prepare_dev_copy(published: Path, dev: Path, *, fresh: bool = False) -> list
     published, dev = Path(published).absolute(), Path(dev).absolute()
     refuse_published(published, dev)
     if not published.exists():
-        raise DevCopyError(f"no published warehouse at {published} to copy: run `make run` first (it builds one "
-                           "from the landing directory, the synthetic sample when that is empty), then this again.")
+        raise DevCopyError(
+            f"no published warehouse at {published} to copy: run `make run` first (it builds one "
+            "from the landing directory, the synthetic sample when that is empty), then this again."
+        )
     source = _read_source(dev)
     if dev.exists() and not fresh and source.get("published") in (None, str(published)):
-        return [f"dbt builds into the development copy {dev}{_copied(source)}; the published warehouse "
-                f"{published} is not touched."] + _staleness(published, source)
+        return [
+            f"dbt builds into the development copy {dev}{_copied(source)}; the published warehouse "
+            f"{published} is not touched."
+        ] + _staleness(published, source)
     if dev.exists() and not fresh:
         reason = f"copied again (the old copy was of {source['published']})"
     else:
         reason = "copied again (FRESH=1)" if dev.exists() else "new"
     holder = open_for_writing_by(dev) if dev.exists() else None
     if holder:
-        raise DevCopyError(f"the development copy {dev} is open for writing by {holder}: close that connection "
-                           "(or let that dbt finish), then this again.")
+        raise DevCopyError(
+            f"the development copy {dev} is open for writing by {holder}: close that connection "
+            "(or let that dbt finish), then this again."
+        )
     holder = open_for_writing_by(published)
     if holder:
-        raise DevCopyError(f"the published warehouse {published} is open for writing by {holder} (a run "
-                           "publishing, or a read-write session): a copy now could miss its writes. Try again "
-                           "once it is closed.")
+        raise DevCopyError(
+            f"the published warehouse {published} is open for writing by {holder} (a run "
+            "publishing, or a read-write session): a copy now could miss its writes. Try again "
+            "once it is closed."
+        )
     dev.parent.mkdir(parents=True, exist_ok=True)
     partial = dev.with_name(dev.name + ".copying")
     copied = _copy(published, partial)
     wal_path(dev).unlink(missing_ok=True)  # the old copy's log must not be replayed onto the new one
     os.replace(partial, dev)
-    source = {"published": str(published), "published_mtime_ns": copied.st_mtime_ns,
-              "copied_at": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
+    source = {
+        "published": str(published),
+        "published_mtime_ns": copied.st_mtime_ns,
+        "copied_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+    }
     source_file(dev).write_text(json.dumps(source, indent=2) + "\n", encoding="utf-8")
-    return [f"Development copy {dev}: {reason}, from the published warehouse {published}; dbt builds into "
-            "the copy, the published warehouse is not touched."]
+    return [
+        f"Development copy {dev}: {reason}, from the published warehouse {published}; dbt builds into "
+        "the copy, the published warehouse is not touched."
+    ]
 
 
 def _copy(published: Path, destination: Path) -> os.stat_result:
@@ -123,8 +141,10 @@ def _staleness(published: Path, source: dict) -> list[str]:
     if recorded is not None and published.stat().st_mtime_ns != recorded:
         return ["The published warehouse changed since (a newer run): `make dbt FRESH=1 ARGS=...` copies it again."]
     if recorded is None:
-        return ["Where this copy came from is not recorded: `make dbt FRESH=1 ARGS=...` copies the published "
-                "warehouse again."]
+        return [
+            "Where this copy came from is not recorded: `make dbt FRESH=1 ARGS=...` copies the published "
+            "warehouse again."
+        ]
     return []
 
 
@@ -151,11 +171,15 @@ def run_dbt(args: list[str], dev: Path | None = None, extra_env: dict[str, str] 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make dbt", description=__doc__.split("\n\n")[0])
     parser.add_argument("--fresh", action="store_true", help="copy the published warehouse again (make dbt FRESH=1)")
-    parser.add_argument("dbt_args", nargs=argparse.REMAINDER, help='dbt\'s arguments (make dbt ARGS="build -s my_model+")')
+    parser.add_argument(
+        "dbt_args", nargs=argparse.REMAINDER, help='dbt\'s arguments (make dbt ARGS="build -s my_model+")'
+    )
     options = parser.parse_args(argv)
     args = options.dbt_args[1:] if options.dbt_args[:1] == ["--"] else options.dbt_args
     if (os.environ.get("WAREHOUSE_TARGET") or "").strip().lower() == "postgres":
-        print("make dbt works on a DuckDB development copy; WAREHOUSE_TARGET=postgres is ignored here.", file=sys.stderr)
+        print(
+            "make dbt works on a DuckDB development copy; WAREHOUSE_TARGET=postgres is ignored here.", file=sys.stderr
+        )
     try:
         messages = prepare_dev_copy(settings.warehouse_db_path(), settings.DEFAULT_DEV_DB_PATH, fresh=options.fresh)
     except DevCopyError as error:

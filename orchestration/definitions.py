@@ -6,7 +6,10 @@ from orchestration.assets.dbt import warehouse_dbt_models
 from orchestration.assets.landing import landing_directory
 from orchestration.assets.publish import published_warehouse, warehouse_draft
 from orchestration.assets.qualtrics import (
-    pull_qualtrics_job, qualtrics_pull_schedule, qualtrics_resource, qualtrics_responses,
+    pull_qualtrics_job,
+    qualtrics_pull_schedule,
+    qualtrics_resource,
+    qualtrics_responses,
 )
 from orchestration.assets.reference import reference_tables
 from orchestration.assets.survey import qualtrics_exports, wave_codebooks

@@ -29,10 +29,11 @@ TASKFORCE_FRESHNESS = FreshnessPolicy.time_window(fail_window=dt.timedelta(days=
 taskforce_latest_snapshot = AssetSpec(
     # No dependency edge on raw/taskforce_counts: the refresh_taskforce job selects what is downstream of
     # the snapshots, and this asset is recorded by their load, not run.
-    key=TASKFORCE_SNAPSHOT_KEY, group_name="taskforce",
+    key=TASKFORCE_SNAPSHOT_KEY,
+    group_name="taskforce",
     freshness_policy=TASKFORCE_FRESHNESS,
     description="The newest Taskforce reference date (peildatum) the warehouse loaded: materialized when a newer "
-                "snapshot arrives, so it goes stale (35 days) when none has come for longer than the monthly interval.",
+    "snapshot arrives, so it goes stale (35 days) when none has come for longer than the monthly interval.",
 )
 
 
@@ -49,11 +50,16 @@ def report_latest_snapshot(instance, dates) -> str | None:
     recorded = event.asset_materialization.metadata.get("peildatum") if event and event.asset_materialization else None
     if recorded is not None and _date(recorded.value) is not None and _date(recorded.value) >= newest:
         return None
-    instance.report_runless_asset_event(AssetMaterialization(
-        asset_key=TASKFORCE_SNAPSHOT_KEY,
-        metadata={"peildatum": newest.isoformat(), "snapshot_dates": len(valid),
-                  "usual_interval_days": usual_interval(valid)},
-    ))
+    instance.report_runless_asset_event(
+        AssetMaterialization(
+            asset_key=TASKFORCE_SNAPSHOT_KEY,
+            metadata={
+                "peildatum": newest.isoformat(),
+                "snapshot_dates": len(valid),
+                "usual_interval_days": usual_interval(valid),
+            },
+        )
+    )
     return newest.isoformat()
 
 
@@ -64,9 +70,13 @@ def stale_lines(connection, landing_dir: Path | None = None, now: dt.datetime | 
     landing = Path(landing_dir or settings.landing_dir())
     now = now or dt.datetime.now(dt.UTC)
     items = pull_staleness(landing, now)
-    dates = [row[0] for row in connection.execute(
-        "select distinct snapshot_date from marts.mart_taskforce_timeseries where snapshot_date is not null "
-        "order by 1").fetchall()]
+    dates = [
+        row[0]
+        for row in connection.execute(
+            "select distinct snapshot_date from marts.mart_taskforce_timeseries where snapshot_date is not null "
+            "order by 1"
+        ).fetchall()
+    ]
     items += taskforce_staleness(dates, local_today(now), synthetic=_synthetic_taskforce(landing))
     if not items:
         return []
@@ -84,13 +94,17 @@ def pull_staleness(landing: Path, now: dt.datetime) -> list[str]:
             continue
         last = last_pulled_at(wave.folder)
         if last is None:
-            items.append(f"wave {wave.wave_id} is in fieldwork and was never pulled from Qualtrics (survey "
-                         f"{wave.survey_id}): `make pull`")
+            items.append(
+                f"wave {wave.wave_id} is in fieldwork and was never pulled from Qualtrics (survey "
+                f"{wave.survey_id}): `make pull`"
+            )
         elif now - last > STALE_AFTER:
             hours = (now - last).total_seconds() / 3600
-            items.append(f"wave {wave.wave_id} was last pulled from Qualtrics {hours:.0f} hours ago "
-                         f"({last.isoformat(timespec='minutes')}), more than {STALE_AFTER.total_seconds() / 3600:.0f}: "
-                         "`make pull` (is the schedule running in `make ui`?)")
+            items.append(
+                f"wave {wave.wave_id} was last pulled from Qualtrics {hours:.0f} hours ago "
+                f"({last.isoformat(timespec='minutes')}), more than {STALE_AFTER.total_seconds() / 3600:.0f}: "
+                "`make pull` (is the schedule running in `make ui`?)"
+            )
     return items
 
 
@@ -103,8 +117,10 @@ def taskforce_staleness(dates: list, today: dt.date, *, synthetic: bool = False)
     age = (today - days[-1]).days
     if age <= interval:
         return []
-    return [f"the newest Taskforce snapshot is of {days[-1].isoformat()}, {age} days ago; they usually come every "
-            f"{interval} days: add the newer one to taskforce/"]
+    return [
+        f"the newest Taskforce snapshot is of {days[-1].isoformat()}, {age} days ago; they usually come every "
+        f"{interval} days: add the newer one to taskforce/"
+    ]
 
 
 def usual_interval(days: list[dt.date]) -> int | None:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from orchestration.settings import REFERENCE_DIR, SURVEY_SEEDS_DIR
 from orchestration.backends.duckdb_io import read_csv_as_text
+from orchestration.settings import REFERENCE_DIR, SURVEY_SEEDS_DIR
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,9 @@ def reference_problems(frames: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
     """Missing key columns per check name (`<table>_key_columns`); an empty list means the check passed."""
     return {
         f"{table.name}_key_columns": [
-            f"{table.name}: key column {column!r} missing" for column in table.key if column not in frames[table.name].columns
+            f"{table.name}: key column {column!r} missing"
+            for column in table.key
+            if column not in frames[table.name].columns
         ]
         for table in REFERENCE_TABLES + FIGURE_TABLES
     }

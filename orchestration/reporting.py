@@ -23,13 +23,16 @@ def report_figure_mismatches(connection: duckdb.DuckDBPyConnection) -> list[tupl
 def report_waves_not_loaded(connection: duckdb.DuckDBPyConnection) -> list[str]:
     """Waves with published figures (`seeds/survey/report_figures_<wave>.csv`) that the landing does not
     hold: their figures are not compared, which is said once rather than listed figure by figure."""
-    return [wave_id for (wave_id,) in connection.execute(
-        """
+    return [
+        wave_id
+        for (wave_id,) in connection.execute(
+            """
         select wave_id from marts.mart_wave_loads
         where has_published_figures and not in_landing
         order by wave_id
         """
-    ).fetchall()]
+        ).fetchall()
+    ]
 
 
 def not_loaded_sentence(wave_ids: list[str]) -> str:
@@ -111,8 +114,9 @@ def wave_resolution_markdown(connection: duckdb.DuckDBPyConnection) -> str:
         return "(no waves loaded)"
     # The load time formatted here: DuckDB and PostgreSQL format timestamps with different functions.
     rows = [(row[0], row[1], _utc_text(row[2]), *row[3:]) for row in rows]
-    return _markdown(["wave", "files", "loaded", "rows", "valid", "excluded", "quarantined", "municipalities",
-                      "resolved by"], rows)
+    return _markdown(
+        ["wave", "files", "loaded", "rows", "valid", "excluded", "quarantined", "municipalities", "resolved by"], rows
+    )
 
 
 def _utc_text(value) -> str | None:
@@ -120,7 +124,7 @@ def _utc_text(value) -> str | None:
     if value is None:
         return None
     if getattr(value, "tzinfo", None) is not None:
-        value = value.astimezone(dt.timezone.utc)
+        value = value.astimezone(dt.UTC)
     return value.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 

@@ -117,8 +117,11 @@ def dbt_resource(target: str | None = None) -> WarehouseDbtCliResource:
     profile output of the warehouse's target (`target`: `duckdb` or `postgres`; default WAREHOUSE_TARGET;
     profiles.yml calls the DuckDB output `dev`)."""
     executable = next((str(path) for path in ENVIRONMENT_DBT if path.exists()), shutil.which("dbt") or "dbt")
-    return WarehouseDbtCliResource(project_dir=dbt_project, dbt_executable=executable,
-                                   target=settings.DBT_TARGETS[target or settings.warehouse_target()])
+    return WarehouseDbtCliResource(
+        project_dir=dbt_project,
+        dbt_executable=executable,
+        target=settings.DBT_TARGETS[target or settings.warehouse_target()],
+    )
 
 
 def default_resources() -> dict[str, object]:
@@ -126,7 +129,8 @@ def default_resources() -> dict[str, object]:
     defaults."""
     return {
         "warehouse": WarehouseResource(
-            db_path=str(settings.warehouse_db_path()), landing_dir=str(settings.landing_dir()),
+            db_path=str(settings.warehouse_db_path()),
+            landing_dir=str(settings.landing_dir()),
             target=settings.warehouse_target(),
         ),
         "dbt": dbt_resource(),

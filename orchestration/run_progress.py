@@ -26,9 +26,10 @@ import shutil
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence, TextIO
+from typing import TextIO
 
 from dagster import DagsterEventType, LoggerDefinition
 
@@ -53,15 +54,28 @@ STAGES = {
 }
 DBT_STAGE = "dbt models and tests"
 # Steps that read the landing directory: an error they raise names a landing file.
-LANDING_STEPS = {"landing_directory", "municipality_name_overrides", "open_answer_theme_dictionary",
-                 "qualtrics_exports", "taskforce_snapshots", "wave_codebooks"}
+LANDING_STEPS = {
+    "landing_directory",
+    "municipality_name_overrides",
+    "open_answer_theme_dictionary",
+    "qualtrics_exports",
+    "taskforce_snapshots",
+    "wave_codebooks",
+}
 LOGS_KEPT = 20
 LOG_FORMAT = "%(asctime)s - dagster - %(levelname)s - %(message)s"  # Dagster's console format
 
 # dbt's result lines: "12 of 579 OK created sql view model staging.x ...", "13 of 579 PASS not_null_x ..."
 DBT_NODE_LINE = re.compile(r"^\s*(\d+) of (\d+) (START|OK|PASS|WARN|FAIL|ERROR|SKIP|NO-OP)\b(.*)")
-DBT_RESULT_KINDS = {"OK": "built", "NO-OP": "built", "PASS": "passed", "WARN": "warned", "FAIL": "failed",
-                    "ERROR": "failed", "SKIP": "skipped"}
+DBT_RESULT_KINDS = {
+    "OK": "built",
+    "NO-OP": "built",
+    "PASS": "passed",
+    "WARN": "warned",
+    "FAIL": "failed",
+    "ERROR": "failed",
+    "SKIP": "skipped",
+}
 DBT_NODE_TAIL = re.compile(r"\s*(\.{3,}.*|\[.*\])\s*$")  # the dots and "[OK in 0.16s]" after the node's name
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -107,7 +121,9 @@ class Stage:
         meta = self.metadata
         if self.name == DBT_STAGE and self.results:
             parts.append(f"{self.results.get('built', 0)} models, {self.results.get('passed', 0)} tests passed")
-            parts += [f"{self.results[kind]} {kind}" for kind in ("warned", "failed", "skipped") if self.results.get(kind)]
+            parts += [
+                f"{self.results[kind]} {kind}" for kind in ("warned", "failed", "skipped") if self.results.get(kind)
+            ]
         elif self.name == "landing inventory" and "waves" in meta:
             parts.append(f"{plural(markdown_items(meta.get('files')), 'file')}, waves {meta['waves']}")
         elif self.name == "raw loads" and self.materialized:
@@ -142,8 +158,14 @@ def metadata_value(value) -> object:
 class Progress:
     """The stage lines, from the run's Dagster events (`record`) and dbt's output (`dbt_line`)."""
 
-    def __init__(self, out: TextIO, step_keys: Sequence[str], live: bool = False,
-                 clock: Callable[[], float] = time.monotonic, width: Callable[[], int] | None = None):
+    def __init__(
+        self,
+        out: TextIO,
+        step_keys: Sequence[str],
+        live: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        width: Callable[[], int] | None = None,
+    ):
         self.out, self.live, self.clock = out, live, clock
         self.width = width or (lambda: shutil.get_terminal_size((100, 20)).columns)
         self.stages: dict[str, Stage] = {}
@@ -209,8 +231,10 @@ class Progress:
             # A failing error-level check fails the run and is named in its error; a warning is shown here.
             if not evaluation.passed and getattr(evaluation.severity, "value", "") == "WARN":
                 listing = str(metadata_value(evaluation.metadata.get("not_passing", "")) or "not passing")
-                self.print(f"warning (check {evaluation.check_name} of {evaluation.asset_key.to_user_string()}): "
-                           + listing.removeprefix("- ").replace("\n- ", "; "))
+                self.print(
+                    f"warning (check {evaluation.check_name} of {evaluation.asset_key.to_user_string()}): "
+                    + listing.removeprefix("- ").replace("\n- ", "; ")
+                )
         elif level >= logging.WARNING:
             self.print(f"{'error' if level >= logging.ERROR else 'warning'} ({event.step_key}): {message}")
 
@@ -347,8 +371,12 @@ class _ProgressHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None) or {}
-        self.progress.record(record.levelno, meta.get("step_key"), meta.get("dagster_event"),
-                             str(meta.get("orig_message", record.getMessage())))
+        self.progress.record(
+            record.levelno,
+            meta.get("step_key"),
+            meta.get("dagster_event"),
+            str(meta.get("orig_message", record.getMessage())),
+        )
 
 
 class _LogFileHandler(logging.Handler):
@@ -392,8 +420,15 @@ class RunConsole:
     """The terminal and the log file of one run: `with RunConsole(...) as console:` around the job's
     execution, with `console.logger_defs()` and `console.run_config()` given to it."""
 
-    def __init__(self, step_keys: Sequence[str], log_dir: Path, run_id: str, verbose: bool = False,
-                 out: TextIO | None = None, header: Iterable[str] = ()):
+    def __init__(
+        self,
+        step_keys: Sequence[str],
+        log_dir: Path,
+        run_id: str,
+        verbose: bool = False,
+        out: TextIO | None = None,
+        header: Iterable[str] = (),
+    ):
         self.step_keys, self.run_id, self.verbose = list(step_keys), run_id, verbose
         self.out = out or sys.stdout
         self.log_dir = log_dir
@@ -402,7 +437,7 @@ class RunConsole:
         self.progress: Progress | None = None
         self.log: RunLog | None = None
 
-    def __enter__(self) -> "RunConsole":
+    def __enter__(self) -> RunConsole:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         prune_logs(self.log_dir, LOGS_KEPT - 1)
         self.log = RunLog(self.log_path, echo=self.out if self.verbose else None)
@@ -424,13 +459,17 @@ class RunConsole:
             self.log.close()
 
     def logger_defs(self) -> dict[str, LoggerDefinition]:
-        loggers = {"run_log": LoggerDefinition(
-            lambda _: _python_logger("run_log", _LogFileHandler(self.log)),
-            description="Every event of the run, to the run's log file (orchestration/run_progress.py).")}
+        loggers = {
+            "run_log": LoggerDefinition(
+                lambda _: _python_logger("run_log", _LogFileHandler(self.log)),
+                description="Every event of the run, to the run's log file (orchestration/run_progress.py).",
+            )
+        }
         if self.progress is not None:
             loggers["run_progress"] = LoggerDefinition(
                 lambda _: _python_logger("run_progress", _ProgressHandler(self.progress)),
-                description="The stage lines `make run` prints (orchestration/run_progress.py).")
+                description="The stage lines `make run` prints (orchestration/run_progress.py).",
+            )
         return loggers
 
     def run_config(self) -> dict:
@@ -466,8 +505,10 @@ def explain(error, step_key: str | None) -> tuple[list[str], str]:
         lines = [f"dbt build failed (exit code {dbt.group(1)})" + (":" if parsed else "."), *parsed.splitlines()]
         if debug_log:
             lines.append(f"dbt's debug log: {debug_log.group(1)}")
-        return lines, ("Fix: correct the data (or the model) behind the dbt model(s) or test(s) named above, "
-                       "then run `make run` again; dbt's whole output is in the log file below.")
+        return lines, (
+            "Fix: correct the data (or the model) behind the dbt model(s) or test(s) named above, "
+            "then run `make run` again; dbt's whole output is in the log file below."
+        )
     lines = (body if expected else message).splitlines() or [error.cls_name]
     if not expected:
         return lines, "An unexpected error: its stack trace is in the log file below."

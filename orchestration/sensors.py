@@ -17,7 +17,12 @@ import hashlib
 import json
 
 from dagster import (
-    DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor,
+    DefaultSensorStatus,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
 )
 
 from orchestration.jobs import refresh_taskforce_job, refresh_warehouse_job
@@ -57,8 +62,11 @@ def built_parts(build: dict | None, landing: str) -> dict[str, str] | None:
 
 # Running by default: with `make ui` (which starts the daemon) a file dropped in the landing directory
 # refreshes the warehouse within a minute.
-@sensor(jobs=[refresh_warehouse_job, refresh_taskforce_job], minimum_interval_seconds=60,
-        default_status=DefaultSensorStatus.RUNNING)
+@sensor(
+    jobs=[refresh_warehouse_job, refresh_taskforce_job],
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.RUNNING,
+)
 def landing_files_sensor(context: SensorEvaluationContext, warehouse: WarehouseResource):
     """One run per distinct state of the landing files that the published warehouse was not built from;
     the cursor holds each part's fingerprint. The wave partitions follow the landing's wave folders."""
@@ -69,16 +77,23 @@ def landing_files_sensor(context: SensorEvaluationContext, warehouse: WarehouseR
     registered = registered_waves(context.instance)
     new, gone = partition_changes(registered, waves)
     partition_requests = ([wave_partitions.build_add_request(new)] if new else []) + (
-        [wave_partitions.build_delete_request(gone)] if gone else [])
+        [wave_partitions.build_delete_request(gone)] if gone else []
+    )
     state = json.dumps(current, sort_keys=True)
     built = built_parts(warehouse.published_build(), str(warehouse.landing_path))
     if built == current:  # e.g. `make run` built it before the UI started: nothing to do
-        return SensorResult(skip_reason="the published warehouse was built from these landing files",
-                            cursor=state, dynamic_partitions_requests=partition_requests)
+        return SensorResult(
+            skip_reason="the published warehouse was built from these landing files",
+            cursor=state,
+            dynamic_partitions_requests=partition_requests,
+        )
     previous = read_cursor(context.cursor)
     if current == previous:  # a run for this state was requested already (and failed, or is queued)
-        return SensorResult(skip_reason="no landing file changed since the last run", cursor=state,
-                            dynamic_partitions_requests=partition_requests)
+        return SensorResult(
+            skip_reason="no landing file changed since the last run",
+            cursor=state,
+            dynamic_partitions_requests=partition_requests,
+        )
     # On PostgreSQL every change is a full refresh: the smaller jobs need a draft that copies everything
     # published, which only the DuckDB file is (docs/POSTGRES.md).
     published = warehouse.supports_partial_refresh and warehouse.published_path.exists()

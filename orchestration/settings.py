@@ -56,7 +56,6 @@ def landing_dir() -> Path:
     return _absolute(os.environ.get("WAREHOUSE_LANDING_DIR") or DEFAULT_LANDING_DIR)
 
 
-
 def export_min_units() -> int:
     """Figures over fewer units than this never leave the internal folder (`EXPORT_MIN_UNITS`, default 5;
     0: nothing suppressed): the rule is `orchestration/deliverables/small_bases.py`."""

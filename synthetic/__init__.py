@@ -10,5 +10,12 @@ from synthetic.landing_writer import write_landing, write_sample_landing
 from synthetic.sample import ExportFile, RowExpectation, SyntheticWave, build_wave1_sample
 from synthetic.wave2 import build_wave2_sample
 
-__all__ = ["ExportFile", "RowExpectation", "SyntheticWave", "build_wave1_sample", "build_wave2_sample",
-           "write_landing", "write_sample_landing"]
+__all__ = [
+    "ExportFile",
+    "RowExpectation",
+    "SyntheticWave",
+    "build_wave1_sample",
+    "build_wave2_sample",
+    "write_landing",
+    "write_sample_landing",
+]

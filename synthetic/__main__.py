@@ -32,8 +32,10 @@ def demo_landing(seed: int) -> int:
     if not _is_empty(DEFAULT_LANDING_DIR):
         return 0
     written = _write(DEFAULT_LANDING_DIR, seed, force=False)
-    print(f"The default landing directory was empty: wrote the SYNTHETIC sample ({len(written)} files, "
-          f"not real survey data) to {DEFAULT_LANDING_DIR}")
+    print(
+        f"The default landing directory was empty: wrote the SYNTHETIC sample ({len(written)} files, "
+        f"not real survey data) to {DEFAULT_LANDING_DIR}"
+    )
     return 0
 
 
@@ -41,8 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m synthetic", description="Write the SYNTHETIC landing sample.")
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--landing-dir", type=Path, help="landing directory to fill")
-    target.add_argument("--demo-landing", action="store_true",
-                        help="fill the default landing directory, only if WAREHOUSE_LANDING_DIR is unset and it is empty")
+    target.add_argument(
+        "--demo-landing",
+        action="store_true",
+        help="fill the default landing directory, only if WAREHOUSE_LANDING_DIR is unset and it is empty",
+    )
     parser.add_argument("--seed", type=int, default=2023, help="random seed (default 2023, the calibrated one)")
     parser.add_argument("--force", action="store_true", help="overwrite the sample in a non-empty directory")
     args = parser.parse_args(argv)

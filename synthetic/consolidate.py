@@ -10,7 +10,7 @@ implementation of the rules is the dbt models, tested on their own rows by dbt u
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from orchestration.survey.codebook import Codebook, Question
 from synthetic.responses import SEEN_UNANSWERED, SurveyResponse
@@ -57,12 +57,24 @@ def displayed(codebook: Codebook, question: Question, answers: dict[str, object]
     return condition.holds(_gate_value(earlier.get(condition.question)))
 
 
-def answer_count(codebook: Codebook, answers: dict[str, object], *, effective: bool = True,
-                 matrix_rows: bool = False, profile: bool = True) -> int:
+def answer_count(
+    codebook: Codebook,
+    answers: dict[str, object],
+    *,
+    effective: bool = True,
+    matrix_rows: bool = False,
+    profile: bool = True,
+) -> int:
     """Questions answered; the variants let the generator check that the primary wins under any reading."""
-    source = effective_answers(codebook, answers) if effective else {
-        qid: value for qid, value in answers.items()
-        if qid in codebook and is_answered(codebook.question(qid), value)}
+    source = (
+        effective_answers(codebook, answers)
+        if effective
+        else {
+            qid: value
+            for qid, value in answers.items()
+            if qid in codebook and is_answered(codebook.question(qid), value)
+        }
+    )
     total = 0
     for qid, value in source.items():
         if not profile and qid in ("Q1", "Q2"):
@@ -78,8 +90,12 @@ def order_key(codebook: Codebook, response: SurveyResponse, **count_options) -> 
     """Primary first: highest Progress, most questions answered, latest EndDate, smallest ResponseId."""
     progress = float(response.metadata.get("Progress", "0") or 0)
     end = response.metadata.get("EndDate", "")
-    return (-progress, -answer_count(codebook, response.answers, **count_options), _Descending(end),
-            response.response_id)
+    return (
+        -progress,
+        -answer_count(codebook, response.answers, **count_options),
+        _Descending(end),
+        response.response_id,
+    )
 
 
 class _Descending(str):
@@ -97,8 +113,10 @@ COUNT_VARIANTS = (
 
 def robust_order(codebook: Codebook, responses: list[SurveyResponse]) -> list[SurveyResponse] | None:
     """The primary-first order if every counting variant agrees on it, else None."""
-    orders = {tuple(r.response_id for r in sorted(responses, key=lambda r: order_key(codebook, r, **v)))
-              for v in COUNT_VARIANTS}
+    orders = {
+        tuple(r.response_id for r in sorted(responses, key=lambda r: order_key(codebook, r, **v)))
+        for v in COUNT_VARIANTS
+    }
     if len(orders) != 1:
         return None
     by_id = {r.response_id: r for r in responses}

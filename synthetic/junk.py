@@ -14,7 +14,9 @@ from synthetic.consolidate import effective_answers
 from synthetic.respondents import Respondent
 
 
-def random_answers(codebook: Codebook, rng: random.Random, respondent: Respondent, stop_after: str | None = None) -> None:
+def random_answers(
+    codebook: Codebook, rng: random.Random, respondent: Respondent, stop_after: str | None = None
+) -> None:
     """Fill a junk respondent with plausible random answers, in questionnaire order."""
     for question in codebook.questions:
         if question.id == "Q1":
@@ -46,6 +48,7 @@ def random_answers(codebook: Codebook, rng: random.Random, respondent: Responden
             codes = {value} if isinstance(value, int) else value
             if question.other_text in codes and texts.has_other_text(question.id, question.other_text):
                 respondent.other_texts[(question.id, question.other_text)] = texts.other_text(
-                    question.id, question.other_text, rng)
+                    question.id, question.other_text, rng
+                )
         if stop_after is not None and question.id == stop_after:
             break

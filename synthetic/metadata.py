@@ -14,15 +14,27 @@ import string
 
 FIELDWORK_START = dt.datetime(2023, 3, 15, 9, 0, 0)
 FIELDWORK_END = dt.datetime(2023, 4, 11, 17, 0, 0)
-MAIN_EXPORT_AT = dt.datetime(2023, 4, 7, 12, 0, 0)       # first export: everything recorded before this
-LATER_EXPORT_FROM = dt.datetime(2023, 4, 6, 18, 0, 0)    # second export: everything recorded after this
+MAIN_EXPORT_AT = dt.datetime(2023, 4, 7, 12, 0, 0)  # first export: everything recorded before this
+LATER_EXPORT_FROM = dt.datetime(2023, 4, 6, 18, 0, 0)  # second export: everything recorded after this
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 _ALNUM = string.ascii_letters + string.digits
 _IP_PREFIXES = ("192.0.2.", "198.51.100.", "203.0.113.")
 _FIRST = ("An", "Bram", "Els", "Koen", "Lien", "Pieter", "Sofie", "Tom", "Nele", "Wim", "Ines", "Jonas")
-_LAST = ("Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes", "Goossens", "Wouters",
-         "De Smet", "Van den Broeck", "Vermeulen")
+_LAST = (
+    "Peeters",
+    "Janssens",
+    "Maes",
+    "Jacobs",
+    "Mertens",
+    "Willems",
+    "Claes",
+    "Goossens",
+    "Wouters",
+    "De Smet",
+    "Van den Broeck",
+    "Vermeulen",
+)
 # Rough latitude/longitude boxes inside each province.
 _BOXES = {
     "Antwerpen": ((51.05, 51.35), (4.30, 5.05)),
@@ -46,8 +58,9 @@ def _working_time(rng: random.Random, day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60, rng.randint(0, 59)))
 
 
-def recorded_time(rng: random.Random, start: dt.datetime, end: dt.datetime,
-                  avoid: tuple[dt.datetime, dt.datetime] | None = None) -> dt.datetime:
+def recorded_time(
+    rng: random.Random, start: dt.datetime, end: dt.datetime, avoid: tuple[dt.datetime, dt.datetime] | None = None
+) -> dt.datetime:
     """A working-hours moment in [start, end), weekdays more likely, optionally outside `avoid`."""
     days = [(start + dt.timedelta(days=i)).date() for i in range((end - start).days + 1)]
     weights = [1.0 if d.weekday() < 5 else 0.15 for d in days]
@@ -62,8 +75,15 @@ def recorded_time(rng: random.Random, start: dt.datetime, end: dt.datetime,
     raise RuntimeError("no recorded time found")
 
 
-def metadata_row(rng: random.Random, *, recorded: dt.datetime, progress: int, province: str | None,
-                 status: str = "0", channel: str | None = None) -> tuple[dict[str, str], dict[str, str]]:
+def metadata_row(
+    rng: random.Random,
+    *,
+    recorded: dt.datetime,
+    progress: int,
+    province: str | None,
+    status: str = "0",
+    channel: str | None = None,
+) -> tuple[dict[str, str], dict[str, str]]:
     """(metadata columns, extra embedded-data columns) for one response row."""
     finished = progress == 100
     duration = rng.randint(420, 3300) if finished else rng.randint(60, 1500)

@@ -14,12 +14,16 @@ from collections import Counter
 
 from synthetic.refdata import Reference, levenshtein, normalise_spaced
 
-PROVINCE_TARGETS = {"Antwerpen": 46, "Limburg": 24, "Oost-Vlaanderen": 35, "Vlaams-Brabant": 30,
-                    "West-Vlaanderen": 37}
-TYPE_TARGETS = {"woongemeenten": 56, "landelijke_gemeenten": 35, "economische_activiteit": 47,
-                "verstedelijkte_gemeenten": 16, "grote_en_regionale_steden": 13, "kustgemeenten": 5}
-SIZE_TARGETS = {"< 10.000": 28, "10.000 - 20.000": 65, "20.000 - 30.000": 40, "30.000 - 50.000": 26,
-                "> 50.000": 13}
+PROVINCE_TARGETS = {"Antwerpen": 46, "Limburg": 24, "Oost-Vlaanderen": 35, "Vlaams-Brabant": 30, "West-Vlaanderen": 37}
+TYPE_TARGETS = {
+    "woongemeenten": 56,
+    "landelijke_gemeenten": 35,
+    "economische_activiteit": 47,
+    "verstedelijkte_gemeenten": 16,
+    "grote_en_regionale_steden": 13,
+    "kustgemeenten": 5,
+}
+SIZE_TARGETS = {"< 10.000": 28, "10.000 - 20.000": 65, "20.000 - 30.000": 40, "30.000 - 50.000": 26, "> 50.000": 13}
 PELT = "72043"
 MIN_POPULATION = 1000
 
@@ -45,16 +49,23 @@ def select_responding(reference: Reference, rng: random.Random, max_restarts: in
         chosen = set(rng.sample(pool, n_free))
         counts = [Counter(keys(code)[i] for code in chosen) for i in range(3)]
 
-        def deviation() -> int:
-            return sum(abs(counts[i][k] - targets[i][1][k]) for i in range(3) for k in set(targets[i][1]) | set(counts[i]))
+        def deviation(counts=counts) -> int:
+            return sum(
+                abs(counts[i][k] - targets[i][1][k]) for i in range(3) for k in set(targets[i][1]) | set(counts[i])
+            )
 
         current = deviation()
         for _step in range(20000):
             if current == 0:
                 return sorted(fixed + sorted(chosen))
-            over = [c for c in sorted(chosen) if any(counts[i][keys(c)[i]] > targets[i][1][keys(c)[i]] for i in range(3))]
-            under = [c for c in pool if c not in chosen
-                     and any(counts[i][keys(c)[i]] < targets[i][1][keys(c)[i]] for i in range(3))]
+            over = [
+                c for c in sorted(chosen) if any(counts[i][keys(c)[i]] > targets[i][1][keys(c)[i]] for i in range(3))
+            ]
+            under = [
+                c
+                for c in pool
+                if c not in chosen and any(counts[i][keys(c)[i]] < targets[i][1][keys(c)[i]] for i in range(3))
+            ]
             if not over or not under:
                 break
             out, into = rng.choice(over), rng.choice(under)
@@ -119,7 +130,9 @@ def make_typo(reference: Reference, code: str, rng: random.Random) -> str | None
         norm = normalise_spaced(candidate)
         if not 1 <= levenshtein(norm, target) <= 2:
             continue
-        if all(levenshtein(norm, other, limit=2) > 2 for other in others) and reference.resolves_robustly(candidate, code):
+        if all(levenshtein(norm, other, limit=2) > 2 for other in others) and reference.resolves_robustly(
+            candidate, code
+        ):
             return candidate
     return None
 
@@ -147,13 +160,26 @@ def unique_postal_codes(reference: Reference, code: str) -> list[str]:
     for row in reference.postal_codes.itertuples(index=False):
         if row.nis_code_2025 in reference.merger_results_2025:
             continue
-        if reference.postal_to_codes.get(row.postal_code) == {code} and reference.resolves_robustly(row.postal_code, code):
+        if reference.postal_to_codes.get(row.postal_code) == {code} and reference.resolves_robustly(
+            row.postal_code, code
+        ):
             out.append(row.postal_code)
     return sorted(set(out))
 
 
-PLAIN_STYLES = ("plain", "plain", "plain", "stad", "gemeente", "lokaal_bestuur", "lower", "upper_prefix",
-                "gemeentebestuur", "ocmw", "spaces")
+PLAIN_STYLES = (
+    "plain",
+    "plain",
+    "plain",
+    "stad",
+    "gemeente",
+    "lokaal_bestuur",
+    "lower",
+    "upper_prefix",
+    "gemeentebestuur",
+    "ocmw",
+    "spaces",
+)
 
 
 def plain_variant(name: str, style: str, is_city: bool) -> str:
@@ -176,8 +202,11 @@ def plain_variant(name: str, style: str, is_city: bool) -> str:
     return name
 
 
-def assign_municipality_texts(reference: Reference, rng: random.Random, respondents: list[tuple[str, str]],
-                              ) -> tuple[dict[str, str], list[tuple[str, str]]]:
+def assign_municipality_texts(
+    reference: Reference,
+    rng: random.Random,
+    respondents: list[tuple[str, str]],
+) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """Q1 text per valid respondent ((response_id, nis) pairs) plus the override rows it needs.
 
     A fixed quota of hard cases is spread first (`Neerpelt`, `Courtrai`, French names, deelgemeenten,

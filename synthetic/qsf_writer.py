@@ -27,8 +27,11 @@ CHOICE_IDS = {"Q6": {1: 1, 2: 5, 3: 2, 4: 3}}
 # Blocks whose order the flow randomises (Qualtrics' BlockRandomizer): still listed in flow order.
 RANDOMISED_SECTIONS = ("vrijwilligers", "samenwerking")
 # The question moved to the trash while the wave was prepared (its tag does not exist in the export).
-TRASHED = {"tag": "Q4", "text": "Welke elementen zijn bepalend in de keuze van uw aanpak?",
-           "choices": ["Personeelsinzet", "Gemeentelijke infrastructuur", "Beschikbare budgetten"]}
+TRASHED = {
+    "tag": "Q4",
+    "text": "Welke elementen zijn bepalend in de keuze van uw aanpak?",
+    "choices": ["Personeelsinzet", "Gemeentelijke infrastructuur", "Beschikbare budgetten"],
+}
 TEXT_ENTRY_FLAGS = ("true", True, 1)  # how Qualtrics has written TextEntry over the years
 
 
@@ -59,81 +62,209 @@ def survey_definition(codebook: Codebook, title: str | None = None) -> dict:
             elements.append({"Type": "Question", "QuestionID": qids[question_id]})
         if number == len(sections):
             elements.append({"Type": "Question", "QuestionID": "QID2"})  # page timing
-        blocks.append({"Type": "Default" if number == 1 else "Standard", "SubType": "", "Description": section,
-                       "ID": block_id, "BlockElements": elements,
-                       "Options": {"BlockLocking": "false", "RandomizeQuestions": "false",
-                                   "BlockVisibility": "Collapsed"}})
-    blocks.append({"Type": "Trash", "Description": "Trash / Unused Questions", "ID": "BL_99SynthTrash",
-                   "BlockElements": [{"Type": "Question", "QuestionID": "QID99"}]})
+        blocks.append(
+            {
+                "Type": "Default" if number == 1 else "Standard",
+                "SubType": "",
+                "Description": section,
+                "ID": block_id,
+                "BlockElements": elements,
+                "Options": {"BlockLocking": "false", "RandomizeQuestions": "false", "BlockVisibility": "Collapsed"},
+            }
+        )
+    blocks.append(
+        {
+            "Type": "Trash",
+            "Description": "Trash / Unused Questions",
+            "ID": "BL_99SynthTrash",
+            "BlockElements": [{"Type": "Question", "QuestionID": "QID99"}],
+        }
+    )
 
-    flow: list[dict] = [{"Type": "EmbeddedData", "FlowID": "FL_2", "EmbeddedData": [
-        {"Description": "bron", "Type": "Recipient", "Field": "bron", "VariableType": "String",
-         "DataVisibility": [], "AnalyzeText": False}]}]
+    flow: list[dict] = [
+        {
+            "Type": "EmbeddedData",
+            "FlowID": "FL_2",
+            "EmbeddedData": [
+                {
+                    "Description": "bron",
+                    "Type": "Recipient",
+                    "Field": "bron",
+                    "VariableType": "String",
+                    "DataVisibility": [],
+                    "AnalyzeText": False,
+                }
+            ],
+        }
+    ]
     randomiser = None
     for number, section in enumerate(sections, start=1):
-        node = {"Type": "Block" if number == 1 else "Standard", "ID": block_of_section[section],
-                "FlowID": f"FL_{number + 2}", "Autofill": []}
+        node = {
+            "Type": "Block" if number == 1 else "Standard",
+            "ID": block_of_section[section],
+            "FlowID": f"FL_{number + 2}",
+            "Autofill": [],
+        }
         if section in RANDOMISED_SECTIONS:
             if randomiser is None:
-                randomiser = {"Type": "BlockRandomizer", "FlowID": "FL_90", "SubSet": str(len(RANDOMISED_SECTIONS)),
-                              "EvenPresentation": True, "Flow": []}
-                flow.append({"Type": "Group", "FlowID": "FL_91", "Description": "Vrijwilligers en samenwerking",
-                             "Flow": [randomiser]})
+                randomiser = {
+                    "Type": "BlockRandomizer",
+                    "FlowID": "FL_90",
+                    "SubSet": str(len(RANDOMISED_SECTIONS)),
+                    "EvenPresentation": True,
+                    "Flow": [],
+                }
+                flow.append(
+                    {
+                        "Type": "Group",
+                        "FlowID": "FL_91",
+                        "Description": "Vrijwilligers en samenwerking",
+                        "Flow": [randomiser],
+                    }
+                )
             randomiser["Flow"].append(node)
         else:
             flow.append(node)
     flow.append({"Type": "EndSurvey", "FlowID": "FL_99"})
 
     elements = [
-        {"SurveyID": SURVEY_ID, "Element": "BL", "PrimaryAttribute": "Survey Blocks", "SecondaryAttribute": None,
-         "TertiaryAttribute": None, "Payload": blocks},
-        {"SurveyID": SURVEY_ID, "Element": "FL", "PrimaryAttribute": "Survey Flow", "SecondaryAttribute": None,
-         "TertiaryAttribute": None, "Payload": {"Type": "Root", "FlowID": "FL_1", "Flow": flow,
-                                                "Properties": {"Count": 99, "RemovedFieldsets": []}}},
-        {"SurveyID": SURVEY_ID, "Element": "SO", "PrimaryAttribute": "Survey Options", "SecondaryAttribute": None,
-         "TertiaryAttribute": None, "Payload": {"BackButton": "true", "SaveAndContinue": "true",
-                                                "SurveyProtection": "PublicSurvey", "SurveyLanguage": "NL",
-                                                "PartialData": "+1 week", "NextButton": " → "}},
-        {"SurveyID": SURVEY_ID, "Element": "QC", "PrimaryAttribute": "Survey Question Count",
-         "SecondaryAttribute": str(len(codebook.questions) + 3), "TertiaryAttribute": None, "Payload": None},
-        _element("QID1", {"QuestionText": "<p><strong>SYNTHETISCHE</strong> vragenlijst&nbsp;— geen echte "
-                                          "bevraging.</p>", "DataExportTag": "Q0", "QuestionType": "DB",
-                          "Selector": "TB", "ChoiceOrder": []}),
-        _element("QID2", {"QuestionText": "Timing", "DataExportTag": "Q45", "QuestionType": "Timing",
-                          "Selector": "PageTimer", "Choices": {"1": {"Display": "First Click"},
-                                                               "2": {"Display": "Last Click"},
-                                                               "3": {"Display": "Page Submit"},
-                                                               "4": {"Display": "Click Count"}}}),
-        _element("QID98", {"QuestionText": "Browser Meta Info", "DataExportTag": "Q46", "QuestionType": "Meta",
-                           "Selector": "Browser", "Choices": {"1": {"Display": "Browser", "TextEntry": 1},
-                                                              "2": {"Display": "Version", "TextEntry": 1}}}),
-        _element("QID99", {"QuestionText": f"<div>{html.escape(TRASHED['text'])}</div>",
-                           "DataExportTag": TRASHED["tag"], "QuestionType": "MC", "Selector": "MAVR",
-                           "SubSelector": "TX",
-                           "Choices": {str(i): {"Display": label} for i, label in enumerate(TRASHED["choices"], 1)},
-                           "ChoiceOrder": [str(i) for i in range(1, len(TRASHED["choices"]) + 1)]}),
+        {
+            "SurveyID": SURVEY_ID,
+            "Element": "BL",
+            "PrimaryAttribute": "Survey Blocks",
+            "SecondaryAttribute": None,
+            "TertiaryAttribute": None,
+            "Payload": blocks,
+        },
+        {
+            "SurveyID": SURVEY_ID,
+            "Element": "FL",
+            "PrimaryAttribute": "Survey Flow",
+            "SecondaryAttribute": None,
+            "TertiaryAttribute": None,
+            "Payload": {
+                "Type": "Root",
+                "FlowID": "FL_1",
+                "Flow": flow,
+                "Properties": {"Count": 99, "RemovedFieldsets": []},
+            },
+        },
+        {
+            "SurveyID": SURVEY_ID,
+            "Element": "SO",
+            "PrimaryAttribute": "Survey Options",
+            "SecondaryAttribute": None,
+            "TertiaryAttribute": None,
+            "Payload": {
+                "BackButton": "true",
+                "SaveAndContinue": "true",
+                "SurveyProtection": "PublicSurvey",
+                "SurveyLanguage": "NL",
+                "PartialData": "+1 week",
+                "NextButton": " → ",
+            },
+        },
+        {
+            "SurveyID": SURVEY_ID,
+            "Element": "QC",
+            "PrimaryAttribute": "Survey Question Count",
+            "SecondaryAttribute": str(len(codebook.questions) + 3),
+            "TertiaryAttribute": None,
+            "Payload": None,
+        },
+        _element(
+            "QID1",
+            {
+                "QuestionText": "<p><strong>SYNTHETISCHE</strong> vragenlijst&nbsp;— geen echte bevraging.</p>",
+                "DataExportTag": "Q0",
+                "QuestionType": "DB",
+                "Selector": "TB",
+                "ChoiceOrder": [],
+            },
+        ),
+        _element(
+            "QID2",
+            {
+                "QuestionText": "Timing",
+                "DataExportTag": "Q45",
+                "QuestionType": "Timing",
+                "Selector": "PageTimer",
+                "Choices": {
+                    "1": {"Display": "First Click"},
+                    "2": {"Display": "Last Click"},
+                    "3": {"Display": "Page Submit"},
+                    "4": {"Display": "Click Count"},
+                },
+            },
+        ),
+        _element(
+            "QID98",
+            {
+                "QuestionText": "Browser Meta Info",
+                "DataExportTag": "Q46",
+                "QuestionType": "Meta",
+                "Selector": "Browser",
+                "Choices": {"1": {"Display": "Browser", "TextEntry": 1}, "2": {"Display": "Version", "TextEntry": 1}},
+            },
+        ),
+        _element(
+            "QID99",
+            {
+                "QuestionText": f"<div>{html.escape(TRASHED['text'])}</div>",
+                "DataExportTag": TRASHED["tag"],
+                "QuestionType": "MC",
+                "Selector": "MAVR",
+                "SubSelector": "TX",
+                "Choices": {str(i): {"Display": label} for i, label in enumerate(TRASHED["choices"], 1)},
+                "ChoiceOrder": [str(i) for i in range(1, len(TRASHED["choices"]) + 1)],
+            },
+        ),
     ]
-    elements += [_element(qids[question.id], _payload(codebook, question, qids, index))
-                 for index, question in enumerate(codebook.questions)]
-    return {"SurveyEntry": {"SurveyID": SURVEY_ID, "SurveyName": title or codebook.wave.title,
-                            "SurveyDescription": None, "SurveyOwnerID": "UR_0Synthetic", "SurveyBrandID": "example",
-                            "DivisionID": None, "SurveyLanguage": "NL", "SurveyActiveResponseSet": "RS_0Synthetic",
-                            "SurveyStatus": "Inactive", "SurveyStartDate": "0000-00-00 00:00:00",
-                            "SurveyExpirationDate": "0000-00-00 00:00:00",
-                            "SurveyCreationDate": f"{codebook.wave.fieldwork_start.isoformat()} 09:00:00",
-                            "CreatorID": "UR_0Synthetic", "LastModified": f"{codebook.wave.fieldwork_start.isoformat()} 09:30:00",
-                            "LastAccessed": "0000-00-00 00:00:00", "LastActivated": "0000-00-00 00:00:00",
-                            "Deleted": None},
-            "SurveyElements": elements}
+    elements += [
+        _element(qids[question.id], _payload(codebook, question, qids, index))
+        for index, question in enumerate(codebook.questions)
+    ]
+    return {
+        "SurveyEntry": {
+            "SurveyID": SURVEY_ID,
+            "SurveyName": title or codebook.wave.title,
+            "SurveyDescription": None,
+            "SurveyOwnerID": "UR_0Synthetic",
+            "SurveyBrandID": "example",
+            "DivisionID": None,
+            "SurveyLanguage": "NL",
+            "SurveyActiveResponseSet": "RS_0Synthetic",
+            "SurveyStatus": "Inactive",
+            "SurveyStartDate": "0000-00-00 00:00:00",
+            "SurveyExpirationDate": "0000-00-00 00:00:00",
+            "SurveyCreationDate": f"{codebook.wave.fieldwork_start.isoformat()} 09:00:00",
+            "CreatorID": "UR_0Synthetic",
+            "LastModified": f"{codebook.wave.fieldwork_start.isoformat()} 09:30:00",
+            "LastAccessed": "0000-00-00 00:00:00",
+            "LastActivated": "0000-00-00 00:00:00",
+            "Deleted": None,
+        },
+        "SurveyElements": elements,
+    }
 
 
 def _element(qid: str, payload: dict) -> dict:
-    payload = {**payload, "Configuration": {"QuestionDescriptionOption": "UseText"},
-               "QuestionDescription": payload.get("QuestionDescription") or _plain(payload["QuestionText"])[:50],
-               "Language": [], "QuestionID": qid}
+    payload = {
+        **payload,
+        "Configuration": {"QuestionDescriptionOption": "UseText"},
+        "QuestionDescription": payload.get("QuestionDescription") or _plain(payload["QuestionText"])[:50],
+        "Language": [],
+        "QuestionID": qid,
+    }
     payload.setdefault("Validation", {"Settings": {"ForceResponse": "OFF", "ForceResponseType": "ON", "Type": "None"}})
-    return {"SurveyID": SURVEY_ID, "Element": "SQ", "PrimaryAttribute": qid,
-            "SecondaryAttribute": payload["QuestionDescription"], "TertiaryAttribute": None, "Payload": payload}
+    return {
+        "SurveyID": SURVEY_ID,
+        "Element": "SQ",
+        "PrimaryAttribute": qid,
+        "SecondaryAttribute": payload["QuestionDescription"],
+        "TertiaryAttribute": None,
+        "Payload": payload,
+    }
 
 
 def _plain(text: str) -> str:
@@ -145,13 +276,20 @@ def _plain(text: str) -> str:
 def _payload(codebook: Codebook, question: Question, qids: dict[str, str], index: int) -> dict:
     label = html.escape(question.label, quote=False)
     text = f"<div>{label}</div>" if index % 2 else f"<p>{label}<br></p>"
-    payload: dict = {"QuestionText": text, "DefaultChoices": False, "DataExportTag": question.id,
-                     "QuestionDescription": f"{question.id} {question.section or ''}".strip()}
+    payload: dict = {
+        "QuestionText": text,
+        "DefaultChoices": False,
+        "DataExportTag": question.id,
+        "QuestionDescription": f"{question.id} {question.section or ''}".strip(),
+    }
     if question.type in ("single", "likert5", "multi"):
-        payload.update(QuestionType="MC", Selector={"single": "SAVR", "likert5": "SAHR", "multi": "MAVR"}[question.type],
-                       SubSelector="TX")
+        payload.update(
+            QuestionType="MC",
+            Selector={"single": "SAVR", "likert5": "SAHR", "multi": "MAVR"}[question.type],
+            SubSelector="TX",
+        )
         choices, recodes = {}, {}
-        for number, choice in enumerate(question.choices):
+        for choice in question.choices:
             spec: dict = {"Display": html.escape(choice.label, quote=False)}
             if choice.exclusive:
                 spec["ExclusiveAnswer"] = True
@@ -165,23 +303,40 @@ def _payload(codebook: Codebook, question: Question, qids: dict[str, str], index
         payload["ChoiceOrder"] = list(choices)
         if any(identifier != code for identifier, code in recodes.items()):
             payload["RecodeValues"] = recodes
-        payload["VariableNaming"] = {identifier: f"{question.id.lower()}_{code}" for identifier, code in recodes.items()}
+        payload["VariableNaming"] = {
+            identifier: f"{question.id.lower()}_{code}" for identifier, code in recodes.items()
+        }
         payload["NextChoiceId"] = max(int(identifier) for identifier in choices) + 1
     elif question.type == "matrix_multi":
-        payload.update(QuestionType="Matrix", Selector="Likert", SubSelector="MultipleAnswer",
-                       Choices={str(row.code): {"Display": html.escape(row.label, quote=False)} for row in question.rows},
-                       ChoiceOrder=[str(row.code) for row in question.rows],
-                       Answers={str(choice.code): {"Display": html.escape(choice.label, quote=False),
-                                                   **({"ExclusiveAnswer": True} if choice.exclusive else {})}
-                                for choice in question.choices},
-                       AnswerOrder=[choice.code for choice in question.choices], ChoiceDataExportTags=False)
+        payload.update(
+            QuestionType="Matrix",
+            Selector="Likert",
+            SubSelector="MultipleAnswer",
+            Choices={str(row.code): {"Display": html.escape(row.label, quote=False)} for row in question.rows},
+            ChoiceOrder=[str(row.code) for row in question.rows],
+            Answers={
+                str(choice.code): {
+                    "Display": html.escape(choice.label, quote=False),
+                    **({"ExclusiveAnswer": True} if choice.exclusive else {}),
+                }
+                for choice in question.choices
+            },
+            AnswerOrder=[choice.code for choice in question.choices],
+            ChoiceDataExportTags=False,
+        )
     else:  # text, number
         payload.update(QuestionType="TE", Selector="SL" if question.type == "number" or question.role else "ML")
         if question.type == "number":
-            payload["Validation"] = {"Settings": {
-                "ForceResponse": "ON" if question.required else "OFF", "ForceResponseType": "ON",
-                "Type": "ContentType", "MinChars": "1", "ContentType": "ValidNumber",
-                "ValidNumber": {"Min": "0", "Max": "100000", "NumDecimals": "0"}}}
+            payload["Validation"] = {
+                "Settings": {
+                    "ForceResponse": "ON" if question.required else "OFF",
+                    "ForceResponseType": "ON",
+                    "Type": "ContentType",
+                    "MinChars": "1",
+                    "ContentType": "ValidNumber",
+                    "ValidNumber": {"Min": "0", "Max": "100000", "NumDecimals": "0"},
+                }
+            }
     if question.required and "ValidNumber" not in json.dumps(payload.get("Validation", {})):
         payload["Validation"] = {"Settings": {"ForceResponse": "ON", "ForceResponseType": "ON", "Type": "None"}}
     if question.shown_if is not None:
@@ -196,13 +351,20 @@ def _display_logic(codebook: Codebook, question: Question, qids: dict[str, str])
     group: dict = {}
     for number, code in enumerate(condition.codes):
         locator = f"q://{qid}/SelectableChoice/{choice_id(target, code)}"
-        expression = {"LogicType": "Question", "QuestionID": qid, "QuestionIsInLoop": "no", "ChoiceLocator": locator,
-                      "Operator": "Selected", "QuestionIDFromLocator": qid, "LeftOperand": locator,
-                      "Type": "Expression",
-                      "Description": f'<span class="ConjDesc">{"Or" if number else "If"}</span> '
-                                     f'<span class="QuestionDesc">{html.escape(target.label[:40])}</span> '
-                                     f'<span class="LeftOpDesc">{html.escape(target.choice(code).label)}</span> '
-                                     '<span class="OpDesc">Is Selected</span> '}
+        expression = {
+            "LogicType": "Question",
+            "QuestionID": qid,
+            "QuestionIsInLoop": "no",
+            "ChoiceLocator": locator,
+            "Operator": "Selected",
+            "QuestionIDFromLocator": qid,
+            "LeftOperand": locator,
+            "Type": "Expression",
+            "Description": f'<span class="ConjDesc">{"Or" if number else "If"}</span> '
+            f'<span class="QuestionDesc">{html.escape(target.label[:40])}</span> '
+            f'<span class="LeftOpDesc">{html.escape(target.choice(code).label)}</span> '
+            '<span class="OpDesc">Is Selected</span> ',
+        }
         if number:
             expression["Conjuction"] = "Or"  # sic: Qualtrics' spelling
         group[str(number)] = expression
@@ -216,6 +378,7 @@ def qsf_text(document: dict) -> str:
 
 
 # --- the overlay ------------------------------------------------------------------------------------------
+
 
 def _flow(value) -> str:
     """A YAML flow value: mappings and lists inline, text quoted when YAML would read it otherwise."""
@@ -269,10 +432,14 @@ def overlay_text(codebook: Codebook, header: str = "") -> str:
     """The overlay codebook.yaml: the wave block, then one line per question that needs one."""
     wave = codebook.wave
     lines = [f"# {line}".rstrip() for line in header.splitlines()] if header else []
-    lines += ["wave:", f"  id: {wave.id}", f"  title: {_flow(wave.title)}",
-              f"  fieldwork_start: {wave.fieldwork_start.isoformat()}",
-              f"  fieldwork_end: {wave.fieldwork_end.isoformat()}",
-              f"  municipality_map: {wave.municipality_map}"]
+    lines += [
+        "wave:",
+        f"  id: {wave.id}",
+        f"  title: {_flow(wave.title)}",
+        f"  fieldwork_start: {wave.fieldwork_start.isoformat()}",
+        f"  fieldwork_end: {wave.fieldwork_end.isoformat()}",
+        f"  municipality_map: {wave.municipality_map}",
+    ]
     if wave.taskforce_reference_date:
         lines.append(f"  taskforce_reference_date: {wave.taskforce_reference_date.isoformat()}")
     lines += ["", "questions:"]

@@ -21,9 +21,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from orchestration.survey.codebook import Codebook, Question
 from orchestration.survey.qualtrics_reader import LEGACY_RENAMES
@@ -62,8 +62,18 @@ _DATE_COLUMNS = frozenset({"StartDate", "EndDate", "RecordedDate"})
 _LEGACY_NAMES = {today: legacy for legacy, today in LEGACY_RENAMES.items()}
 _LEGACY_V_COLUMNS = tuple(
     (_LEGACY_NAMES.get(column, column), column)
-    for column in ("ResponseId", "ResponseSet", "Name", "ExternalReference", "RecipientEmail",
-                   "IPAddress", "Status", "StartDate", "EndDate", "Finished")
+    for column in (
+        "ResponseId",
+        "ResponseSet",
+        "Name",
+        "ExternalReference",
+        "RecipientEmail",
+        "IPAddress",
+        "Status",
+        "StartDate",
+        "EndDate",
+        "Finished",
+    )
 )
 _LEGACY_RESPONSE_SET = "Default Response Set"
 _LEGACY_NAME_PARTS = ("RecipientLastName", "RecipientFirstName")
@@ -134,6 +144,7 @@ def _metadata_column(name: str, time_zone: str) -> _Column:
 
 # --- questions ------------------------------------------------------------------------------------------
 
+
 def _question_columns(question: Question, split: bool, as_text: bool) -> list[_Column]:
     qid, label, import_id = question.id, question.label, f"QID{question.position}"
 
@@ -148,20 +159,23 @@ def _question_columns(question: Question, split: bool, as_text: bool) -> list[_C
         return response.answers.get(qid)
 
     if question.type in ("single", "likert5"):
-        columns = [_Column(qid, label, {"ImportId": import_id},
-                           lambda r: _whole_cell(answer(r), encode))]
+        columns = [_Column(qid, label, {"ImportId": import_id}, lambda r: _whole_cell(answer(r), encode))]
     elif question.type == "multi" and not split:
         columns = [_Column(qid, label, {"ImportId": import_id}, lambda r: _whole_cell(answer(r), joined))]
     elif question.type == "multi":
         columns = [
-            _Column(f"{qid}_{choice.code}", f"{label} - {choice.label}",
-                    {"ImportId": import_id, "choiceId": str(choice.code)},
-                    lambda r, code=choice.code: _split_cell(answer(r), code))
+            _Column(
+                f"{qid}_{choice.code}",
+                f"{label} - {choice.label}",
+                {"ImportId": import_id, "choiceId": str(choice.code)},
+                lambda r, code=choice.code: _split_cell(answer(r), code),
+            )
             for choice in question.choices
         ]
     elif question.type == "matrix_multi":
         columns = []
         for row in question.rows:
+
             def row_answer(r, row_code=row.code):
                 value = answer(r)
                 return value if value is None or value is SEEN_UNANSWERED else value.get(row_code)
@@ -169,24 +183,36 @@ def _question_columns(question: Question, split: bool, as_text: bool) -> list[_C
             row_id = f"{import_id}_{row.code}"
             if split:
                 columns += [
-                    _Column(f"{qid}_{row.code}_{choice.code}", f"{label} - {row.label} - {choice.label}",
-                            {"ImportId": row_id, "choiceId": str(choice.code)},
-                            lambda r, code=choice.code, get=row_answer: _split_cell(get(r), code))
+                    _Column(
+                        f"{qid}_{row.code}_{choice.code}",
+                        f"{label} - {row.label} - {choice.label}",
+                        {"ImportId": row_id, "choiceId": str(choice.code)},
+                        lambda r, code=choice.code, get=row_answer: _split_cell(get(r), code),
+                    )
                     for choice in question.choices
                 ]
             else:
-                columns.append(_Column(f"{qid}_{row.code}", f"{label} - {row.label}", {"ImportId": row_id},
-                                       lambda r, get=row_answer: _whole_cell(get(r), joined)))
+                columns.append(
+                    _Column(
+                        f"{qid}_{row.code}",
+                        f"{label} - {row.label}",
+                        {"ImportId": row_id},
+                        lambda r, get=row_answer: _whole_cell(get(r), joined),
+                    )
+                )
     else:  # text, number: the typed value
         columns = [_Column(qid, label, {"ImportId": import_id}, lambda r: _whole_cell(answer(r), str))]
 
     for code in question.other_text_codes:  # named by Qualtrics' choice id, which a recode may change
         text_id = question.text_column_id(code)
-        columns.append(_Column(
-            f"{qid}_{text_id}_TEXT", f"{label} - {question.choice(code).label} - Text",
-            {"ImportId": f"{import_id}_{text_id}_TEXT"},
-            lambda r, code=code: r.other_texts.get((qid, code), ""),
-        ))
+        columns.append(
+            _Column(
+                f"{qid}_{text_id}_TEXT",
+                f"{label} - {question.choice(code).label} - Text",
+                {"ImportId": f"{import_id}_{text_id}_TEXT"},
+                lambda r, code=code: r.other_texts.get((qid, code), ""),
+            )
+        )
     return columns
 
 
@@ -238,8 +264,11 @@ def _answer_problem(question: Question, value) -> str | None:
         rows = {row.code for row in question.rows}
         if not isinstance(value, dict) or not set(value) <= rows:
             return f"{value!r} is not a mapping of the row codes {sorted(rows)} to column codes"
-        bad = {row: cells for row, cells in value.items()
-               if cells is not SEEN_UNANSWERED and not (isinstance(cells, (set, frozenset)) and cells <= codes)}
+        bad = {
+            row: cells
+            for row, cells in value.items()
+            if cells is not SEEN_UNANSWERED and not (isinstance(cells, (set, frozenset)) and cells <= codes)
+        }
         return f"rows {bad} do not hold sets of the column codes {sorted(codes)}" if bad else None
     if question.type == "number":
         ok = isinstance(value, int) and not isinstance(value, bool)
@@ -248,6 +277,7 @@ def _answer_problem(question: Question, value) -> str | None:
 
 
 # --- files ----------------------------------------------------------------------------------------------
+
 
 def write_export(table: ExportTable, path: str | Path, *, dialect: str = "qualtrics", bom: bool = True) -> Path:
     """Write `table` as a file in `dialect`; `bom` applies to the UTF-8 dialects only."""

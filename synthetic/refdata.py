@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pandas as pd
 
@@ -71,7 +71,7 @@ def _strip_prefix(text: str) -> str:
         if text == prefix:
             return ""
         if text.startswith(prefix + " "):
-            return text[len(prefix) + 1:].strip()
+            return text[len(prefix) + 1 :].strip()
     return text
 
 
@@ -129,7 +129,7 @@ class Reference:
         self.codes = sorted(self.municipalities)
 
     # -- name tables per normaliser -------------------------------------------------------------
-    @functools.lru_cache(maxsize=4)
+    @functools.lru_cache(maxsize=4)  # noqa: B019 (one reference set per process, kept for the run)
     def name_tables(self, normaliser: Callable[[str], str]) -> dict[str, dict[str, set[str]]]:
         """kind -> normalised name -> NIS codes; kinds in the order the contract tries them."""
         tables: dict[str, dict[str, set[str]]] = {"exact": {}, "merged": {}, "deelgemeente": {}}
@@ -164,8 +164,13 @@ class Reference:
         return frozenset(self.mergers.loc[self.mergers["effective_date"] > WAVE_MAP_START, "new_nis_code"])
 
     # -- resolution ------------------------------------------------------------------------------
-    def resolve(self, text: str, normaliser: Callable[[str], str] = normalise_spaced,
-                overrides: dict[str, str] | None = None, fuzzy_scope: str = "all") -> tuple[str | None, str]:
+    def resolve(
+        self,
+        text: str,
+        normaliser: Callable[[str], str] = normalise_spaced,
+        overrides: dict[str, str] | None = None,
+        fuzzy_scope: str = "all",
+    ) -> tuple[str | None, str]:
         """(nis_code or None, method) following contract §2; `fuzzy_scope` 'all' or 'municipality'."""
         norm = normaliser(text or "")
         if not norm:

@@ -15,29 +15,34 @@ import random
 from dataclasses import dataclass, field
 
 from orchestration.survey.codebook import Codebook, Question
-from synthetic.responses import SEEN_UNANSWERED, SurveyResponse
 from synthetic import texts
 from synthetic.consolidate import consolidate, effective_answers, is_answered
+from synthetic.responses import SEEN_UNANSWERED, SurveyResponse
 
-CONTENT_SECTIONS = ("beleidskeuzes", "opvang", "tewerkstelling", "vrijwilligers", "samenwerking", "overheden",
-                    "lessen")
+CONTENT_SECTIONS = ("beleidskeuzes", "opvang", "tewerkstelling", "vrijwilligers", "samenwerking", "overheden", "lessen")
 LATE_STOP_QUESTION = "Q38"  # partial primaries stop right after this question
-FORCED_SCENARIOS = ("q5_exclusive", "contradict_single", "complement_single", "union_multi",
-                    "complement_question", "gate_split")
+FORCED_SCENARIOS = (
+    "q5_exclusive",
+    "contradict_single",
+    "complement_single",
+    "union_multi",
+    "complement_question",
+    "gate_split",
+)
 
 
 @dataclass
 class Respondent:
     """A response row before it becomes a `SurveyResponse` (metadata is added later)."""
 
-    key: str                      # stable internal id, replaced by a ResponseId later
+    key: str  # stable internal id, replaced by a ResponseId later
     nis_code: str | None
-    kind: str                     # primary, extra, partial_extra, partial_primary, or a junk kind
+    kind: str  # primary, extra, partial_extra, partial_primary, or a junk kind
     answers: dict[str, object] = field(default_factory=dict)
     other_texts: dict[tuple[str, int], str] = field(default_factory=dict)
     progress: int = 100
     sections: tuple[str, ...] = CONTENT_SECTIONS
-    stop_position: int | None = None   # last question position reached (partial responses)
+    stop_position: int | None = None  # last question position reached (partial responses)
     scenario: str | None = None
 
 
@@ -53,7 +58,9 @@ class Context:
 
     def designed(self, question: Question) -> bool:
         """Questions whose municipality-level answer is designed (not Q1/Q2/Q14/respondent texts)."""
-        return question.id not in ("Q1", "Q2") and question.type != "number" and question.id not in self.respondent_texts
+        return (
+            question.id not in ("Q1", "Q2") and question.type != "number" and question.id not in self.respondent_texts
+        )
 
 
 def progress_at(codebook: Codebook, position: int) -> int:
@@ -67,7 +74,8 @@ def _add_other_texts(ctx: Context, respondent: Respondent, question: Question, v
     if question.other_text in codes and texts.has_other_text(question.id, question.other_text):
         if ctx.rng.random() < 0.85:
             respondent.other_texts[(question.id, question.other_text)] = texts.other_text(
-                question.id, question.other_text, ctx.rng)
+                question.id, question.other_text, ctx.rng
+            )
 
 
 def _skip(ctx: Context, respondent: Respondent, question: Question) -> None:
@@ -117,8 +125,9 @@ def _subset(ctx: Context, codes: frozenset[int]) -> frozenset[int]:
     return frozenset(ctx.rng.sample(pool, size))
 
 
-def _draft_extra(ctx: Context, nis: str, index: int, design: dict[str, object], kind: str,
-                 scenario: str | None) -> Respondent:
+def _draft_extra(
+    ctx: Context, nis: str, index: int, design: dict[str, object], kind: str, scenario: str | None
+) -> Respondent:
     rng = ctx.rng
     respondent = Respondent(key=f"{nis}-x{index}", nis_code=nis, kind=kind, scenario=scenario)
     if kind == "partial_extra":
@@ -127,9 +136,14 @@ def _draft_extra(ctx: Context, nis: str, index: int, design: dict[str, object], 
         respondent.progress = progress_at(ctx.codebook, respondent.stop_position)
     else:
         sections = set(rng.sample(CONTENT_SECTIONS, rng.randint(2, 3)))
-        needed = {"q5_exclusive": "beleidskeuzes", "contradict_single": "beleidskeuzes",
-                  "complement_single": "lessen", "union_multi": "beleidskeuzes",
-                  "complement_question": "beleidskeuzes", "gate_split": "opvang"}.get(scenario or "")
+        needed = {
+            "q5_exclusive": "beleidskeuzes",
+            "contradict_single": "beleidskeuzes",
+            "complement_single": "lessen",
+            "union_multi": "beleidskeuzes",
+            "complement_question": "beleidskeuzes",
+            "gate_split": "opvang",
+        }.get(scenario or "")
         if needed:
             sections.add(needed)
         respondent.sections = tuple(s for s in CONTENT_SECTIONS if s in sections)
@@ -192,7 +206,8 @@ def _apply_moves(ctx: Context, primary: Respondent, extras: list[Respondent], de
                 continue
             value = design[qid]
             forced = (scenario == "complement_single" and qid == "Q38") or (
-                scenario == "complement_question" and qid == "Q7")
+                scenario == "complement_question" and qid == "Q7"
+            )
             if question.type in ("single", "likert5"):
                 if answer == value and qid not in ctx.gates and (forced or rng.random() < 0.3):
                     primary.answers[qid] = SEEN_UNANSWERED
@@ -206,7 +221,11 @@ def _apply_moves(ctx: Context, primary: Respondent, extras: list[Respondent], de
                     continue
                 wanted = (scenario == "union_multi" and qid == "Q3") or (scenario == "gate_split" and qid == "Q12")
                 if wanted or rng.random() < 0.35:
-                    keep = frozenset(primary.answers[qid]) - plain if isinstance(primary.answers[qid], frozenset) else frozenset()
+                    keep = (
+                        frozenset(primary.answers[qid]) - plain
+                        if isinstance(primary.answers[qid], frozenset)
+                        else frozenset()
+                    )
                     if keep:
                         primary.answers[qid] = keep
                     elif answer == value and qid not in ctx.gates:
@@ -249,8 +268,9 @@ def _repair(ctx: Context, ordered: list[Respondent], design: dict[str, object]) 
                     respondent.answers[qid] = SEEN_UNANSWERED
             continue
         for respondent in ordered:
-            if (respondent.stop_position is None or question.position <= respondent.stop_position) and \
-                    _shown_to(ctx, respondent, question):
+            if (respondent.stop_position is None or question.position <= respondent.stop_position) and _shown_to(
+                ctx, respondent, question
+            ):
                 respondent.answers[qid] = texts.open_text(qid, ctx.rng) if want is True else want
                 _add_other_texts(ctx, respondent, question, want)
                 break
@@ -263,12 +283,20 @@ def _repair(ctx: Context, ordered: list[Respondent], design: dict[str, object]) 
 
 
 def _as_response(respondent: Respondent) -> SurveyResponse:
-    return SurveyResponse(response_id=respondent.key, metadata={"Progress": str(respondent.progress)},
-                          answers=respondent.answers)
+    return SurveyResponse(
+        response_id=respondent.key, metadata={"Progress": str(respondent.progress)}, answers=respondent.answers
+    )
 
 
-def build_municipality(ctx: Context, nis: str, design: dict[str, object], n_extras: int,
-                       primary_kind: str, extra_kinds: list[str], scenarios: list[str | None]) -> list[Respondent]:
+def build_municipality(
+    ctx: Context,
+    nis: str,
+    design: dict[str, object],
+    n_extras: int,
+    primary_kind: str,
+    extra_kinds: list[str],
+    scenarios: list[str | None],
+) -> list[Respondent]:
     """Primary plus `n_extras` colleagues whose consolidation equals `design` (primary first)."""
     primary = _draft_primary(ctx, nis, design, primary_kind)
     extras = [_draft_extra(ctx, nis, i + 1, design, extra_kinds[i], scenarios[i]) for i in range(n_extras)]
@@ -292,8 +320,14 @@ PRIMARY_MARGIN = 12
 (Q2, Q14, Q32-Q35, Q41) are added, so the primary still wins on answer count whatever is counted."""
 
 
-SCENARIO_QUESTIONS = {"q5_exclusive": ("Q5",), "contradict_single": ("Q6",), "complement_single": ("Q38",),
-                      "union_multi": ("Q3",), "complement_question": ("Q7",), "gate_split": ("Q12", "Q13")}
+SCENARIO_QUESTIONS = {
+    "q5_exclusive": ("Q5",),
+    "contradict_single": ("Q6",),
+    "complement_single": ("Q38",),
+    "union_multi": ("Q3",),
+    "complement_question": ("Q7",),
+    "gate_split": ("Q12", "Q13"),
+}
 
 
 def _trim(ctx: Context, ordered: list[Respondent], extra: Respondent, design: dict[str, object]) -> None:
@@ -306,8 +340,11 @@ def _trim(ctx: Context, ordered: list[Respondent], extra: Respondent, design: di
     protected = set(SCENARIO_QUESTIONS.get(extra.scenario or "", ()))
 
     def lead() -> int:
-        return (len(effective_answers(ctx.codebook, primary.answers))
-                - len(effective_answers(ctx.codebook, extra.answers)) - len(extra.other_texts))
+        return (
+            len(effective_answers(ctx.codebook, primary.answers))
+            - len(effective_answers(ctx.codebook, extra.answers))
+            - len(extra.other_texts)
+        )
 
     for give_back in (False, True):
         candidates = [qid for qid in extra.answers if qid not in protected]
@@ -319,8 +356,13 @@ def _trim(ctx: Context, ordered: list[Respondent], extra: Respondent, design: di
                 continue
             saved = [(r, dict(r.answers), dict(r.other_texts)) for r in (primary, extra)]
             question = ctx.codebook.question(qid)
-            if give_back and qid in design and qid not in effective_answers(ctx.codebook, primary.answers) \
-                    and reached(ctx, primary, qid) and _shown_to(ctx, primary, question):
+            if (
+                give_back
+                and qid in design
+                and qid not in effective_answers(ctx.codebook, primary.answers)
+                and reached(ctx, primary, qid)
+                and _shown_to(ctx, primary, question)
+            ):
                 value = design[qid]
                 primary.answers[qid] = texts.open_text(qid, ctx.rng) if value is True else value
                 _add_other_texts(ctx, primary, question, value)
@@ -342,12 +384,14 @@ def _matches(ctx: Context, ordered: list[Respondent], design: dict[str, object])
 # Respondent-level parts: function (Q2), open answers counted per respondent, Q14, display violations
 # ---------------------------------------------------------------------------------------------------
 
+
 def reached(ctx: Context, respondent: Respondent, qid: str) -> bool:
     return respondent.stop_position is None or ctx.positions[qid] <= respondent.stop_position
 
 
-def assign_functions(ctx: Context, valid: list[Respondent], counts: dict[int, int], no_profile: set[str],
-                     n_extra_skips: int) -> None:
+def assign_functions(
+    ctx: Context, valid: list[Respondent], counts: dict[int, int], no_profile: set[str], n_extra_skips: int
+) -> None:
     """Q2 per respondent: exact printed counts for codes 1-5, `Andere` for the rest, some skip it.
 
     Everybody in the `no_profile` municipalities skips Q2 (the report's 170 of 172 with profile data).
@@ -373,8 +417,7 @@ def assign_functions(ctx: Context, valid: list[Respondent], counts: dict[int, in
             respondent.answers["Q2"] = SEEN_UNANSWERED
 
 
-def assign_respondent_texts(ctx: Context, valid: list[Respondent], counts: dict[str, int],
-                            covid_mentions: int) -> None:
+def assign_respondent_texts(ctx: Context, valid: list[Respondent], counts: dict[str, int], covid_mentions: int) -> None:
     """Open questions the report counts per respondent (Q32-Q35, Q41): exactly `counts[q]` writers."""
     rng = ctx.rng
     for qid, count in counts.items():
@@ -426,8 +469,9 @@ VIOLATIONS = (
 )
 
 
-def add_display_violations(ctx: Context, by_municipality: dict[str, list[Respondent]],
-                           design: dict[str, dict[str, object]]) -> list[tuple[str, str]]:
+def add_display_violations(
+    ctx: Context, by_municipality: dict[str, list[Respondent]], design: dict[str, dict[str, object]]
+) -> list[tuple[str, str]]:
     """Answers to questions the respondent was never shown; the rules must discard them.
 
     Placed on single-respondent municipalities whose design lacks the question, so a pipeline that

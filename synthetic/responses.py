@@ -17,13 +17,12 @@ Answers are keyed by question id and typed by question type:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 
 class _SeenUnanswered:
     _instance = None
 
-    def __new__(cls) -> "_SeenUnanswered":
+    def __new__(cls) -> _SeenUnanswered:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
@@ -34,7 +33,7 @@ class _SeenUnanswered:
 
 SEEN_UNANSWERED = _SeenUnanswered()
 
-Answer = Union[int, str, frozenset, dict, _SeenUnanswered]
+Answer = int | str | frozenset | dict | _SeenUnanswered
 
 # Qualtrics' metadata columns, in export order (contract §1).
 METADATA_COLUMNS = (

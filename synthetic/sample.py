@@ -17,7 +17,6 @@ import pandas as pd
 
 from orchestration.settings import SURVEY_SEEDS_DIR
 from orchestration.survey.codebook import Codebook, load_codebook
-from synthetic.responses import SurveyResponse
 from synthetic import consolidate as rules
 from synthetic import metadata as meta
 from synthetic.junk import random_answers
@@ -25,14 +24,15 @@ from synthetic.municipalities import UNRESOLVABLE_TEXTS, assign_municipality_tex
 from synthetic.refdata import Reference, load_reference
 from synthetic.respondents import (
     FORCED_SCENARIOS,
-    Respondent,
     Context,
+    Respondent,
     add_display_violations,
     assign_functions,
     assign_reception_counts,
     assign_respondent_texts,
     build_municipality,
 )
+from synthetic.responses import SurveyResponse
 from synthetic.targets import Figure, build_targets, load_figures
 from synthetic.taskforce import build_taskforce
 
@@ -85,6 +85,7 @@ class SyntheticWave:
       identically repeated row the kept copy's status. `intended_rows` has the status per file row.
     - `display_violations`: (ResponseId, question) answers given although not shown; the rules drop them.
     """
+
     seed: int
     codebook: Codebook
     responses: list[SurveyResponse]
@@ -125,13 +126,17 @@ def build_wave1_sample(seed: int = 2023) -> SyntheticWave:
     srng = _stream(seed, "structure")
     n_extras = n_valid - len(responding)
     weights = {c: reference.municipalities[c].population ** 0.5 for c in responding}
-    multi = _weighted_pick(srng, responding, n_extras - 1, weights)   # one municipality gets two extras
+    multi = _weighted_pick(srng, responding, n_extras - 1, weights)  # one municipality gets two extras
     extras_per = {nis: 1 for nis in multi}
     extras_per[multi[0]] = 2
     singles = [c for c in responding if c not in extras_per]
     partial_primaries = set(srng.sample(singles, N_PARTIAL_PRIMARIES))
-    no_profile = set(srng.sample([c for c in singles if c not in partial_primaries],
-                                 len(responding) - _figure_count(figures, "s3_1_profile_munis")))
+    no_profile = set(
+        srng.sample(
+            [c for c in singles if c not in partial_primaries],
+            len(responding) - _figure_count(figures, "s3_1_profile_munis"),
+        )
+    )
 
     taskforce = build_taskforce(reference, responding, _stream(seed, "taskforce"))
     final_counts = taskforce[taskforce["peildatum"] == taskforce["peildatum"].max()].set_index("nis_code")["personen"]
@@ -139,7 +144,9 @@ def build_wave1_sample(seed: int = 2023) -> SyntheticWave:
 
     # Extra colleagues: kinds and the forced scenarios (each rule exercised at least once).
     extra_slots = [(nis, i) for nis in multi for i in range(extras_per[nis])]
-    partial_slots = {(multi[0], 1)} | set(srng.sample([s for s in extra_slots if s[0] != multi[0]], N_PARTIAL_EXTRAS - 1))
+    partial_slots = {(multi[0], 1)} | set(
+        srng.sample([s for s in extra_slots if s[0] != multi[0]], N_PARTIAL_EXTRAS - 1)
+    )
     kinds = {slot: ("partial_extra" if slot in partial_slots else "extra") for slot in extra_slots}
     scenarios = _place_scenarios(srng, design, [s for s in extra_slots if kinds[s] == "extra"])
 
@@ -148,17 +155,23 @@ def build_wave1_sample(seed: int = 2023) -> SyntheticWave:
     for nis in responding:
         n = extras_per.get(nis, 0)
         by_muni[nis] = build_municipality(
-            ctx, nis, design[nis], n,
+            ctx,
+            nis,
+            design[nis],
+            n,
             "partial_primary" if nis in partial_primaries else "primary",
-            [kinds[(nis, i)] for i in range(n)], [scenarios.get((nis, i)) for i in range(n)])
+            [kinds[(nis, i)] for i in range(n)],
+            [scenarios.get((nis, i)) for i in range(n)],
+        )
     valid = [r for nis in responding for r in by_muni[nis]]
     if len(valid) != n_valid:
         raise RuntimeError(f"{len(valid)} valid respondents, expected {n_valid}")
 
     q2_counts = {c.code: _figure_count(figures, c.report) for c in codebook.question("Q2").choices if c.report}
     assign_functions(ctx, valid, q2_counts, no_profile, N_Q2_SKIPPING_EXTRAS)
-    assign_respondent_texts(ctx, valid, _respondent_text_counts(codebook, figures),
-                            _figure_count(figures, "s10_3_covid"))
+    assign_respondent_texts(
+        ctx, valid, _respondent_text_counts(codebook, figures), _figure_count(figures, "s10_3_covid")
+    )
     assign_reception_counts(ctx, valid, final_counts.to_dict())
     violations = add_display_violations(ctx, by_muni, design)
 
@@ -168,8 +181,9 @@ def build_wave1_sample(seed: int = 2023) -> SyntheticWave:
         respondent.answers = {"Q1": q1_texts[respondent.key], **respondent.answers}
 
     junk = _junk_rows(codebook, reference, responding, _stream(seed, "junk"))
-    wave = _assemble(seed, codebook, reference, by_muni, valid, junk, taskforce, overrides, violations,
-                     _stream(seed, "metadata"))
+    wave = _assemble(
+        seed, codebook, reference, by_muni, valid, junk, taskforce, overrides, violations, _stream(seed, "metadata")
+    )
     wave.responding = sorted(responding)
     _self_check(wave, design, by_muni)
     return wave
@@ -190,8 +204,9 @@ def _respondent_text_counts(codebook: Codebook, figures: dict[str, Figure]) -> d
     return out
 
 
-def _place_scenarios(rng: random.Random, design: dict[str, dict[str, object]],
-                     slots: list[tuple[str, int]]) -> dict[tuple[str, int], str]:
+def _place_scenarios(
+    rng: random.Random, design: dict[str, dict[str, object]], slots: list[tuple[str, int]]
+) -> dict[tuple[str, int], str]:
     checks = {
         "q5_exclusive": lambda d: "Q5" in d and bool(d["Q5"] - {4}),
         "contradict_single": lambda d: "Q6" in d,
@@ -216,6 +231,7 @@ def _place_scenarios(rng: random.Random, design: dict[str, dict[str, object]],
 # Junk rows
 # ---------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class _Junk:
     respondent: Respondent
@@ -231,21 +247,27 @@ def _junk_rows(codebook: Codebook, reference: Reference, responding: list[str], 
     munis = reference.municipalities
     silent = [c for c in reference.codes if c not in responding]
     rows: list[_Junk] = []
-    previews = [("1", "preview", "test", "main"), ("Survey Preview", "preview", "Testgemeente", "main"),
-                ("2", "test", f"Stad {munis[rng.choice(responding)].name_nl}", "main"),
-                ("Survey Test", "test", munis[rng.choice(silent)].name_nl, "later")]
+    previews = [
+        ("1", "preview", "test", "main"),
+        ("Survey Preview", "preview", "Testgemeente", "main"),
+        ("2", "test", f"Stad {munis[rng.choice(responding)].name_nl}", "main"),
+        ("Survey Test", "test", munis[rng.choice(silent)].name_nl, "later"),
+    ]
     for i, (status, channel, q1, export) in enumerate(previews):
         respondent = Respondent(key=f"junk-preview-{i}", nis_code=_resolved(reference, q1), kind="preview")
         respondent.answers["Q1"] = q1
         random_answers(codebook, rng, respondent)
-        rows.append(_Junk(respondent, "excluded", "preview or test response (status not real)", status, channel, export))
+        rows.append(
+            _Junk(respondent, "excluded", "preview or test response (status not real)", status, channel, export)
+        )
     for i, q1 in enumerate(UNRESOLVABLE_TEXTS):
         respondent = Respondent(key=f"junk-unlinkable-{i}", nis_code=None, kind="unlinkable")
         if q1:
             respondent.answers["Q1"] = q1
         random_answers(codebook, rng, respondent)
-        rows.append(_Junk(respondent, "quarantined", "municipality not resolved",
-                          export="later" if q1 == "xxx" else "main"))
+        rows.append(
+            _Junk(respondent, "quarantined", "municipality not resolved", export="later" if q1 == "xxx" else "main")
+        )
     twin_code = rng.choice(silent)
     for i, q1 in enumerate((f"Gemeente {munis[twin_code].name_nl}", munis[twin_code].name_nl.lower())):
         respondent = Respondent(key=f"junk-twin-{i}", nis_code=twin_code, kind="shared_id")
@@ -273,10 +295,18 @@ def _resolved(reference: Reference, text: str) -> str | None:
 # Metadata, files, expectations
 # ---------------------------------------------------------------------------------------------------
 
-def _to_response(respondent: Respondent, response_id: str, metadata: dict[str, str], extra: dict[str, str]) -> SurveyResponse:
+
+def _to_response(
+    respondent: Respondent, response_id: str, metadata: dict[str, str], extra: dict[str, str]
+) -> SurveyResponse:
     metadata = dict(metadata, ResponseId=response_id)
-    return SurveyResponse(response_id=response_id, metadata=metadata, answers=dict(respondent.answers),
-                          other_texts=dict(respondent.other_texts), extra_columns=dict(extra))
+    return SurveyResponse(
+        response_id=response_id,
+        metadata=metadata,
+        answers=dict(respondent.answers),
+        other_texts=dict(respondent.other_texts),
+        extra_columns=dict(extra),
+    )
 
 
 def _assemble(seed, codebook, reference, by_muni, valid, junk, taskforce, overrides, violations, rng) -> SyntheticWave:
@@ -285,7 +315,7 @@ def _assemble(seed, codebook, reference, by_muni, valid, junk, taskforce, overri
     order = list(valid)
     rng.shuffle(order)
     later_only = {r.key for r in order[:N_LATER_ONLY]}
-    repeated = {r.key for r in order[N_LATER_ONLY:N_LATER_ONLY + N_CROSS_FILE_REPEATS]}
+    repeated = {r.key for r in order[N_LATER_ONLY : N_LATER_ONLY + N_CROSS_FILE_REPEATS]}
     entries = []  # (recorded, export, response, status, nis, reason)
     ids: dict[str, str] = {}
     for respondent in valid:
@@ -300,7 +330,11 @@ def _assemble(seed, codebook, reference, by_muni, valid, junk, taskforce, overri
         rid = meta.new_response_id(rng, taken)
         ids[respondent.key] = rid
         response = _to_response(respondent, rid, metadata, extra)
-        exports = ["later"] if respondent.key in later_only else (["main", "later"] if respondent.key in repeated else ["main"])
+        exports = (
+            ["later"]
+            if respondent.key in later_only
+            else (["main", "later"] if respondent.key in repeated else ["main"])
+        )
         for export in exports:
             entries.append((recorded, export, response, "valid", respondent.nis_code, ""))
     shared_ids: dict[int, str] = {}
@@ -311,20 +345,28 @@ def _assemble(seed, codebook, reference, by_muni, valid, junk, taskforce, overri
         else:
             recorded = meta.recorded_time(rng, meta.FIELDWORK_START, meta.LATER_EXPORT_FROM, avoid=window)
         province = reference.municipalities[r.nis_code].province if r.nis_code else None
-        metadata, extra = meta.metadata_row(rng, recorded=recorded, progress=r.progress, province=province,
-                                            status=item.status_code, channel=item.channel)
+        metadata, extra = meta.metadata_row(
+            rng,
+            recorded=recorded,
+            progress=r.progress,
+            province=province,
+            status=item.status_code,
+            channel=item.channel,
+        )
         if item.shared_id_group is not None:
             rid = shared_ids.setdefault(item.shared_id_group, meta.new_response_id(rng, taken))
         else:
             rid = meta.new_response_id(rng, taken)
-        entries.append((recorded, item.export, _to_response(r, rid, metadata, extra), item.status, r.nis_code, item.reason))
+        entries.append(
+            (recorded, item.export, _to_response(r, rid, metadata, extra), item.status, r.nis_code, item.reason)
+        )
     # Rows inside one file in recording order, as Qualtrics exports them.
     entries.sort(key=lambda e: (e[0], e[2].response_id))
     responses: list[SurveyResponse] = []
     rows_by_file: dict[str, list[int]] = {"main": [], "later": []}
     expectations: list[tuple[str, SurveyResponse, str, str | None, str]] = []
     seen_in_main: set[str] = set()
-    for recorded, export, response, status, nis, reason in entries:
+    for _recorded, export, response, status, nis, reason in entries:
         copy_ = copy.deepcopy(response)
         responses.append(copy_)
         rows_by_file[export].append(len(responses) - 1)
@@ -339,20 +381,30 @@ def _assemble(seed, codebook, reference, by_muni, valid, junk, taskforce, overri
     source = responses[rng.choice(main_valid)]
     responses.append(copy.deepcopy(source))
     rows_by_file["main"].append(len(responses) - 1)
-    expectations.append(("main", responses[-1], "excluded", expectations[responses.index(source)][3],
-                         "identical repeat of an earlier row"))
+    expectations.append(
+        (
+            "main",
+            responses[-1],
+            "excluded",
+            expectations[responses.index(source)][3],
+            "identical repeat of an earlier row",
+        )
+    )
 
     names = {
         "main": f"SYNTHETIC_{WAVE_ID}_export_2023-04-07.csv",
         "later": f"SYNTHETIC_{WAVE_ID}_export_2023-04-12_choicetext_split.csv",
     }
     exports = [
-        ExportFile(names["main"], "combined", "numeric", "qualtrics", True, "Europe/Brussels", tuple(rows_by_file["main"])),
-        ExportFile(names["later"], "split", "choice_text", "qualtrics", True, "Europe/Brussels", tuple(rows_by_file["later"])),
+        ExportFile(
+            names["main"], "combined", "numeric", "qualtrics", True, "Europe/Brussels", tuple(rows_by_file["main"])
+        ),
+        ExportFile(
+            names["later"], "split", "choice_text", "qualtrics", True, "Europe/Brussels", tuple(rows_by_file["later"])
+        ),
     ]
     intended_rows = []
     for export in exports:
-        key = "main" if export.name == names["main"] else "later"
         for position, index in enumerate(export.rows, start=1):
             _, response, status, nis, reason = expectations[index]
             intended_rows.append(RowExpectation(export.name, position, response.response_id, status, nis, reason))
@@ -365,15 +417,28 @@ def _assemble(seed, codebook, reference, by_muni, valid, junk, taskforce, overri
     ordered_indexes = list(exports[0].rows) + list(exports[1].rows)
     remap = {old: new for new, old in enumerate(ordered_indexes)}
     responses = [responses[i] for i in ordered_indexes]
-    exports = [ExportFile(e.name, e.multi_layout, e.values, e.dialect, e.bom, e.time_zone,
-                          tuple(remap[i] for i in e.rows)) for e in exports]
+    exports = [
+        ExportFile(e.name, e.multi_layout, e.values, e.dialect, e.bom, e.time_zone, tuple(remap[i] for i in e.rows))
+        for e in exports
+    ]
     violation_ids = [(ids[key], qid) for key, qid in violations]
-    return SyntheticWave(seed=seed, codebook=codebook, responses=responses, intended_answers={},
-                         intended_respondents=intended_respondents, taskforce=taskforce, overrides=overrides,
-                         exports=exports, intended_rows=intended_rows, display_violations=violation_ids)
+    return SyntheticWave(
+        seed=seed,
+        codebook=codebook,
+        responses=responses,
+        intended_answers={},
+        intended_respondents=intended_respondents,
+        taskforce=taskforce,
+        overrides=overrides,
+        exports=exports,
+        intended_rows=intended_rows,
+        display_violations=violation_ids,
+    )
 
 
-def _self_check(wave: SyntheticWave, design: dict[str, dict[str, object]], by_muni: dict[str, list[Respondent]]) -> None:
+def _self_check(
+    wave: SyntheticWave, design: dict[str, dict[str, object]], by_muni: dict[str, list[Respondent]]
+) -> None:
     """Replay the rules on the final rows; fill `intended_answers`; raise on any drift from the design."""
     codebook = wave.codebook
     valid_ids = {rid for rid, (status, _) in wave.intended_respondents.items() if status == "valid"}
@@ -393,7 +458,9 @@ def _self_check(wave: SyntheticWave, design: dict[str, dict[str, object]], by_mu
             if first.metadata["Progress"] != second.metadata["Progress"]:
                 continue
             lead = min(rules.answer_count(codebook, first.answers, **v) for v in rules.COUNT_VARIANTS) - max(
-                rules.answer_count(codebook, second.answers, **v) + len(second.other_texts) for v in rules.COUNT_VARIANTS)
+                rules.answer_count(codebook, second.answers, **v) + len(second.other_texts)
+                for v in rules.COUNT_VARIANTS
+            )
             if lead < MIN_ANSWER_LEAD:
                 raise RuntimeError(f"{nis}: {first.response_id} leads {second.response_id} by only {lead} answers")
         if len(order) != len(by_muni[nis]) or order[0].metadata["Progress"] != str(by_muni[nis][0].progress):

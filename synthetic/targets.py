@@ -24,16 +24,16 @@ COUNTED_KINDS = ("exact", "derived_n", "inconsistency")
 
 # Counts the report does not print, per question and code (exclusive codes included).
 FREE_COUNTS: dict[str, dict[int, int]] = {
-    "Q5": {3: 12, 4: 31},          # 140 of 171 chose a code 1-3: 81.9 %, "ruim 80 %"
+    "Q5": {3: 12, 4: 31},  # 140 of 171 chose a code 1-3: 81.9 %, "ruim 80 %"
     "Q6": {3: 1},
     "Q9": {2: 109},
     "Q13": {4: 15},
     "Q15": {3: 40, 4: 8},
     "Q16": {4: 30, 5: 35, 7: 10},
-    "Q17": {5: 8},                 # 101 answered, 93 chose a condition (s6_2_voorwaarden)
+    "Q17": {5: 8},  # 101 answered, 93 chose a condition (s6_2_voorwaarden)
     "Q22": {1: 101, 2: 84, 3: 109, 4: 78, 5: 52, 6: 41, 7: 30, 8: 45, 9: 8},  # codes 1-4 > half of 133
     "Q24": {1: 62, 2: 33, 3: 5, 4: 33},  # 46.6 % / 24.8 % / 3.8 % / 24.8 %
-    "Q25": {1: 132, 2: 37},        # 37 / 169 = 21.9 % Nee
+    "Q25": {1: 132, 2: 37},  # 37 / 169 = 21.9 % Nee
     "Q26": {1: 88, 2: 95, 3: 70, 4: 35, 5: 28, 6: 40, 7: 12, 8: 5},
     "Q27": {2: 7, 3: 3},
     "Q29": {3: 47, 4: 78, 5: 35},  # 113 / 160 = 70.6 % positive, none negative
@@ -68,7 +68,8 @@ def load_figures(path=FIGURES_PATH) -> dict[str, Figure]:
     with open(path, encoding="utf-8") as handle:
         return {
             row["figure_id"]: Figure(
-                row["figure_id"], row["unit"],
+                row["figure_id"],
+                row["unit"],
                 _int_or_none(row["count"]),
                 _int_or_none(row["base_n"]),
                 row["kind"],
@@ -119,7 +120,7 @@ def question_targets(codebook: Codebook, figures: dict[str, Figure]) -> dict[tup
                 base = -1  # follows from a gate (filled in by build_targets)
             out[(q.id, row)] = QuestionTarget(base, counts)
     # Singles whose printed counts leave one code open: the rest of the base.
-    for (qid, row), target in out.items():
+    for (qid, _row), target in out.items():
         q = codebook.question(qid)
         missing = [c.code for c in q.choices if c.code not in target.counts]
         if q.type in ("single", "likert5") and target.base > 0 and len(missing) == 1:
@@ -131,6 +132,7 @@ def question_targets(codebook: Codebook, figures: dict[str, Figure]) -> dict[tup
 # Sampling helpers
 # ---------------------------------------------------------------------------------------------------
 
+
 def weighted_sample(rng: random.Random, units: list[str], k: int, weight: dict[str, float]) -> list[str]:
     """k distinct units, probability rising with weight (Efraimidis-Spirakis keys)."""
     if k > len(units):
@@ -139,8 +141,13 @@ def weighted_sample(rng: random.Random, units: list[str], k: int, weight: dict[s
     return keyed[:k]
 
 
-def assign_single(rng: random.Random, units: list[str], counts: dict[int, int], weight: dict[str, float],
-                  high_codes: tuple[int, ...] = ()) -> dict[str, int]:
+def assign_single(
+    rng: random.Random,
+    units: list[str],
+    counts: dict[int, int],
+    weight: dict[str, float],
+    high_codes: tuple[int, ...] = (),
+) -> dict[str, int]:
     """Exact counts per code; `high_codes` go preferably to high-weight units."""
     if sum(counts.values()) != len(units):
         raise ValueError(f"single counts {counts} do not add up to {len(units)} units")
@@ -154,8 +161,9 @@ def assign_single(rng: random.Random, units: list[str], counts: dict[int, int], 
     return out
 
 
-def assign_multi(rng: random.Random, units: list[str], counts: dict[int, int], exclusive: frozenset[int],
-                 weight: dict[str, float]) -> dict[str, frozenset[int]]:
+def assign_multi(
+    rng: random.Random, units: list[str], counts: dict[int, int], exclusive: frozenset[int], weight: dict[str, float]
+) -> dict[str, frozenset[int]]:
     """Every unit gets a non-empty set; non-exclusive code i lands on exactly counts[i] units.
 
     Exclusive codes go alone to the lowest-weight units. The others: each remaining unit first gets one
@@ -193,8 +201,9 @@ def assign_multi(rng: random.Random, units: list[str], counts: dict[int, int], e
     return {unit: frozenset(codes) for unit, codes in sets.items()}
 
 
-def fill_binary_matrix(rng: random.Random, units: list[str], row_sums: dict[str, int],
-                       col_sums: dict[int, int]) -> dict[str, set[int]]:
+def fill_binary_matrix(
+    rng: random.Random, units: list[str], row_sums: dict[str, int], col_sums: dict[int, int]
+) -> dict[str, set[int]]:
     """A 0/1 matrix with given row and column sums (Ryser's greedy: each column to the neediest rows)."""
     remaining = dict(row_sums)
     out: dict[str, set[int]] = {u: set() for u in units}
@@ -217,8 +226,14 @@ def fill_binary_matrix(rng: random.Random, units: list[str], row_sums: dict[str,
 # The municipality-level design
 # ---------------------------------------------------------------------------------------------------
 
-def build_targets(codebook: Codebook, reference: Reference, responding: list[str], rng: random.Random,
-                  no_late_texts: frozenset[str] = frozenset()) -> dict[str, dict[str, object]]:
+
+def build_targets(
+    codebook: Codebook,
+    reference: Reference,
+    responding: list[str],
+    rng: random.Random,
+    no_late_texts: frozenset[str] = frozenset(),
+) -> dict[str, dict[str, object]]:
     """nis -> question -> consolidated answer (int, frozenset, dict row->frozenset, or True for text).
 
     `no_late_texts` are municipalities whose only respondent stopped before Q39 (partial responses):
@@ -323,8 +338,14 @@ def _shown(question: Question, answers: dict[str, object]) -> bool:
     return condition.holds(value)
 
 
-def _design_q8(codebook: Codebook, targets, units: list[str], weight: dict[str, float], rng: random.Random,
-               answers: dict[str, dict[str, object]]) -> None:
+def _design_q8(
+    codebook: Codebook,
+    targets,
+    units: list[str],
+    weight: dict[str, float],
+    rng: random.Random,
+    answers: dict[str, dict[str, object]],
+) -> None:
     """Q8 codes 1-13 with exactly Q8_SEVEN_OR_MORE municipalities ticking 7 or more of them."""
     counts = targets[("Q8", None)].counts
     listed = {c: n for c, n in counts.items() if c <= 13}
@@ -347,15 +368,23 @@ def _design_q8(codebook: Codebook, targets, units: list[str], weight: dict[str, 
         answers[unit]["Q8"] = frozenset(matrix[unit] | ({14} if unit in others else set()))
 
 
-def _design_q31(codebook: Codebook, targets, units: list[str], weight: dict[str, float], rng: random.Random,
-                answers: dict[str, dict[str, object]]) -> None:
+def _design_q31(
+    codebook: Codebook,
+    targets,
+    units: list[str],
+    weight: dict[str, float],
+    rng: random.Random,
+    answers: dict[str, dict[str, object]],
+) -> None:
     """Q31: the same municipalities answer all three rows (the report's n=166 for every row)."""
     q = codebook.question("Q31")
     base = {targets[("Q31", row.code)].base for row in q.rows}
     if len(base) != 1:
         raise ValueError(f"Q31 rows have different bases {base}")
     chosen = sorted(weighted_sample(rng, units, base.pop(), weight))
-    rows = {row.code: assign_multi(rng, chosen, targets[("Q31", row.code)].counts, q.exclusive_codes, weight)
-            for row in q.rows}
+    rows = {
+        row.code: assign_multi(rng, chosen, targets[("Q31", row.code)].counts, q.exclusive_codes, weight)
+        for row in q.rows
+    }
     for unit in chosen:
         answers[unit]["Q31"] = {row: rows[row][unit] for row in sorted(rows)}

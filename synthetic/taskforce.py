@@ -88,7 +88,7 @@ def calibrate_final_counts(reference: Reference, responding: list[str], rng: ran
     big = [i for i in range(len(codes)) if pop[i] > 60000 and i != fixed]
     movable = [i for i in range(len(codes)) if i != fixed]
     f = objective(x)
-    for step in range(60000):
+    for _ in range(60000):
         if f == 0:
             break
         candidate = x.copy()
@@ -167,9 +167,13 @@ def summary(reference: Reference, counts: dict[str, int]) -> dict[str, float]:
     pop = np.array([reference.municipalities[c].population for c in counts], dtype=float)
     rates = 1000 * persons / pop
     return {
-        "total": int(persons.sum()), "min": int(persons.min()), "max": int(persons.max()),
-        "median": float(np.median(persons)), "per1000_mean": _round1(rates.mean()),
-        "per1000_median": _round1(float(np.median(rates))), "per1000_min": _round1(rates.min()),
+        "total": int(persons.sum()),
+        "min": int(persons.min()),
+        "max": int(persons.max()),
+        "median": float(np.median(persons)),
+        "per1000_mean": _round1(rates.mean()),
+        "per1000_median": _round1(float(np.median(rates))),
+        "per1000_min": _round1(rates.min()),
         "per1000_max": _round1(rates.max()),
     }
 
@@ -199,8 +203,9 @@ def build_taskforce(reference: Reference, responding: list[str], rng: random.Ran
     return pd.DataFrame(rows, columns=["peildatum", "nis_code", "gemeente", "personen", "minderjarigen"])
 
 
-def _calibrate_minor_share(final: dict[str, int], minors: dict[str, int], responding: list[str],
-                           rng: random.Random) -> None:
+def _calibrate_minor_share(
+    final: dict[str, int], minors: dict[str, int], responding: list[str], rng: random.Random
+) -> None:
     """Nudge minors until the responding municipalities' share lies in 33-35 % (report: about a third)."""
     total = sum(final[c] for c in responding)
     low, high = MINOR_SHARE[0] * total, MINOR_SHARE[1] * total

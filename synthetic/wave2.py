@@ -81,8 +81,11 @@ class Map2025:
     def old_names(self, nis_code: str) -> list[str]:
         """Names of merged-away predecessors that name no other 2025 municipality (so they resolve to this one)."""
         taken = {_fold(name) for code, name in self.names.items() if code != nis_code}
-        return [name for _, name in self.predecessors.get(nis_code, [])
-                if _fold(name) not in taken and _fold(name) != _fold(self.names[nis_code])]
+        return [
+            name
+            for _, name in self.predecessors.get(nis_code, [])
+            if _fold(name) not in taken and _fold(name) != _fold(self.names[nis_code])
+        ]
 
     def province(self, nis_code: str) -> str:
         reference = load_reference()
@@ -100,8 +103,9 @@ def municipality_text(rng: random.Random, nis_code: str, map2025: Map2025, *, ol
     return rng.choice((name, name, f"Gemeente {name}", f"Stad {name}", name.lower()))
 
 
-def draft_answers(codebook: Codebook, rng: random.Random, stop_after: int | None = None
-                  ) -> tuple[dict[str, object], dict[tuple[str, int], str]]:
+def draft_answers(
+    codebook: Codebook, rng: random.Random, stop_after: int | None = None
+) -> tuple[dict[str, object], dict[tuple[str, int], str]]:
     """Random well-formed answers in questionnaire order, display logic respected; `stop_after` = the last
     question position reached (a partial response)."""
     answers: dict[str, object] = {}
@@ -182,8 +186,18 @@ def build_wave2_sample(wave1: SyntheticWave, seed: int = 2023) -> SyntheticWave:
             drafted.append((nis, progress, answers, other, text, "valid", "", "0"))
     preview_nis = rng.choice(responding)
     answers, other = draft_answers(codebook, answers_rng)
-    drafted.append((preview_nis, 100, answers, other, map2025.names[preview_nis], "excluded",
-                    "preview or test response (status not real)", "1"))
+    drafted.append(
+        (
+            preview_nis,
+            100,
+            answers,
+            other,
+            map2025.names[preview_nis],
+            "excluded",
+            "preview or test response (status not real)",
+            "1",
+        )
+    )
     answers, other = draft_answers(codebook, answers_rng)
     drafted.append((None, 100, answers, other, UNRESOLVABLE_TEXT, "quarantined", "municipality not resolved", "0"))
 
@@ -192,23 +206,41 @@ def build_wave2_sample(wave1: SyntheticWave, seed: int = 2023) -> SyntheticWave:
     for nis, progress, answers, other, text, status, reason, status_code in drafted:
         recorded = meta.recorded_time(meta_rng, FIELDWORK_START, FIELDWORK_END)
         province = map2025.province(nis) if nis else None
-        metadata, extra = meta.metadata_row(meta_rng, recorded=recorded, progress=progress, province=province,
-                                            status=status_code)
+        metadata, extra = meta.metadata_row(
+            meta_rng, recorded=recorded, progress=progress, province=province, status=status_code
+        )
         response_id = meta.new_response_id(meta_rng, taken)
-        response = SurveyResponse(response_id=response_id, metadata=dict(metadata, ResponseId=response_id),
-                                  answers={"Q1": text, **answers}, other_texts=dict(other), extra_columns=extra)
+        response = SurveyResponse(
+            response_id=response_id,
+            metadata=dict(metadata, ResponseId=response_id),
+            answers={"Q1": text, **answers},
+            other_texts=dict(other),
+            extra_columns=extra,
+        )
         entries.append((recorded, response, status, nis if status != "quarantined" else None, reason))
     entries.sort(key=lambda entry: (entry[0], entry[1].response_id))
     responses = [copy.deepcopy(entry[1]) for entry in entries]
-    intended_rows = [RowExpectation(EXPORT_NAME, position, response.response_id, status, nis, reason)
-                     for position, (_, response, status, nis, reason) in enumerate(entries, start=1)]
+    intended_rows = [
+        RowExpectation(EXPORT_NAME, position, response.response_id, status, nis, reason)
+        for position, (_, response, status, nis, reason) in enumerate(entries, start=1)
+    ]
     wave = SyntheticWave(
-        seed=seed, codebook=codebook, responses=responses, intended_answers={},
+        seed=seed,
+        codebook=codebook,
+        responses=responses,
+        intended_answers={},
         intended_respondents={row.response_id: (row.status, row.nis_code) for row in intended_rows},
         taskforce=build_taskforce_2025(wave1.taskforce, map2025, random.Random(f"synthetic-{seed}-w2-taskforce")),
-        overrides=[], exports=[ExportFile(EXPORT_NAME, "combined", "numeric", "qualtrics", True, "Europe/Brussels",
-                                          tuple(range(len(responses))))],
-        intended_rows=intended_rows, responding=responding, wave_id=WAVE_ID, taskforce_name=TASKFORCE_NAME,
+        overrides=[],
+        exports=[
+            ExportFile(
+                EXPORT_NAME, "combined", "numeric", "qualtrics", True, "Europe/Brussels", tuple(range(len(responses)))
+            )
+        ],
+        intended_rows=intended_rows,
+        responding=responding,
+        wave_id=WAVE_ID,
+        taskforce_name=TASKFORCE_NAME,
     )
     wave.intended_answers = intended_answers(wave)
     return wave

@@ -30,7 +30,9 @@ def _prepare_stale_manifest() -> None:
     the old one (dagster-dbt reads it at import), so re-prepare it here when any dbt file is newer."""
     manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
     sources = [DBT_PROJECT_DIR / "dbt_project.yml"] + [
-        path for folder in ("models", "macros", "tests") for path in (DBT_PROJECT_DIR / folder).rglob("*")
+        path
+        for folder in ("models", "macros", "tests")
+        for path in (DBT_PROJECT_DIR / folder).rglob("*")
         if path.suffix in (".sql", ".yml", ".py")
     ]  # not target/: every run leaves a folder of compiled SQL there
     if manifest.exists() and manifest.stat().st_mtime >= max(p.stat().st_mtime for p in sources):
@@ -38,7 +40,9 @@ def _prepare_stale_manifest() -> None:
     venv_bin = Path(sys.prefix) / "bin"  # dagster-dbt calls `dbt` from PATH
     subprocess.run(
         [str(venv_bin / "dagster-dbt"), "project", "prepare-and-package", "--file", "orchestration/dbt_project.py"],
-        cwd=PROJECT_ROOT, check=True, capture_output=True,
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
         env={**os.environ, "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"},
     )
 
@@ -49,7 +53,6 @@ from orchestration.definitions import ALL_ASSETS  # noqa: E402  (needs the manif
 from orchestration.deliverables.assets import wave_exports, wave_report, wave_scans  # noqa: E402
 from orchestration.resources import WarehouseResource, dbt_resource  # noqa: E402
 
-
 # Tests that build a whole warehouse through Dagster (minutes) are `e2e`; `make test-fast` leaves them out.
 # The other fixtures named here build their own warehouse (a spoiled landing, hand-made follow-up waves).
 E2E_FIXTURES = {"warehouse_build", "spoiled_warehouse", "follow_up", "follow_up_only"}
@@ -59,10 +62,20 @@ E2E_FIXTURES = {"warehouse_build", "spoiled_warehouse", "follow_up", "follow_up_
 # file in collection order when it runs dry. These files come first, longest builds first, so the workers
 # end together: the session warehouse's first reader heads the list, so that build starts at once while
 # the other worker builds on PostgreSQL (when a server is there) or the hand-made scenario warehouses.
-LONGEST_FIRST = ("test_deliverables.py", "test_first_contact.py", "test_postgres_warehouse.py", "test_trends.py",
-                 "test_qsf_landing.py",
-                 "test_rules.py", "test_safety.py", "test_refresh.py", "test_failures.py", "test_reference.py",
-                 "test_orchestration.py", "test_dbt_unit.py")
+LONGEST_FIRST = (
+    "test_deliverables.py",
+    "test_first_contact.py",
+    "test_postgres_warehouse.py",
+    "test_trends.py",
+    "test_qsf_landing.py",
+    "test_rules.py",
+    "test_safety.py",
+    "test_refresh.py",
+    "test_failures.py",
+    "test_reference.py",
+    "test_orchestration.py",
+    "test_dbt_unit.py",
+)
 
 
 def pytest_collection_modifyitems(items):
@@ -125,7 +138,10 @@ def build_warehouse(db_path: Path, landing_dir: Path, selection=None, *, with_fi
         "dbt": dbt_resource(target="duckdb"),  # the DuckDB suite, whatever WAREHOUSE_TARGET says
     }
     return materialize(
-        ALL_ASSETS, resources=resources, instance=DagsterInstance.ephemeral(), selection=selection,
+        ALL_ASSETS,
+        resources=resources,
+        instance=DagsterInstance.ephemeral(),
+        selection=selection,
         raise_on_error=False,
     )
 

@@ -14,8 +14,8 @@ import functools
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 
@@ -65,8 +65,12 @@ class Extra:
 EXTRAS = (
     Extra("chromium", "chromium", "apt-get install chromium; .ci/run installs it", chromium_problem),
     Extra("r", "R with the survey package", "apt-get install r-cran-survey; .ci/run installs it", r_survey_problem),
-    Extra("postgres", "a PostgreSQL server", "name one in the PG* variables; .ci/run starts one, docs/POSTGRES.md",
-          server_problem),
+    Extra(
+        "postgres",
+        "a PostgreSQL server",
+        "name one in the PG* variables; .ci/run starts one, docs/POSTGRES.md",
+        server_problem,
+    ),
 )
 
 
@@ -111,7 +115,7 @@ def left_out_lines(reasons: list[str]) -> list[str]:
         if theirs:
             n = len(theirs)
             tests = "1 test needs" if n == 1 else f"{n} tests need"
-            lines.append(f"left out: {tests} {extra.what} ({theirs[0][len(prefix):-1]})")
+            lines.append(f"left out: {tests} {extra.what} ({theirs[0][len(prefix) : -1]})")
     return lines
 
 

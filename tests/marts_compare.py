@@ -21,7 +21,8 @@ def mart_differences(expected: Path, actual: Path, ignore: dict[str, set[str]] |
             found: dict[str, list[str]] = {}
             for table, column in connection.execute(
                 "select table_name, column_name from information_schema.columns where table_catalog = ? "
-                "and table_schema = 'marts' order by table_name, ordinal_position", [database]
+                "and table_schema = 'marts' order by table_name, ordinal_position",
+                [database],
             ).fetchall():
                 found.setdefault(table, []).append(column)
             return found

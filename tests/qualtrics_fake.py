@@ -65,7 +65,7 @@ class FakeQualtrics:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def start(self) -> "FakeQualtrics":
+    def start(self) -> FakeQualtrics:
         self.thread.start()
         return self
 
@@ -76,7 +76,9 @@ class FakeQualtrics:
 
     # --- what the tests set up ------------------------------------------------------------------------
 
-    def add_survey(self, survey_id: str, qsf: dict, header: list[list[str]], name: str = "Opvang Oekraïne") -> FakeSurvey:
+    def add_survey(
+        self, survey_id: str, qsf: dict, header: list[list[str]], name: str = "Opvang Oekraïne"
+    ) -> FakeSurvey:
         survey = FakeSurvey(survey_id, name, qsf, header)
         self.surveys[survey_id] = survey
         return survey
@@ -118,8 +120,15 @@ def _envelope(result=None, status: str = "200 - OK", error: str | None = None) -
     return json.dumps(body).encode("utf-8")
 
 
-STATUS_TEXT = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-               429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
+STATUS_TEXT = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 def _handler(fake: FakeQualtrics):
@@ -145,7 +154,9 @@ def _handler(fake: FakeQualtrics):
             self.wfile.write(body)
 
         def _error(self, status: int, message: str, headers: dict | None = None):
-            self._send(status, _envelope(status=f"{status} - {STATUS_TEXT.get(status, '')}", error=message), headers=headers)
+            self._send(
+                status, _envelope(status=f"{status} - {STATUS_TEXT.get(status, '')}", error=message), headers=headers
+            )
 
         def _serve(self, method: str):
             parts = urlsplit(self.path)
@@ -153,9 +164,17 @@ def _handler(fake: FakeQualtrics):
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"null") if length else None
             endpoint = _endpoint(method, segments)
-            fake.requests.append({"endpoint": endpoint, "method": method, "path": parts.path, "query": parts.query,
-                                  "body": body, "token_sent": self.headers.get("X-API-TOKEN") == fake.token,
-                                  "time": time.monotonic()})
+            fake.requests.append(
+                {
+                    "endpoint": endpoint,
+                    "method": method,
+                    "path": parts.path,
+                    "query": parts.query,
+                    "body": body,
+                    "token_sent": self.headers.get("X-API-TOKEN") == fake.token,
+                    "time": time.monotonic(),
+                }
+            )
             if endpoint == "file":
                 fake.download_started.set()
             fault = fake.next_fault(endpoint)
@@ -184,11 +203,17 @@ def _handler(fake: FakeQualtrics):
                 with fake.lock:
                     latest = max((version for version, _ in survey.responses.values()), default=since)
                     data = fake.export_csv(survey, since)
-                fake.exports[progress_id] = {"survey": survey.survey_id, "data": data, "until": max(latest, since),
-                                             "failed": bool(fault and fault.kind == "failed"), "polls": 0,
-                                             "continuation": bool((body or {}).get("allowContinuation") or token)}
-                return self._send(200, _envelope({"progressId": progress_id, "percentComplete": 0.0,
-                                                  "status": "inProgress"}))
+                fake.exports[progress_id] = {
+                    "survey": survey.survey_id,
+                    "data": data,
+                    "until": max(latest, since),
+                    "failed": bool(fault and fault.kind == "failed"),
+                    "polls": 0,
+                    "continuation": bool((body or {}).get("allowContinuation") or token),
+                }
+                return self._send(
+                    200, _envelope({"progressId": progress_id, "percentComplete": 0.0, "status": "inProgress"})
+                )
             if endpoint == "progress":
                 export = fake.exports.get(segments[5])
                 if export is None:
@@ -224,8 +249,9 @@ def _handler(fake: FakeQualtrics):
                     self.wfile.flush()
                     self.close_connection = True
                     return
-                return self._send(200, data, "application/zip",
-                                  {"Content-Disposition": f'attachment; filename="{survey.name}.zip"'})
+                return self._send(
+                    200, data, "application/zip", {"Content-Disposition": f'attachment; filename="{survey.name}.zip"'}
+                )
 
     return Handler
 

@@ -20,15 +20,29 @@ GENT, KORTRIJK, PELT, ANTWERPEN, AARTSELAAR, LEUVEN = "44021", "34022", "72043",
 BASE_ANSWERS = {"Q2": 1, "Q3": frozenset({1}), "Q6": 2, "Q11": 1, "Q12": frozenset({1}), "Q18": 2, "Q25": 2}
 
 
-def response(response_id: str, municipality: str, *, progress: int = 100, end: str = "2023-03-20 10:00:00",
-             status: str = "0", answers: dict | None = None) -> SurveyResponse:
+def response(
+    response_id: str,
+    municipality: str,
+    *,
+    progress: int = 100,
+    end: str = "2023-03-20 10:00:00",
+    status: str = "0",
+    answers: dict | None = None,
+) -> SurveyResponse:
     return SurveyResponse(
         response_id=response_id,
         metadata={
-            "StartDate": "2023-03-20 09:30:00", "EndDate": end, "RecordedDate": end, "Status": status,
-            "Progress": str(progress), "Finished": "1" if progress == 100 else "0",
-            "Duration (in seconds)": "1800", "IPAddress": "192.0.2.10", "RecipientEmail": "iemand@example.org",
-            "DistributionChannel": "anonymous", "UserLanguage": "NL",
+            "StartDate": "2023-03-20 09:30:00",
+            "EndDate": end,
+            "RecordedDate": end,
+            "Status": status,
+            "Progress": str(progress),
+            "Finished": "1" if progress == 100 else "0",
+            "Duration (in seconds)": "1800",
+            "IPAddress": "192.0.2.10",
+            "RecipientEmail": "iemand@example.org",
+            "DistributionChannel": "anonymous",
+            "UserLanguage": "NL",
         },
         answers={"Q1": municipality, **BASE_ANSWERS, **(answers or {})},
     )
@@ -37,14 +51,32 @@ def response(response_id: str, municipality: str, *, progress: int = 100, end: s
 def scenario_responses() -> list[SurveyResponse]:
     return [
         # Gent, three colleagues: primary by Progress; union with an exclusive code; a conflict; a complement.
-        response("R_gent_primary", "Stad Gent", answers={
-            "Q3": frozenset({1, 2}), "Q5": frozenset({4}), "Q6": 1, "Q9": SEEN_UNANSWERED,
-            "Q31": {1: frozenset({7}), 2: frozenset({8})}, "Q14": 120,
-        }),
-        response("R_gent_second", "gent", progress=80, answers={
-            "Q3": frozenset({3}), "Q5": frozenset({1}), "Q6": 2, "Q9": 1, "Q10": "De visie, werd ruimer.",
-            "Q31": {1: frozenset({1, 2}), 2: frozenset({7})}, "Q14": 150,
-        }),
+        response(
+            "R_gent_primary",
+            "Stad Gent",
+            answers={
+                "Q3": frozenset({1, 2}),
+                "Q5": frozenset({4}),
+                "Q6": 1,
+                "Q9": SEEN_UNANSWERED,
+                "Q31": {1: frozenset({7}), 2: frozenset({8})},
+                "Q14": 120,
+            },
+        ),
+        response(
+            "R_gent_second",
+            "gent",
+            progress=80,
+            answers={
+                "Q3": frozenset({3}),
+                "Q5": frozenset({1}),
+                "Q6": 2,
+                "Q9": 1,
+                "Q10": "De visie, werd ruimer.",
+                "Q31": {1: frozenset({1, 2}), 2: frozenset({7})},
+                "Q14": 150,
+            },
+        ),
         response("R_gent_postal", "9000", progress=80, end="2023-03-19 10:00:00", answers={"Q6": 3}),
         # Kortrijk: a typo and the French name; tie on Progress and answers, the later EndDate is primary.
         response("R_kortrijk_typo", "Kortrjik", end="2023-03-21 10:00:00", answers={"Q6": 1}),
@@ -58,8 +90,11 @@ def scenario_responses() -> list[SurveyResponse]:
         response("R_leuven", "Leuven"),
         response("R_leuven", "Leuven"),
         response("R_preview", "Leuven", status="1"),
-        SurveyResponse("R_only_profile", {"Status": "0", "Progress": "10", "Finished": "0",
-                                          "EndDate": "2023-03-20 10:00:00"}, {"Q1": "Leuven", "Q2": 2}),
+        SurveyResponse(
+            "R_only_profile",
+            {"Status": "0", "Progress": "10", "Finished": "0", "EndDate": "2023-03-20 10:00:00"},
+            {"Q1": "Leuven", "Q2": 2},
+        ),
         # Unresolvable: nothing matches; an ambiguous deelgemeente; a postal code of a 2025 merger.
         response("R_vlaanderen", "Vlaanderen"),
         response("R_deurne", "Deurne"),
@@ -95,13 +130,16 @@ def typed_numbers(table: ExportTable) -> ExportTable:
     """Q14 written with a Dutch thousands separator, and as words, on two respondents."""
     names = [name for name, _, _ in table.columns]
     response_id, q14 = names.index("ResponseId"), names.index("Q14")
-    rows = [[TYPED_NUMBERS.get(row[response_id], value) if i == q14 else value for i, value in enumerate(row)]
-            for row in table.rows]
+    rows = [
+        [TYPED_NUMBERS.get(row[response_id], value) if i == q14 else value for i, value in enumerate(row)]
+        for row in table.rows
+    ]
     return ExportTable(table.columns, rows)
 
 
-def write_scenario_landing(landing: Path, *, multi_layout: str = "combined", values: str = "numeric",
-                           dialect: str = "qualtrics") -> Path:
+def write_scenario_landing(
+    landing: Path, *, multi_layout: str = "combined", values: str = "numeric", dialect: str = "qualtrics"
+) -> Path:
     codebook = load_codebook(CODEBOOK_PATH)
     wave_dir = landing / "waves" / codebook.wave.id
     wave_dir.mkdir(parents=True, exist_ok=True)
@@ -125,14 +163,22 @@ def write_scenario_landing(landing: Path, *, multi_layout: str = "combined", val
 def labels_in_split_columns(table: ExportTable) -> ExportTable:
     """What Qualtrics itself writes in a choice-text split export: the choice's label instead of `1`."""
     labels = [label.rsplit(" - ", 1)[-1] for _, label, _ in table.columns]
-    split = [json.loads(meta).get("choiceId") is not None and not name.endswith("_TEXT")
-             for name, _, meta in table.columns]
+    split = [
+        json.loads(meta).get("choiceId") is not None and not name.endswith("_TEXT") for name, _, meta in table.columns
+    ]
     rows = [[labels[i] if split[i] and value == "1" else value for i, value in enumerate(row)] for row in table.rows]
     return ExportTable(table.columns, rows)
 
 
-ANONYMISED_AWAY = {"Status", "IPAddress", "RecipientLastName", "RecipientFirstName", "RecipientEmail",
-                   "LocationLatitude", "LocationLongitude"}
+ANONYMISED_AWAY = {
+    "Status",
+    "IPAddress",
+    "RecipientLastName",
+    "RecipientFirstName",
+    "RecipientEmail",
+    "LocationLatitude",
+    "LocationLongitude",
+}
 
 
 def anonymised(table: ExportTable) -> ExportTable:
@@ -150,13 +196,16 @@ VARIANTS = {
     "v_numeric_split": {"multi_layout": "split", "values": "numeric", "dialect": "qualtrics"},
     "v_text_combined": {"multi_layout": "combined", "values": "choice_text", "dialect": "qualtrics"},
     "v_text_split": {"multi_layout": "split", "values": "choice_text", "dialect": "qualtrics"},
-    "v_text_split_labels": {"multi_layout": "split", "values": "choice_text", "dialect": "qualtrics",
-                            "transform": labels_in_split_columns},
+    "v_text_split_labels": {
+        "multi_layout": "split",
+        "values": "choice_text",
+        "dialect": "qualtrics",
+        "transform": labels_in_split_columns,
+    },
     "v_excel": {"multi_layout": "combined", "values": "numeric", "dialect": "excel"},
     "v_tab": {"multi_layout": "split", "values": "numeric", "dialect": "tab"},
     "v_legacy": {"multi_layout": "combined", "values": "numeric", "dialect": "legacy"},
-    "v_anonymised": {"multi_layout": "combined", "values": "numeric", "dialect": "qualtrics",
-                     "transform": anonymised},
+    "v_anonymised": {"multi_layout": "combined", "values": "numeric", "dialect": "qualtrics", "transform": anonymised},
 }
 
 
@@ -169,8 +218,9 @@ def write_variant_landing(landing: Path) -> Path:
         (wave_dir / "codebook.yaml").write_text(
             codebook_text.replace(f"id: {codebook.wave.id}", f"id: {wave_id}", 1), encoding="utf-8"
         )
-        table = build_export(codebook, scenario_responses(), multi_layout=variant["multi_layout"],
-                             values=variant["values"])
+        table = build_export(
+            codebook, scenario_responses(), multi_layout=variant["multi_layout"], values=variant["values"]
+        )
         table = variant.get("transform", lambda unchanged: unchanged)(table)
         write_export(table, wave_dir / f"export_{wave_id}.csv", dialect=variant["dialect"])
     return landing
@@ -191,14 +241,24 @@ EXPECTED_2025_RESOLUTION = {
 
 def write_map2025_wave(landing: Path) -> Path:
     codebook_text = CODEBOOK_PATH.read_text(encoding="utf-8")
-    for old, new in (("id: w1_2023", f"id: {MAP_2025_WAVE}"), ("municipality_map: 2019-2024", "municipality_map: 2025"),
-                     ("2023-03-15", "2025-03-15"), ("2023-04-11", "2025-04-11"), ("2023-04-15", "2025-04-15")):
+    for old, new in (
+        ("id: w1_2023", f"id: {MAP_2025_WAVE}"),
+        ("municipality_map: 2019-2024", "municipality_map: 2025"),
+        ("2023-03-15", "2025-03-15"),
+        ("2023-04-11", "2025-04-11"),
+        ("2023-04-15", "2025-04-15"),
+    ):
         codebook_text = codebook_text.replace(old, new, 1)
     wave_dir = landing / "waves" / MAP_2025_WAVE
     wave_dir.mkdir(parents=True, exist_ok=True)
     (wave_dir / "codebook.yaml").write_text(codebook_text, encoding="utf-8")
-    texts = {"R25_hasselt": "Stad Hasselt", "R25_kortessem": "Kortessem", "R25_borsbeek": "Borsbeek",
-             "R25_postal_galmaarden": "1570", "R25_zwijndrecht": "gemeente Zwijndrecht"}
+    texts = {
+        "R25_hasselt": "Stad Hasselt",
+        "R25_kortessem": "Kortessem",
+        "R25_borsbeek": "Borsbeek",
+        "R25_postal_galmaarden": "1570",
+        "R25_zwijndrecht": "gemeente Zwijndrecht",
+    }
     responses = [response(response_id, text, end="2025-03-20 10:00:00") for response_id, text in texts.items()]
     write_export(build_export(load_codebook(CODEBOOK_PATH), responses), wave_dir / "export_2025.csv")
     with (landing / "taskforce" / "snapshot.csv").open("a", encoding="utf-8") as snapshot:
@@ -215,24 +275,46 @@ HASSELT_2019, KORTESSEM, TONGEREN, BORGLOON = "71022", "73040", "73083", "73009"
 TONGEREN_BORGLOON = "73111"
 
 FOLLOW_UP_CODEBOOK = {
-    "wave": {"id": FOLLOW_UP_WAVE, "title": "Hand-made follow-up", "fieldwork_start": "2025-03-01",
-             "fieldwork_end": "2025-03-31", "municipality_map": "2025"},
+    "wave": {
+        "id": FOLLOW_UP_WAVE,
+        "title": "Hand-made follow-up",
+        "fieldwork_start": "2025-03-01",
+        "fieldwork_end": "2025-03-31",
+        "municipality_map": "2025",
+    },
     "questions": [
         {"id": "Q1", "type": "text", "role": "municipality", "label": "Gemeente?"},
         # Q6 of wave 1 with its "Ja" split in two
-        {"id": "QA", "type": "single", "label": "Impact op de dienstverlening?",
-         "comparable_to": {"wave": "w1_2023", "question": "Q6", "recode": {1: [1], 2: [1], 3: [2], 4: [3]}},
-         "choices": {1: {"label": "Ja, groot"}, 2: {"label": "Ja, beperkt"}, 3: {"label": "Nee"},
-                     4: {"label": "Weet ik niet"}}},
+        {
+            "id": "QA",
+            "type": "single",
+            "label": "Impact op de dienstverlening?",
+            "comparable_to": {"wave": "w1_2023", "question": "Q6", "recode": {1: [1], 2: [1], 3: [2], 4: [3]}},
+            "choices": {
+                1: {"label": "Ja, groot"},
+                2: {"label": "Ja, beperkt"},
+                3: {"label": "Nee"},
+                4: {"label": "Weet ik niet"},
+            },
+        },
         # Q3 of wave 1 with choices folded together
-        {"id": "QB", "type": "multi", "label": "Wie is betrokken?",
-         "comparable_to": {"wave": "w1_2023", "question": "Q3", "recode": {1: [1, 2], 2: [3], 3: [4, 5]}},
-         "choices": {1: {"label": "Politiek en OCMW"}, 2: {"label": "Managementteam"}, 3: {"label": "Anderen"}}},
+        {
+            "id": "QB",
+            "type": "multi",
+            "label": "Wie is betrokken?",
+            "comparable_to": {"wave": "w1_2023", "question": "Q3", "recode": {1: [1, 2], 2: [3], 3: [4, 5]}},
+            "choices": {1: {"label": "Politiek en OCMW"}, 2: {"label": "Managementteam"}, 3: {"label": "Anderen"}},
+        },
         # Q31 of wave 1 with the same rows and columns
-        {"id": "QM", "type": "matrix_multi", "label": "Ondersteund door?",
-         "comparable_to": {"wave": "w1_2023", "question": "Q31"},
-         "rows": {1: {"label": "Federaal"}, 2: {"label": "Vlaams"}, 3: {"label": "AGII"}},
-         "columns": {code: {"label": f"Kolom {code}"} for code in range(1, 9)}, "exclusive_columns": [7, 8]},
+        {
+            "id": "QM",
+            "type": "matrix_multi",
+            "label": "Ondersteund door?",
+            "comparable_to": {"wave": "w1_2023", "question": "Q31"},
+            "rows": {1: {"label": "Federaal"}, 2: {"label": "Vlaams"}, 3: {"label": "AGII"}},
+            "columns": {code: {"label": f"Kolom {code}"} for code in range(1, 9)},
+            "exclusive_columns": [7, 8],
+        },
         {"id": "QN", "type": "single", "label": "Nieuwe vraag?", "choices": {1: {"label": "Ja"}, 2: {"label": "Nee"}}},
     ],
 }
@@ -259,8 +341,13 @@ FOLLOW_UP_WAVE2 = {
     "R2_pajottegem": ("Pajottegem", 100, {"QA": 1}),
 }
 EXPECTED_FOLLOW_UP_RESOLUTION = {
-    "R2_hasselt": HASSELT_2025, "R2_kortessem": HASSELT_2025, "R2_tongeren": TONGEREN_BORGLOON, "R2_gent": GENT,
-    "R2_borsbeek": ANTWERPEN, "R2_leuven": LEUVEN, "R2_pajottegem": PAJOTTEGEM,
+    "R2_hasselt": HASSELT_2025,
+    "R2_kortessem": HASSELT_2025,
+    "R2_tongeren": TONGEREN_BORGLOON,
+    "R2_gent": GENT,
+    "R2_borsbeek": ANTWERPEN,
+    "R2_leuven": LEUVEN,
+    "R2_pajottegem": PAJOTTEGEM,
 }
 
 

@@ -21,8 +21,10 @@ from orchestration.resources import WarehouseResource
 ORCHESTRATION = Path(__file__).resolve().parents[1] / "orchestration"
 # What knowing the backend looks like: the old flag, a comparison with a target's name, duck typing on a
 # connection's methods.
-KNOWING = re.compile(r"on_postgres|warehouse_target\(\) *[!=]= *|target *[!=]= *[\"'](postgres|duckdb)[\"']"
-                     r"|hasattr\(connection")
+KNOWING = re.compile(
+    r"on_postgres|warehouse_target\(\) *[!=]= *|target *[!=]= *[\"'](postgres|duckdb)[\"']"
+    r"|hasattr\(connection"
+)
 
 
 def test_the_environment_chooses_the_backend_once(monkeypatch, tmp_path):
@@ -38,14 +40,16 @@ def test_the_environment_chooses_the_backend_once(monkeypatch, tmp_path):
 
 def test_every_backend_has_the_whole_interface():
     wanted = {name for name in Backend.__annotations__} | {
-        name for name, member in inspect.getmembers(Backend, inspect.isfunction) if not name.startswith("_")}
+        name for name, member in inspect.getmembers(Backend, inspect.isfunction) if not name.startswith("_")
+    }
     for backend in backends.BACKENDS.values():
         assert wanted <= set(dir(backend(Path("/tmp/w.duckdb")))), backend
 
 
 def test_the_resource_only_configures_and_delegates(tmp_path):
-    resource = WarehouseResource(db_path=str(tmp_path / "w.duckdb"), landing_dir=str(tmp_path),
-                                 draft_dir=str(tmp_path / "drafts"))
+    resource = WarehouseResource(
+        db_path=str(tmp_path / "w.duckdb"), landing_dir=str(tmp_path), draft_dir=str(tmp_path / "drafts")
+    )
     assert isinstance(resource.backend, DuckDBBackend)
     assert resource.draft_path == tmp_path / "drafts" / "w.duckdb.draft"
     assert resource.supports_partial_refresh
@@ -54,9 +58,13 @@ def test_the_resource_only_configures_and_delegates(tmp_path):
 
 
 def test_nothing_outside_the_backends_knows_which_backend_runs():
-    found = [f"{path.relative_to(ORCHESTRATION.parent)}:{number}: {line.strip()}"
-             for path in sorted(ORCHESTRATION.rglob("*.py")) if "backends" not in path.relative_to(ORCHESTRATION).parts
-             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if KNOWING.search(line)]
+    found = [
+        f"{path.relative_to(ORCHESTRATION.parent)}:{number}: {line.strip()}"
+        for path in sorted(ORCHESTRATION.rglob("*.py"))
+        if "backends" not in path.relative_to(ORCHESTRATION).parts
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if KNOWING.search(line)
+    ]
     assert found == []
 
 

@@ -10,12 +10,11 @@ import time
 from dagster import RunRequest, SkipReason, build_schedule_context, instance_for_test
 
 from orchestration import build_inputs
+from orchestration.backends.duckdb_io import connect
 from orchestration.backends.publishing import read_build_info
 from orchestration.resources import WarehouseResource
 from orchestration.schedules import nightly_refresh_schedule
 from orchestration.settings import PROJECT_ROOT
-from orchestration.backends.duckdb_io import connect
-
 from test_refresh import copy_of_published
 from test_safety import cli_env
 
@@ -49,12 +48,16 @@ def test_a_changed_file_model_or_setting_is_a_change(warehouse_db, tmp_path, mon
 def test_the_nightly_schedule_skips_an_unchanged_warehouse(warehouse_db, tmp_path):
     published, landing = copy_of_published(warehouse_db, tmp_path)
     warehouse = WarehouseResource(db_path=str(warehouse_db), landing_dir=str(warehouse_db.parent / "landing"))
-    with instance_for_test() as instance, build_schedule_context(
-            instance=instance, resources={"warehouse": warehouse}) as context:
+    with (
+        instance_for_test() as instance,
+        build_schedule_context(instance=instance, resources={"warehouse": warehouse}) as context,
+    ):
         assert isinstance(nightly_refresh_schedule(context), SkipReason)
     elsewhere = WarehouseResource(db_path=str(published), landing_dir=str(landing))  # built from another folder
-    with instance_for_test() as instance, build_schedule_context(
-            instance=instance, resources={"warehouse": elsewhere}) as context:
+    with (
+        instance_for_test() as instance,
+        build_schedule_context(instance=instance, resources={"warehouse": elsewhere}) as context,
+    ):
         assert isinstance(nightly_refresh_schedule(context), RunRequest)
 
 
@@ -64,8 +67,14 @@ def test_make_run_with_nothing_changed_stops_within_seconds_and_publishes_nothin
     shutil.copyfile(warehouse_db, published)
     env = cli_env(published, landing, tmp_path / "dagster_home")
     before, started = published.read_bytes(), time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "orchestration.cli", "run"], cwd=PROJECT_ROOT, env=env,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "run"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert "Nothing changed since" in result.stdout and "FORCE=1" in result.stdout
     assert "Waves: w1_2023" in result.stdout  # the summary of what is published

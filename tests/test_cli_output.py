@@ -19,8 +19,11 @@ STAGE_LINE = re.compile(r"^(?P<stage>[a-z ]+?) +(?P<counter>\S+) +(?P<seconds>\d
 
 
 def dbt_lines(total: int) -> list[str]:
-    lines = ["Running with dbt=1.11.16", "1 of 1 START hook: project.on-run-start.0 ........ [RUN]",
-             "1 of 1 OK hook: project.on-run-start.0 ........... [\x1b[32mOK\x1b[0m in 0.02s]"]
+    lines = [
+        "Running with dbt=1.11.16",
+        "1 of 1 START hook: project.on-run-start.0 ........ [RUN]",
+        "1 of 1 OK hook: project.on-run-start.0 ........... [\x1b[32mOK\x1b[0m in 0.02s]",
+    ]
     for number in range(1, total + 1):
         name = f"staging.stg_{number}" if number <= 2 else f"not_null_stg_{number}"
         lines.append(f"{number} of {total} START sql view model {name} ....... [RUN]")
@@ -38,6 +41,7 @@ def stand_in_job(failing: str | None = None, error: Exception | None = None):
             if name == failing:
                 raise error
             return body(context) if body else MaterializeResult()
+
         return _asset
 
     def landing(context):
@@ -52,28 +56,40 @@ def stand_in_job(failing: str | None = None, error: Exception | None = None):
     def exports(_):
         return MaterializeResult(metadata={"folder": "/data/exports", "files": "- `x.csv`\n- `y.xlsx`"})
 
-    assets = [step("landing_directory", body=landing), step("wave_codebooks", ["landing_directory"]),
-              step("warehouse_dbt_models", ["wave_codebooks"], body=dbt),
-              step("published_warehouse", ["warehouse_dbt_models"]),
-              step("wave_exports", ["published_warehouse"], body=exports)]
-    return Definitions(assets=assets, jobs=[define_asset_job("refresh", executor_def=in_process_executor)]
-                       ).resolve_job_def("refresh")
+    assets = [
+        step("landing_directory", body=landing),
+        step("wave_codebooks", ["landing_directory"]),
+        step("warehouse_dbt_models", ["wave_codebooks"], body=dbt),
+        step("published_warehouse", ["warehouse_dbt_models"]),
+        step("wave_exports", ["published_warehouse"], body=exports),
+    ]
+    return Definitions(
+        assets=assets, jobs=[define_asset_job("refresh", executor_def=in_process_executor)]
+    ).resolve_job_def("refresh")
 
 
 def run_job(job, tmp_path, verbose=False):
     out, run_id = io.StringIO(), str(uuid.uuid4())
-    console = RunConsole([node.name for node in job.graph.nodes_in_topological_order], tmp_path / "logs", run_id,
-                         verbose=verbose, out=out)
+    console = RunConsole(
+        [node.name for node in job.graph.nodes_in_topological_order],
+        tmp_path / "logs",
+        run_id,
+        verbose=verbose,
+        out=out,
+    )
     with console:
         result = job.with_logger_defs(console.logger_defs()).execute_in_process(
-            raise_on_error=False, run_config=console.run_config(), run_id=run_id)
+            raise_on_error=False, run_config=console.run_config(), run_id=run_id
+        )
     return result, out.getvalue().splitlines(), console.log_path.read_text(encoding="utf-8")
 
 
 def test_a_run_prints_one_line_per_stage_and_its_warning_and_logs_the_rest(tmp_path):
     result, lines, log = run_job(stand_in_job(), tmp_path)
     assert result.success
-    assert lines[0] == "warning (landing_directory): the landing directory holds SYNTHETIC files (not real survey data): 3"
+    assert (
+        lines[0] == "warning (landing_directory): the landing directory holds SYNTHETIC files (not real survey data): 3"
+    )
     stages = [STAGE_LINE.match(line) for line in lines[1:]]
     assert all(stages), lines
     assert [(m["stage"], m["counter"], m["detail"]) for m in stages] == [
@@ -89,8 +105,10 @@ def test_a_run_prints_one_line_per_stage_and_its_warning_and_logs_the_rest(tmp_p
 
 
 def test_a_failure_is_printed_once_with_its_fix_and_the_steps_it_left_out_in_one_line(tmp_path):
-    problem = Failure(description="codebooks not loaded; the warehouse is unchanged:\n"
-                                  "invalid codebook /landing/waves/w1_2023/codebook.yaml: line 19, column 18")
+    problem = Failure(
+        description="codebooks not loaded; the warehouse is unchanged:\n"
+        "invalid codebook /landing/waves/w1_2023/codebook.yaml: line 19, column 18"
+    )
     result, lines, log = run_job(stand_in_job("wave_codebooks", problem), tmp_path)
     assert not result.success
     assert lines[-2].startswith("raw loads") and "FAILED: wave_codebooks (the error is below)" in lines[-2]
@@ -134,8 +152,10 @@ def test_a_dbt_error_is_shortened_to_dbts_own_errors_and_its_debug_log():
     error = SerializableErrorInfo(message=message, stack=[], cls_name="DagsterDbtCliRuntimeError")
     lines, fix = explain(error, "warehouse_dbt_models")
     assert lines[0] == "dbt build failed (exit code 1):"
-    assert lines[1:3] == ["Failure in test not_null_mart_x_id (models/marts/_marts.yml)",  # no colours, no blank lines
-                          "  Got 3 results, configured to fail if != 0"]
+    assert lines[1:3] == [
+        "Failure in test not_null_mart_x_id (models/marts/_marts.yml)",  # no colours, no blank lines
+        "  Got 3 results, configured to fail if != 0",
+    ]
     assert lines[-1] == "dbt's debug log: /repo/dbt_project/target/run-1/dbt.log"
     assert not any("very long selection" in line or "compute logs" in line for line in lines)
     assert fix.startswith("Fix: correct the data (or the model) behind the dbt model(s) or test(s) named above")
@@ -148,6 +168,7 @@ def test_on_a_terminal_the_running_stage_is_a_counter_updated_in_place():
 
     class Started:  # the parts of Dagster's STEP_START event Progress reads
         from dagster import DagsterEventType
+
         event_type, step_key = DagsterEventType.STEP_START, "warehouse_dbt_models"
 
     progress.record(10, "warehouse_dbt_models", Started, "")
@@ -156,10 +177,16 @@ def test_on_a_terminal_the_running_stage_is_a_counter_updated_in_place():
         progress.dbt_line(line)
     screens = out.getvalue().split("\r\x1b[K")
     assert "\n" not in out.getvalue()  # nothing is finished yet: one line, rewritten
-    assert any(screen.startswith("dbt models and tests       3/5  [############........]") and
-               screen.endswith("not_null_stg_3") for screen in screens), screens
+    assert any(
+        screen.startswith("dbt models and tests       3/5  [############........]")
+        and screen.endswith("not_null_stg_3")
+        for screen in screens
+    ), screens
     progress.close()  # the counter's line becomes the stage's line
-    assert out.getvalue().rpartition("\r\x1b[K")[2] == "dbt models and tests       5/5    14.0s  2 models, 2 tests passed; 1 warned\n"
+    assert (
+        out.getvalue().rpartition("\r\x1b[K")[2]
+        == "dbt models and tests       5/5    14.0s  2 models, 2 tests passed; 1 warned\n"
+    )
 
 
 def test_every_step_of_the_refresh_job_belongs_to_a_named_stage():

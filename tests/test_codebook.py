@@ -9,12 +9,18 @@ import pytest
 import yaml
 from dagster import DagsterInstance, materialize
 
-from orchestration.survey.codebook import CodebookError, codebook_frames, comparison_problems, load_codebook, parse_codebook
 from orchestration.assets.landing import landing_directory
 from orchestration.assets.publish import warehouse_draft
 from orchestration.assets.survey import wave_codebooks
 from orchestration.resources import WarehouseResource
 from orchestration.settings import SURVEY_SEEDS_DIR
+from orchestration.survey.codebook import (
+    CodebookError,
+    codebook_frames,
+    comparison_problems,
+    load_codebook,
+    parse_codebook,
+)
 
 WAVE1 = SURVEY_SEEDS_DIR / "w1_2023_codebook.yaml"
 
@@ -51,20 +57,28 @@ def question(data: dict, question_id: str) -> dict:
         (lambda d: d["questions"].append(dict(question(d, "Q3"))), "id is used twice"),
         (lambda d: question(d, "Q6").update(type="ranking"), "type 'ranking' is not one of"),
         (lambda d: question(d, "Q5").update(exclusive=[9]), "`exclusive` names code 9, which is not a choice"),
-        (lambda d: question(d, "Q12").update(shown_if={"question": "Q13", "includes": 3}),
-         "refers to Q13, which does not come earlier"),
+        (
+            lambda d: question(d, "Q12").update(shown_if={"question": "Q13", "includes": 3}),
+            "refers to Q13, which does not come earlier",
+        ),
         (lambda d: question(d, "Q12").update(shown_if={"question": "Q99", "equals": 1}), "unknown question Q99"),
-        (lambda d: question(d, "Q12").update(shown_if={"question": "Q11", "equals": 7}),
-         "names code 7, which Q11 does not have"),
-        (lambda d: question(d, "Q12").update(shown_if={"question": "Q3", "equals": 1}),
-         "shown_if.equals cannot be used on multi question Q3"),
+        (
+            lambda d: question(d, "Q12").update(shown_if={"question": "Q11", "equals": 7}),
+            "names code 7, which Q11 does not have",
+        ),
+        (
+            lambda d: question(d, "Q12").update(shown_if={"question": "Q3", "equals": 1}),
+            "shown_if.equals cannot be used on multi question Q3",
+        ),
         (lambda d: question(d, "Q3").update(other_text=9), "other_text names code 9"),
         (lambda d: question(d, "Q4")["choices"][2].update(label="Personeelsinzet"), "is used twice"),
         (lambda d: question(d, "Q1").update(role=None), "exactly one question needs role: municipality"),
         (lambda d: question(d, "Q6").update(shown_iff={"question": "Q5", "includes": 1}), "unknown key `shown_iff`"),
         (lambda d: d["wave"].update(municipality_map="2030"), "is not one of 2019-2024, 2025"),
-        (lambda d: question(d, "Q38").update(choices={1: {"label": "a"}, 2: {"label": "b"}}),
-         "likert5 needs exactly the codes 1 to 5"),
+        (
+            lambda d: question(d, "Q38").update(choices={1: {"label": "a"}, 2: {"label": "b"}}),
+            "likert5 needs exactly the codes 1 to 5",
+        ),
         (lambda d: question(d, "Q7")["choices"][1].update(report="t4_1_college"), "claimed by"),
     ],
 )
@@ -133,27 +147,45 @@ def test_comparisons_become_one_raw_row_per_code_pair():
 @pytest.mark.parametrize(
     "edit, expected",
     [
-        (lambda d: question(d, "Q3").update(comparable_to={"wave": "w0_2020", "question": "Q3"}),
-         "question Q3: comparable_to w0_2020 Q3: unknown wave w0_2020"),
-        (lambda d: question(d, "Q3").update(comparable_to={"wave": "w1_2023", "question": "Q99"}),
-         "wave w1_2023 has no question Q99"),
-        (lambda d: question(d, "Q3").update(comparable_to={"wave": "w1_2023", "question": "Q6"}),
-         "types do not agree (multi here, single in w1_2023"),
-        (lambda d: question(d, "Q21").update(comparable_to={"wave": "w1_2023", "question": "Q31"}),
-         "types do not agree (single here, matrix_multi in w1_2023"),
-        (lambda d: question(d, "Q6").update(comparable_to={"wave": "w1_2023", "question": "Q6",
-                                                            "recode": {1: [1], 2: [1], 3: [2], 4: [3], 7: [3]}}),
-         "recode key 7 is not a code of Q6"),
-        (lambda d: question(d, "Q6").update(comparable_to={"wave": "w1_2023", "question": "Q6",
-                                                            "recode": {1: [1], 2: [9], 3: [2], 4: [3]}}),
-         "recode target 9 (of code 2) is not a code of w1_2023 Q6"),
-        (lambda d: question(d, "Q6").update(comparable_to={"wave": "w1_2023", "question": "Q6"}),
-         "code 4 has no recode and w1_2023 Q6 has no code 4"),
+        (
+            lambda d: question(d, "Q3").update(comparable_to={"wave": "w0_2020", "question": "Q3"}),
+            "question Q3: comparable_to w0_2020 Q3: unknown wave w0_2020",
+        ),
+        (
+            lambda d: question(d, "Q3").update(comparable_to={"wave": "w1_2023", "question": "Q99"}),
+            "wave w1_2023 has no question Q99",
+        ),
+        (
+            lambda d: question(d, "Q3").update(comparable_to={"wave": "w1_2023", "question": "Q6"}),
+            "types do not agree (multi here, single in w1_2023",
+        ),
+        (
+            lambda d: question(d, "Q21").update(comparable_to={"wave": "w1_2023", "question": "Q31"}),
+            "types do not agree (single here, matrix_multi in w1_2023",
+        ),
+        (
+            lambda d: question(d, "Q6").update(
+                comparable_to={"wave": "w1_2023", "question": "Q6", "recode": {1: [1], 2: [1], 3: [2], 4: [3], 7: [3]}}
+            ),
+            "recode key 7 is not a code of Q6",
+        ),
+        (
+            lambda d: question(d, "Q6").update(
+                comparable_to={"wave": "w1_2023", "question": "Q6", "recode": {1: [1], 2: [9], 3: [2], 4: [3]}}
+            ),
+            "recode target 9 (of code 2) is not a code of w1_2023 Q6",
+        ),
+        (
+            lambda d: question(d, "Q6").update(comparable_to={"wave": "w1_2023", "question": "Q6"}),
+            "code 4 has no recode and w1_2023 Q6 has no code 4",
+        ),
         (lambda d: question(d, "Q31")["rows"].pop(3), "matrix rows differ ({1, 2} here, {1, 2, 3} in w1_2023)"),
         (lambda d: question(d, "Q31")["columns"].update({9: {"label": "Misschien"}}), "matrix columns differ"),
         (lambda d: question(d, "Q31")["comparable_to"].update(recode={1: [2]}), "`recode` is not allowed"),
-        (lambda d: question(d, "Q3").update(comparable_to={"wave": "w2_2025", "question": "Q3"}),
-         "cannot continue a question of its own wave"),
+        (
+            lambda d: question(d, "Q3").update(comparable_to={"wave": "w2_2025", "question": "Q3"}),
+            "cannot continue a question of its own wave",
+        ),
     ],
 )
 def test_each_comparison_problem_is_named_with_the_question(wave2_data, edit, expected):
@@ -164,13 +196,19 @@ def test_each_comparison_problem_is_named_with_the_question(wave2_data, edit, ex
 @pytest.mark.parametrize(
     "edit, expected",
     [
-        (lambda d: question(d, "Q40").update(comparable_to={"wave": "w1_2023", "question": "Q40"}),
-         "a text question cannot be compared"),
+        (
+            lambda d: question(d, "Q40").update(comparable_to={"wave": "w1_2023", "question": "Q40"}),
+            "a text question cannot be compared",
+        ),
         (lambda d: question(d, "Q3").update(comparable_to={"wave": "w1_2023"}), "needs `wave` and `question`"),
-        (lambda d: question(d, "Q3").update(comparable_to={"wave": "w1_2023", "question": "Q3", "recodes": {}}),
-         "unknown key `recodes`"),
-        (lambda d: question(d, "Q3").update(comparable_to={"wave": "w1_2023", "question": "Q3", "recode": {1: "a"}}),
-         "is not an integer code"),
+        (
+            lambda d: question(d, "Q3").update(comparable_to={"wave": "w1_2023", "question": "Q3", "recodes": {}}),
+            "unknown key `recodes`",
+        ),
+        (
+            lambda d: question(d, "Q3").update(comparable_to={"wave": "w1_2023", "question": "Q3", "recode": {1: "a"}}),
+            "is not an integer code",
+        ),
     ],
 )
 def test_malformed_comparable_to_is_a_codebook_error(wave2_data, edit, expected):
@@ -193,13 +231,17 @@ def test_every_comparison_problem_is_listed_at_once(wave2_data):
 # YAML aliases (issue 18, item 5): a "billion laughs" must not hold the refresh lock for minutes
 # ---------------------------------------------------------------------------------------------------
 
+
 def alias_bomb(levels: int = 9) -> str:
     """The wave-1 codebook with nine levels of nine aliases each in a question's note (about 1 KB more):
     9**9 strings once expanded."""
     lines = ["laughs:", '  - &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     lines += [f"  - &l{level} [{', '.join([f'*l{level - 1}'] * 9)}]" for level in range(1, levels)]
-    return "\n".join(lines) + "\n" + WAVE1.read_text(encoding="utf-8").replace(
-        "  - id: Q3\n", f"  - id: Q3\n    note: *l{levels - 1}\n", 1)
+    return (
+        "\n".join(lines)
+        + "\n"
+        + WAVE1.read_text(encoding="utf-8").replace("  - id: Q3\n", f"  - id: Q3\n    note: *l{levels - 1}\n", 1)
+    )
 
 
 def test_a_yaml_alias_bomb_is_refused_within_a_second_of_cpu_naming_file_and_line(tmp_path):
@@ -235,11 +277,16 @@ def test_wave_codebooks_refuses_the_alias_bomb_with_the_file_and_line(tmp_path):
     landing = tmp_path / "landing"
     (landing / "waves" / "w1_2023").mkdir(parents=True)
     (landing / "waves" / "w1_2023" / "codebook.yaml").write_text(alias_bomb(), encoding="utf-8")
-    warehouse = WarehouseResource(db_path=str(tmp_path / "warehouse.duckdb"), landing_dir=str(landing),
-                                  draft_dir=str(tmp_path / "drafts"))
+    warehouse = WarehouseResource(
+        db_path=str(tmp_path / "warehouse.duckdb"), landing_dir=str(landing), draft_dir=str(tmp_path / "drafts")
+    )
     started = time.monotonic()
-    result = materialize([warehouse_draft, landing_directory, wave_codebooks], resources={"warehouse": warehouse},
-                         instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    result = materialize(
+        [warehouse_draft, landing_directory, wave_codebooks],
+        resources={"warehouse": warehouse},
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
     assert time.monotonic() - started < 60  # minutes (the refresh lock held) before
     assert not result.success
     (failure,) = [event for event in result.all_events if event.is_step_failure]

@@ -5,7 +5,6 @@ codebook's, and nothing where no partner convinces (contract §5.1)."""
 from __future__ import annotations
 
 import copy
-import shutil
 from pathlib import Path
 
 import pytest
@@ -101,8 +100,13 @@ def test_earlier_wave_as_a_qsf_gives_the_same_proposals(tmp_path, bare_qsf, wave
 
 
 def question(question_id, label, choices, kind="single", **more) -> dict:
-    return {"id": question_id, "type": kind, "label": label,
-            "choices": {code: {"label": text} for code, text in enumerate(choices, start=1)}, **more}
+    return {
+        "id": question_id,
+        "type": kind,
+        "label": label,
+        "choices": {code: {"label": text} for code, text in enumerate(choices, start=1)},
+        **more,
+    }
 
 
 def proposed(new: list[dict], earlier: list[dict]):
@@ -111,49 +115,65 @@ def proposed(new: list[dict], earlier: list[dict]):
 
 def test_same_export_tag_with_another_question_behind_it_gets_nothing():
     """A yes/no question with the tag of an earlier yes/no question but another text: labels alone prove nothing."""
-    proposals, declined = proposed([question("Q5", "Heeft u een noodplan?", ["Ja", "Nee"])],
-                                   [question("Q5", "Werkt u met vrijwilligers?", ["Ja", "Nee"])])
+    proposals, declined = proposed(
+        [question("Q5", "Heeft u een noodplan?", ["Ja", "Nee"])],
+        [question("Q5", "Werkt u met vrijwilligers?", ["Ja", "Nee"])],
+    )
     assert proposals == {} and "another text" in declined["Q5"]
 
 
 def test_two_equally_good_partners_get_nothing():
     text = "Werkt uw bestuur samen met het OCMW?"
-    proposals, declined = proposed([question("Q9", text, ["Ja", "Nee"])],
-                                   [question("Q3", text, ["Ja", "Nee"]), question("Q4", text, ["Ja", "Nee"])])
+    proposals, declined = proposed(
+        [question("Q9", text, ["Ja", "Nee"])],
+        [question("Q3", text, ["Ja", "Nee"]), question("Q4", text, ["Ja", "Nee"])],
+    )
     assert proposals == {} and "two equally good partners" in declined["Q9"]
 
 
 def test_labels_that_do_not_account_for_every_code_get_nothing():
     text = "Hoe beoordeelt u de samenwerking?"
-    proposals, declined = proposed([question("Q7", text, ["Goed", "Slecht", "Geen mening"])],
-                                   [question("Q7", text, ["Goed", "Slecht"])])
+    proposals, declined = proposed(
+        [question("Q7", text, ["Goed", "Slecht", "Geen mening"])], [question("Q7", text, ["Goed", "Slecht"])]
+    )
     assert proposals == {} and "do not account" in declined["Q7"]
 
 
 def test_other_type_gets_nothing():
-    proposals, declined = proposed([question("Q7", "Welke noden?", ["Huisvesting", "Werk"], kind="multi")],
-                                   [question("Q7", "Welke noden?", ["Huisvesting", "Werk"])])
+    proposals, declined = proposed(
+        [question("Q7", "Welke noden?", ["Huisvesting", "Werk"], kind="multi")],
+        [question("Q7", "Welke noden?", ["Huisvesting", "Werk"])],
+    )
     assert proposals == {} and "single question" in declined["Q7"]
 
 
 def test_likert5_and_single_compare_and_renumbered_codes_get_a_recode():
-    proposals, _ = proposed([question("Q2", "Hoe tevreden bent u?", ["Tevreden", "Ontevreden"])],
-                            [question("Q8", "Hoe tevreden bent u?", ["Ontevreden", "Tevreden"], kind="likert5")])
+    proposals, _ = proposed(
+        [question("Q2", "Hoe tevreden bent u?", ["Tevreden", "Ontevreden"])],
+        [question("Q8", "Hoe tevreden bent u?", ["Ontevreden", "Tevreden"], kind="likert5")],
+    )
     assert proposals["Q2"].as_entry() == {"wave": "w8_old", "question": "Q8", "recode": {1: [2], 2: [1]}}
 
 
 def test_one_earlier_question_is_continued_by_one_new_question_only():
     text = "Biedt u opvang aan?"
-    proposals, declined = proposed([question("Q1", text, ["Ja", "Nee"]), question("Q2", text + " (nog)", ["Ja", "Nee"])],
-                                   [question("Q1", text, ["Ja", "Nee"])])
+    proposals, declined = proposed(
+        [question("Q1", text, ["Ja", "Nee"]), question("Q2", text + " (nog)", ["Ja", "Nee"])],
+        [question("Q1", text, ["Ja", "Nee"])],
+    )
     assert set(proposals) == {"Q1"} and "continued more plausibly by Q1" in declined["Q2"]
 
 
 def test_matrix_with_other_rows_gets_nothing():
     def matrix(rows):
-        return {"id": "Q31", "type": "matrix_multi", "label": "Steun door ...?",
-                "rows": {code: {"label": label} for code, label in enumerate(rows, start=1)},
-                "columns": {1: {"label": "Ja"}, 2: {"label": "Nee"}}}
+        return {
+            "id": "Q31",
+            "type": "matrix_multi",
+            "label": "Steun door ...?",
+            "rows": {code: {"label": label} for code, label in enumerate(rows, start=1)},
+            "columns": {1: {"label": "Ja"}, 2: {"label": "Nee"}},
+        }
+
     proposals, declined = proposed([matrix(["Federaal", "Vlaams", "Provincie"])], [matrix(["Federaal", "Vlaams"])])
     assert proposals == {} and "matrix rows differ" in declined["Q31"]
     proposals, _ = proposed([matrix(["Federaal", "Vlaams"])], [matrix(["Federaal", "Vlaams"])])
@@ -161,9 +181,16 @@ def test_matrix_with_other_rows_gets_nothing():
 
 
 def test_label_matching_merges_and_splits():
-    mapping, notes = match_labels({1: "Negatief", 2: "Noch positief, noch negatief", 3: "Positief"},
-                                  {1: "Zeer negatief", 2: "Eerder negatief", 3: "Noch positief, noch negatief",
-                                   4: "Eerder positief", 5: "Zeer positief"})
+    mapping, notes = match_labels(
+        {1: "Negatief", 2: "Noch positief, noch negatief", 3: "Positief"},
+        {
+            1: "Zeer negatief",
+            2: "Eerder negatief",
+            3: "Noch positief, noch negatief",
+            4: "Eerder positief",
+            5: "Zeer positief",
+        },
+    )
     assert mapping == {1: [1, 2], 2: [3], 3: [4, 5]}
     mapping, _ = match_labels({1: "Ja, een grote impact", 2: "Ja, een beperkte impact", 3: "Nee"}, {1: "Ja", 2: "Nee"})
     assert mapping == {1: [1], 2: [1], 3: [2]}

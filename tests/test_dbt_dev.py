@@ -15,27 +15,32 @@ import yaml
 
 from orchestration import dbt_dev, settings
 from orchestration.assets.dbt import dbt_environment
-from orchestration.dbt_dev import DevCopyError, dev_environment, prepare_dev_copy, run_dbt, source_file
 from orchestration.backends.publishing import history_dir
+from orchestration.dbt_dev import DevCopyError, dev_environment, prepare_dev_copy, run_dbt, source_file
 
 PROFILE = yaml.safe_load((settings.DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8"))["oekraine_opvang"]
 
 
 def render(value: str, environment: dict[str, str]) -> str:
     """A profile value as dbt renders it: dbt's `env_var` returns the variable, else the default, else fails."""
+
     def env_var(name: str, default: str | None = None) -> str:
         if name in environment:
             return environment[name]
         if default is None:
             raise KeyError(f"env_var({name!r}) has no default")
         return default
+
     return jinja2.Environment().from_string(value).render(env_var=env_var)
 
 
 def dev_output(environment: dict[str, str]) -> dict[str, str]:
     output = PROFILE["outputs"]["dev"]
-    return {"target": render(PROFILE["target"], environment), "path": render(output["path"], environment),
-            **{name: render(output["config_options"][name], environment) for name in ("memory_limit", "temp_directory")}}
+    return {
+        "target": render(PROFILE["target"], environment),
+        "path": render(output["path"], environment),
+        **{name: render(output["config_options"][name], environment) for name in ("memory_limit", "temp_directory")},
+    }
 
 
 def test_a_plain_dbt_builds_the_development_copy_with_the_settings_defaults():
@@ -52,8 +57,12 @@ def test_a_plain_dbt_builds_the_development_copy_with_the_settings_defaults():
 def test_a_run_gets_exactly_what_it_sets():
     draft = "/data/warehouse.duckdb.draft"
     values = dbt_environment(draft)
-    assert dev_output(values) == {"target": "dev", "path": draft, "memory_limit": values["WAREHOUSE_DUCKDB_MEMORY_LIMIT"],
-                                  "temp_directory": draft + ".tmp"}
+    assert dev_output(values) == {
+        "target": "dev",
+        "path": draft,
+        "memory_limit": values["WAREHOUSE_DUCKDB_MEMORY_LIMIT"],
+        "temp_directory": draft + ".tmp",
+    }
     assert dev_environment(Path(draft)) == values  # make dbt names another copy as a run names its draft
 
 
@@ -106,8 +115,11 @@ def test_no_published_warehouse_says_to_run_make_run(tmp_path, monkeypatch, caps
 @pytest.mark.parametrize("where", ["published", "draft", "history"])
 def test_the_development_copy_is_never_the_published_file(tmp_path, where):
     published = make_database(tmp_path / "warehouse.duckdb", "published")
-    dev = {"published": published, "draft": tmp_path / "warehouse.duckdb.draft",
-           "history": history_dir(published) / "20260101T000000.duckdb"}[where]
+    dev = {
+        "published": published,
+        "draft": tmp_path / "warehouse.duckdb.draft",
+        "history": history_dir(published) / "20260101T000000.duckdb",
+    }[where]
     with pytest.raises(DevCopyError, match="would be the published warehouse"):
         prepare_dev_copy(published, dev)
     assert marker(published) == "published"
@@ -132,9 +144,12 @@ def test_make_dbt_builds_a_model_into_the_copy_and_leaves_the_published_file(war
     monkeypatch.setenv("DBT_DUCKDB_PATH", str(published))  # a shell's setting does not take it elsewhere
     # its own target folder: the checkout's target/ holds the manifest other tests and Dagster read
     target = tmp_path / "target"
-    assert run_dbt(["build", "-s", "stg_taskforce__counts"], dev,
-                   {"DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target)}) == 0, \
-        (target / "dbt.log").read_text(encoding="utf-8")[-3000:] if (target / "dbt.log").exists() else ""
+    assert (
+        run_dbt(
+            ["build", "-s", "stg_taskforce__counts"], dev, {"DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target)}
+        )
+        == 0
+    ), (target / "dbt.log").read_text(encoding="utf-8")[-3000:] if (target / "dbt.log").exists() else ""
     assert fingerprint(dev) != copied
     with duckdb.connect(str(dev), read_only=True) as connection:
         assert connection.execute("select count(*) from staging.stg_taskforce__counts").fetchone()[0] > 0

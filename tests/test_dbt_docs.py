@@ -22,10 +22,13 @@ def test_model_is_described(name):
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_every_built_column_is_described(warehouse, name):
     node = MODELS[name]
-    built = [row[0] for row in warehouse.execute(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-        [node["schema"], name],
-    ).fetchall()]
+    built = [
+        row[0]
+        for row in warehouse.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            [node["schema"], name],
+        ).fetchall()
+    ]
     documented = {column: spec.get("description", "").strip() for column, spec in node["columns"].items()}
     undocumented = [column for column in built if not documented.get(column)]
     if name in DYNAMIC_COLUMNS:

@@ -32,9 +32,20 @@ def start_unit_tests() -> None:
     if _RUN is None:
         venv_bin = Path(sys.prefix) / "bin"
         _RUN = subprocess.Popen(
-            [str(venv_bin / "dbt"), "test", "--select", "test_type:unit", "--target", "memory",
-             "--target-path", str(TARGET_PATH)],
-            cwd=DBT_PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            [
+                str(venv_bin / "dbt"),
+                "test",
+                "--select",
+                "test_type:unit",
+                "--target",
+                "memory",
+                "--target-path",
+                str(TARGET_PATH),
+            ],
+            cwd=DBT_PROJECT_DIR,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
             env={**os.environ, "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"},
         )
 
@@ -51,8 +62,14 @@ def unit_test_results() -> dict[str, dict]:
 
 def test_the_rule_models_have_unit_tests():
     tested = {test["depends_on"]["nodes"][0].split(".")[-1] for test in MANIFEST["unit_tests"].values()}
-    assert {"int_response_municipality_resolution", "int_response_status", "int_respondent_priority",
-            "int_municipality_choice_answers", "int_question_tabulation", "mart_question_result"} <= tested
+    assert {
+        "int_response_municipality_resolution",
+        "int_response_status",
+        "int_respondent_priority",
+        "int_municipality_choice_answers",
+        "int_question_tabulation",
+        "mart_question_result",
+    } <= tested
 
 
 @pytest.mark.parametrize("name", UNIT_TESTS)

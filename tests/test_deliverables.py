@@ -32,9 +32,22 @@ WAVE = "w1_2023"  # the report wave: its figures are checked against the publish
 WAVES = ["w1_2023", "w2_2025"]
 MAP_SIZE = {"w1_2023": 300, "w2_2025": 285}
 MAP_DIM = {"w1_2023": "dim_municipality", "w2_2025": "dim_municipality_2025"}
-ESTIMATE_COLUMNS = ["wave_id", "question_id", "row_code", "choice_code", "n_answered", "population_n",
-                    "pct_unweighted", "pct_weighted", "se_weighted", "ci_lower", "ci_upper", "design_effect",
-                    "ci_method", "method"]
+ESTIMATE_COLUMNS = [
+    "wave_id",
+    "question_id",
+    "row_code",
+    "choice_code",
+    "n_answered",
+    "population_n",
+    "pct_unweighted",
+    "pct_weighted",
+    "se_weighted",
+    "ci_lower",
+    "ci_upper",
+    "design_effect",
+    "ci_method",
+    "method",
+]
 
 
 def rows(connection, sql, params=()):
@@ -43,72 +56,101 @@ def rows(connection, sql, params=()):
 
 # --- weighted estimates -------------------------------------------------------------------------------
 
+
 def test_weighted_estimate_has_exactly_the_issue_columns(warehouse):
-    columns = [r[0] for r in rows(warehouse, "select column_name from information_schema.columns where "
-                                             "table_schema = 'marts' and table_name = 'mart_weighted_estimate' "
-                                             "order by ordinal_position")]
+    columns = [
+        r[0]
+        for r in rows(
+            warehouse,
+            "select column_name from information_schema.columns where "
+            "table_schema = 'marts' and table_name = 'mart_weighted_estimate' "
+            "order by ordinal_position",
+        )
+    ]
     assert columns == ESTIMATE_COLUMNS
 
 
 def test_unweighted_share_and_n_equal_the_published_question_results(warehouse):
-    differing = rows(warehouse, """
+    differing = rows(
+        warehouse,
+        """
         select e.question_id, e.row_code, e.choice_code, e.pct_unweighted, r.pct, e.n_answered, r.n_answered
         from marts.mart_weighted_estimate as e
         full join (select * from marts.mart_question_result where unit = 'municipality' and choice_code is not null) as r
             on e.wave_id = r.wave_id and e.question_id = r.question_id
             and e.row_code is not distinct from r.row_code and e.choice_code = r.choice_code
-        where e.pct_unweighted is distinct from r.pct or e.n_answered is distinct from r.n_answered""")
+        where e.pct_unweighted is distinct from r.pct or e.n_answered is distinct from r.n_answered""",
+    )
     assert differing == []
 
 
 @pytest.mark.parametrize("wave_id", WAVES)
 def test_weighted_shares_sit_inside_their_intervals_over_the_wave_map(warehouse, wave_id):
-    (n, population, bad_interval, missing, items) = rows(warehouse, """
+    (n, population, bad_interval, missing, items) = rows(
+        warehouse,
+        """
         select count(*), max(population_n),
                count(*) filter (where not (ci_lower <= pct_weighted and pct_weighted <= ci_upper)),
                count(*) filter (where n_answered > 0 and pct_weighted is null),
                (select count(*) from intermediate.int_estimation_items where wave_id = $1)
-        from marts.mart_weighted_estimate where wave_id = $1""", [wave_id])[0]
+        from marts.mart_weighted_estimate where wave_id = $1""",
+        [wave_id],
+    )[0]
     assert n > 50 and n == items and population == MAP_SIZE[wave_id] and bad_interval == 0 and missing == 0
 
 
 def test_estimates_are_those_of_each_waves_own_questions(warehouse):
-    differing = rows(warehouse, """
+    differing = rows(
+        warehouse,
+        """
         select coalesce(e.wave_id, i.wave_id), coalesce(e.question_id, i.question_id)
         from marts.mart_weighted_estimate as e
         full join intermediate.int_estimation_items as i
             on e.wave_id = i.wave_id and e.question_id = i.question_id
             and e.row_code is not distinct from i.row_code and e.choice_code = i.choice_code
-        where e.wave_id is null or i.wave_id is null""")
+        where e.wave_id is null or i.wave_id is null""",
+    )
     assert differing == []
     # Q6 was recoded in w2_2025 (four choices instead of three); Q42 is new, Q4 dropped.
-    counts = dict(rows(warehouse, "select wave_id || ' ' || question_id, count(*) from marts.mart_weighted_estimate "
-                                  "where question_id in ('Q4', 'Q6', 'Q42') group by 1"))
+    counts = dict(
+        rows(
+            warehouse,
+            "select wave_id || ' ' || question_id, count(*) from marts.mart_weighted_estimate "
+            "where question_id in ('Q4', 'Q6', 'Q42') group by 1",
+        )
+    )
     assert set(counts) == {"w1_2023 Q4", "w1_2023 Q6", "w2_2025 Q6", "w2_2025 Q42"}
     assert (counts["w1_2023 Q6"], counts["w2_2025 Q6"]) == (3, 4)
 
 
 def test_raked_weights_would_reproduce_the_map_so_a_question_everyone_answered_sums_to_100(warehouse):
     # A single-choice question of a wave: the weighted shares of its choices add up to 100 (up to rounding).
-    totals = rows(warehouse, """
+    totals = rows(
+        warehouse,
+        """
         select e.wave_id, e.question_id, sum(e.pct_weighted) from marts.mart_weighted_estimate as e
         inner join staging.stg_codebook__questions as q using (wave_id, question_id)
         where q.question_type in ('single', 'likert5') and q.unit = 'municipality'
-        group by e.wave_id, e.question_id""")
+        group by e.wave_id, e.question_id""",
+    )
     assert {wave for wave, _, _ in totals} == set(WAVES)
     assert all(abs(total - 100) <= 0.3 for _, _, total in totals), totals
 
 
 # --- benchmarks ---------------------------------------------------------------------------------------
 
+
 def test_benchmark_flanders_share_is_the_question_result(warehouse):
-    differing = rows(warehouse, """
+    differing = rows(
+        warehouse,
+        """
         select distinct b.question_id, b.row_code, b.choice_code
         from marts.mart_municipality_benchmark as b
         inner join marts.mart_question_result as r
             on b.wave_id = r.wave_id and b.question_id = r.question_id
             and b.row_code is not distinct from r.row_code and b.choice_code = r.choice_code
-        where b.flanders_pct is distinct from r.pct or b.flanders_n_answered <> r.n_answered""")
+        where b.flanders_pct is distinct from r.pct or b.flanders_n_answered <> r.n_answered""",
+    )
     assert differing == []
 
 
@@ -116,52 +158,100 @@ def test_benchmark_flanders_share_is_the_question_result(warehouse):
 def test_benchmark_of_one_municipality_matches_a_count_over_its_province(warehouse, wave_id):
     # The wave's own answers and its own map: a province of the 2025 map holds the merged municipalities.
     dim = MAP_DIM[wave_id]
-    nis_code, province = rows(warehouse, "select nis_code, province_name_nl from marts.mart_municipality_benchmark "
-                                         "where wave_id = ? order by nis_code limit 1", [wave_id])[0]
-    own = dict(((q, c), (chosen, pct)) for q, c, chosen, pct in rows(warehouse, """
+    nis_code, province = rows(
+        warehouse,
+        "select nis_code, province_name_nl from marts.mart_municipality_benchmark "
+        "where wave_id = ? order by nis_code limit 1",
+        [wave_id],
+    )[0]
+    own = dict(
+        ((q, c), (chosen, pct))
+        for q, c, chosen, pct in rows(
+            warehouse,
+            """
         select question_id, choice_code, is_chosen, province_pct from marts.mart_municipality_benchmark
-        where wave_id = ? and nis_code = ? and question_id = 'Q7'""", [wave_id, nis_code]))
-    answered = {r[0] for r in rows(warehouse, f"""
+        where wave_id = ? and nis_code = ? and question_id = 'Q7'""",
+            [wave_id, nis_code],
+        )
+    )
+    answered = {
+        r[0]
+        for r in rows(
+            warehouse,
+            f"""
         select distinct f.nis_code from marts.fct_municipality_answers f join marts.{dim} d using (nis_code)
-        where f.wave_id = ? and f.question_id = 'Q7' and d.province_name_nl = ?""", [wave_id, province])}
-    chose = dict(rows(warehouse, f"""
+        where f.wave_id = ? and f.question_id = 'Q7' and d.province_name_nl = ?""",
+            [wave_id, province],
+        )
+    }
+    chose = dict(
+        rows(
+            warehouse,
+            f"""
         select f.choice_code, count(distinct f.nis_code) from marts.fct_municipality_answers f
         join marts.{dim} d using (nis_code)
-        where f.wave_id = ? and f.question_id = 'Q7' and d.province_name_nl = ? group by 1""", [wave_id, province]))
-    mine = {c for (c,) in rows(warehouse, "select choice_code from marts.fct_municipality_answers "
-                                          "where wave_id = ? and nis_code = ? and question_id = 'Q7'", [wave_id, nis_code])}
+        where f.wave_id = ? and f.question_id = 'Q7' and d.province_name_nl = ? group by 1""",
+            [wave_id, province],
+        )
+    )
+    mine = {
+        c
+        for (c,) in rows(
+            warehouse,
+            "select choice_code from marts.fct_municipality_answers "
+            "where wave_id = ? and nis_code = ? and question_id = 'Q7'",
+            [wave_id, nis_code],
+        )
+    }
     assert own and answered
-    for (question, code), (chosen, pct) in own.items():
+    for (_question, code), (chosen, pct) in own.items():
         assert pct == pytest.approx(round(100 * chose.get(code, 0) / len(answered), 1), abs=0.051)
         assert chosen == (code in mine)
 
 
 def test_a_2025_municipality_has_the_belfius_cluster_its_predecessors_share(warehouse):
     """dim_municipality_2025 takes the cluster when every predecessor had the same one, else none."""
-    expected = dict(rows(warehouse, """
+    expected = dict(
+        rows(
+            warehouse,
+            """
         select d.nis_code_2025, case when count(distinct d.belfius_cluster_code) = 1 then min(d.belfius_cluster_code) end
-        from marts.dim_municipality as d group by 1"""))
+        from marts.dim_municipality as d group by 1""",
+        )
+    )
     actual = dict(rows(warehouse, "select nis_code, belfius_cluster_code from marts.dim_municipality_2025"))
     assert actual == expected
     assert None in actual.values() and len({v for v in actual.values() if v}) == 16  # mergers across clusters have none
-    benchmarked = dict(rows(warehouse, """
-        select b.wave_id, count(b.cluster_pct) > 0 from marts.mart_municipality_benchmark as b group by 1"""))
+    benchmarked = dict(
+        rows(
+            warehouse,
+            """
+        select b.wave_id, count(b.cluster_pct) > 0 from marts.mart_municipality_benchmark as b group by 1""",
+        )
+    )
     assert benchmarked == {"w1_2023": True, "w2_2025": True}
-    without = rows(warehouse, """
+    without = rows(
+        warehouse,
+        """
         select count(*) from marts.mart_municipality_benchmark as b
         join marts.dim_municipality_2025 as d using (nis_code)
-        where b.wave_id = 'w2_2025' and d.belfius_cluster_code is null and b.cluster_pct is not null""")
+        where b.wave_id = 'w2_2025' and d.belfius_cluster_code is null and b.cluster_pct is not null""",
+    )
     assert without == [(0,)]
 
 
 # --- themes in open answers -----------------------------------------------------------------------------
 
+
 def test_theme_counts_are_the_listed_answers(warehouse):
-    differing = rows(warehouse, """
+    differing = rows(
+        warehouse,
+        """
         select t.wave_id, t.question_id, t.theme from marts.mart_open_answer_themes t
         full join (select wave_id, question_id, theme, count(*) as n from marts.mart_open_answer_theme_answers
                    group by all) a using (wave_id, question_id, theme)
-        where t.n_answers is distinct from a.n""")
+        where t.n_answers is distinct from a.n""",
+    )
     assert differing == []
     assert rows(warehouse, "select count(*) from marts.mart_open_answer_themes where theme = 'huisvesting'")[0][0] > 0
 
@@ -183,6 +273,7 @@ def test_a_theme_pattern_that_is_no_regular_expression_is_refused_with_file_and_
 
 # --- exports --------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module", params=WAVES)
 def wave_id(request) -> str:
     return request.param
@@ -200,34 +291,61 @@ def test_csv_exports_read_back_as_the_marts(warehouse, export_dir, wave_id):
     assert results["n_selected"].sum() == mart["n_selected"].sum()
     estimates = pd.read_csv(export_dir / "internal" / "weighted_estimates.csv")
     assert estimates["pct_weighted"].sum() == pytest.approx(
-        warehouse.execute("select sum(pct_weighted) from marts.mart_weighted_estimate where wave_id = ?", [wave_id]).fetchone()[0])
+        warehouse.execute(
+            "select sum(pct_weighted) from marts.mart_weighted_estimate where wave_id = ?", [wave_id]
+        ).fetchone()[0]
+    )
 
 
 def test_workbook_has_a_sheet_per_section_and_a_codebook(warehouse, export_dir, wave_id):
     workbook = openpyxl.load_workbook(export_dir / "internal" / "tables.xlsx", read_only=True)
-    sections = {r[0] for r in rows(warehouse, "select distinct section from staging.stg_codebook__questions "
-                                              "where wave_id = ? and question_type <> 'number'", [wave_id])}
+    sections = {
+        r[0]
+        for r in rows(
+            warehouse,
+            "select distinct section from staging.stg_codebook__questions "
+            "where wave_id = ? and question_type <> 'number'",
+            [wave_id],
+        )
+    }
     assert set(workbook.sheetnames) == sections | {"codebook"}
     assert ("toekomst" in sections) == (wave_id == "w2_2025")  # the section w2_2025 added
     q7 = pd.read_excel(export_dir / "internal" / "tables.xlsx", sheet_name="beleidskeuzes").query("question_id == 'Q7'")
-    assert list(q7["pct"]) == [r[0] for r in rows(warehouse, "select pct from marts.mart_question_result "
-                                                             "where wave_id = ? and question_id = 'Q7' order by choice_code",
-                                                  [wave_id])]
+    assert list(q7["pct"]) == [
+        r[0]
+        for r in rows(
+            warehouse,
+            "select pct from marts.mart_question_result where wave_id = ? and question_id = 'Q7' order by choice_code",
+            [wave_id],
+        )
+    ]
     assert q7["pct_weighted"].notna().all()
     codebook = pd.read_excel(export_dir / "internal" / "tables.xlsx", sheet_name="codebook")
-    assert set(codebook["wave_id"]) == {wave_id} and set(codebook["question_id"]) == {r[0] for r in rows(
-        warehouse, "select question_id from staging.stg_codebook__questions where wave_id = ?", [wave_id])}
+    assert set(codebook["wave_id"]) == {wave_id} and set(codebook["question_id"]) == {
+        r[0]
+        for r in rows(warehouse, "select question_id from staging.stg_codebook__questions where wave_id = ?", [wave_id])
+    }
 
 
 def test_spss_profile_carries_question_texts_and_choice_labels(warehouse, export_dir, wave_id):
     frame, meta = pyreadstat.read_sav(str(export_dir / "internal" / "municipality_profile.sav"))
-    assert len(frame) == rows(warehouse, "select count(*) from marts.mart_municipality_profile where wave_id = ?",
-                              [wave_id])[0][0]
-    label = rows(warehouse, "select label from staging.stg_codebook__questions where wave_id = ? and question_id = 'Q6'",
-                 [wave_id])[0][0]
+    assert (
+        len(frame)
+        == rows(warehouse, "select count(*) from marts.mart_municipality_profile where wave_id = ?", [wave_id])[0][0]
+    )
+    label = rows(
+        warehouse,
+        "select label from staging.stg_codebook__questions where wave_id = ? and question_id = 'Q6'",
+        [wave_id],
+    )[0][0]
     assert meta.column_names_to_labels["q6"] == label
-    choices = dict(rows(warehouse, "select choice_code, label from staging.stg_codebook__choices "
-                                   "where wave_id = ? and question_id = 'Q6'", [wave_id]))
+    choices = dict(
+        rows(
+            warehouse,
+            "select choice_code, label from staging.stg_codebook__choices where wave_id = ? and question_id = 'Q6'",
+            [wave_id],
+        )
+    )
     assert {int(k): v for k, v in meta.variable_value_labels["q6"].items()} == choices
     # Q6 was recoded in w2_2025: its "Ja" split into a large and a limited impact.
     assert (choices[1] == "Ja, een grote impact") == (wave_id == "w2_2025")
@@ -236,19 +354,35 @@ def test_spss_profile_carries_question_texts_and_choice_labels(warehouse, export
     # Only the wave's own questions: w1_2023's Q4 was dropped in w2_2025, Q42 is new there.
     columns = set(frame.columns)
     assert ("q4_c1" in columns, "q42" in columns) == ((True, False) if wave_id == "w1_2023" else (False, True))
-    parquet = duckdb.sql(f"select * from read_parquet('{export_dir / 'internal' / 'municipality_profile.parquet'}')").df()
+    parquet = duckdb.sql(
+        f"select * from read_parquet('{export_dir / 'internal' / 'municipality_profile.parquet'}')"
+    ).df()
     assert len(parquet) == len(frame) and frame["q6"].sum() == parquet["q6"].sum()
     assert list(parquet.columns) == list(frame.columns)
 
 
 def test_internal_profile_has_every_mart_of_the_wave_and_public_only_aggregates(warehouse, export_dir, wave_id):
-    marts = {r[0] for r in rows(warehouse, "select table_name from information_schema.tables where table_schema = 'marts'")}
-    with_wave = {r[0] for r in rows(warehouse, "select table_name from information_schema.columns "
-                                               "where table_schema = 'marts' and column_name = 'wave_id'")}
+    marts = {
+        r[0] for r in rows(warehouse, "select table_name from information_schema.tables where table_schema = 'marts'")
+    }
+    with_wave = {
+        r[0]
+        for r in rows(
+            warehouse,
+            "select table_name from information_schema.columns "
+            "where table_schema = 'marts' and column_name = 'wave_id'",
+        )
+    }
     # The marts without wave_id: the dims (and Taskforce series) of the wave's map, the report's figures.
-    on_map = {"w1_2023": {"dim_municipality"}, "w2_2025": {"dim_municipality_2025", "mart_taskforce_timeseries"}}[wave_id]
-    assert marts - with_wave <= {"dim_municipality", "dim_municipality_2025", "mart_taskforce_timeseries",
-                                 "mart_report_figures"}
+    on_map = {"w1_2023": {"dim_municipality"}, "w2_2025": {"dim_municipality_2025", "mart_taskforce_timeseries"}}[
+        wave_id
+    ]
+    assert marts - with_wave <= {
+        "dim_municipality",
+        "dim_municipality_2025",
+        "mart_taskforce_timeseries",
+        "mart_report_figures",
+    }
     folder = export_dir / "internal" / "marts"
     assert {p.stem for p in folder.glob("*.parquet")} == with_wave | on_map | {"mart_report_figures"}
     for name in with_wave:
@@ -267,8 +401,9 @@ def test_public_suppression_follows_the_analysts_setting(warehouse, warehouse_db
     write_exports(warehouse_db, tmp_path / "none", min_units=0)
     write_exports(warehouse_db, tmp_path / "five", min_units=5)
     for wave_id in WAVES:
-        small = rows(warehouse, "select count(*) from marts.mart_question_result where wave_id = ? and n_answered < 5",
-                     [wave_id])[0][0]
+        small = rows(
+            warehouse, "select count(*) from marts.mart_question_result where wave_id = ? and n_answered < 5", [wave_id]
+        )[0][0]
         unsuppressed = pd.read_csv(tmp_path / "none" / wave_id / "public" / "question_results.csv")
         suppressed = pd.read_csv(tmp_path / "five" / wave_id / "public" / "question_results.csv")
         assert len(unsuppressed) - len(suppressed) == small, wave_id
@@ -276,6 +411,7 @@ def test_public_suppression_follows_the_analysts_setting(warehouse, warehouse_db
 
 
 # --- report ---------------------------------------------------------------------------------------------
+
 
 class _Rows(HTMLParser):
     def __init__(self):
@@ -298,29 +434,45 @@ def test_report_tables_equal_the_question_results(warehouse, warehouse_db, wave_
     report_path = warehouse_db.parent / "reports" / wave_id / "report.html"
     parser = _Rows()
     parser.feed(report_path.read_text(encoding="utf-8"))
-    shown = {(r["data-question"], r["data-row"], r["data-choice"]): (int(r["data-n-selected"]), int(r["data-n-answered"]),
-                                                                    float(r["data-pct"]) if r["data-pct"] else None)
-             for r in parser.rows}
-    mart = {(q, "" if row is None else str(row), str(c)): (n, base, pct) for q, row, c, n, base, pct in rows(
-        warehouse, "select question_id, row_code, choice_code, n_selected, n_answered, pct from marts.mart_question_result "
-                   "where wave_id = ? and choice_code is not null", [wave_id])}
+    shown = {
+        (r["data-question"], r["data-row"], r["data-choice"]): (
+            int(r["data-n-selected"]),
+            int(r["data-n-answered"]),
+            float(r["data-pct"]) if r["data-pct"] else None,
+        )
+        for r in parser.rows
+    }
+    mart = {
+        (q, "" if row is None else str(row), str(c)): (n, base, pct)
+        for q, row, c, n, base, pct in rows(
+            warehouse,
+            "select question_id, row_code, choice_code, n_selected, n_answered, pct from marts.mart_question_result "
+            "where wave_id = ? and choice_code is not null",
+            [wave_id],
+        )
+    }
     assert shown == mart
 
 
 def test_report_shows_the_published_figures_the_warehouse_reproduces(warehouse, report_path):
     parser = _Rows()
     parser.feed(report_path.read_text(encoding="utf-8"))
-    shown = {(r["data-question"], r["data-row"], r["data-choice"]): (int(r["data-n-selected"]), float(r["data-pct"]))
-             for r in parser.rows}
+    shown = {
+        (r["data-question"], r["data-row"], r["data-choice"]): (int(r["data-n-selected"]), float(r["data-pct"]))
+        for r in parser.rows
+    }
     # Published figures of one choice of one question (matrix rows included) that the warehouse reproduces.
-    figures = rows(warehouse, """
+    figures = rows(
+        warehouse,
+        """
         select d.question_id, coalesce(cast(d.row_code as varchar), ''), cast(d.codes[1] as varchar),
                f.count, f.pct
         from marts.mart_report_figures as f
         join intermediate.int_report_figure_definitions as d using (figure_id)
         where f.matches_report and d.rule_source = 'question' and len(d.codes) = 1
           and coalesce(d.min_codes, 1) = 1 and d.statistic = 'units_choosing' and d.defined_by = 'codebook'
-          and f.pct_printed is not null""")
+          and f.pct_printed is not null""",
+    )
     assert len(figures) > 60
     # matches_report: the figure's count and pct equal the print at its printed precision.
     for question, row, code, count, pct in figures:
@@ -343,8 +495,12 @@ SIZE_CLASSES = ["< 10.000", "10.000 - 20.000", "20.000 - 30.000", "30.000 - 50.0
 @pytest.mark.parametrize("wave_id", WAVES)
 def test_report_coverage_shows_size_classes_in_order_and_belfius_types_by_their_dutch_label(warehouse_db, wave_id):
     text = (warehouse_db.parent / "reports" / wave_id / "report.html").read_text(encoding="utf-8")
-    shown = [(dimension, html.unescape(value), html.unescape(label)) for dimension, value, label in re.findall(
-        r'<tr data-dimension="(\w+)" data-value="([^"]*)"[^>]*><td>([^<]*)</td>', text)]
+    shown = [
+        (dimension, html.unescape(value), html.unescape(label))
+        for dimension, value, label in re.findall(
+            r'<tr data-dimension="(\w+)" data-value="([^"]*)"[^>]*><td>([^<]*)</td>', text
+        )
+    ]
     assert [value for dimension, value, _ in shown if dimension == "size_class"] == SIZE_CLASSES
     types = pd.read_csv(REFERENCE_DIR / "belfius_typology_2019_2024.csv", dtype=str)
     labels = dict(zip(types["type_code"], types["type_label_nl"]))
@@ -357,8 +513,10 @@ def test_report_coverage_shows_size_classes_in_order_and_belfius_types_by_their_
 
 
 def test_report_tables_have_a_row_column_only_for_matrix_questions(report_path):
-    tables = re.findall(r'<table class=question data-question="([^"]+)"><tr>(.*?)</tr>(.*?)</table>',
-                        report_path.read_text(encoding="utf-8"))
+    tables = re.findall(
+        r'<table class=question data-question="([^"]+)"><tr>(.*?)</tr>(.*?)</table>',
+        report_path.read_text(encoding="utf-8"),
+    )
     matrix = {question for question, _, body in tables if re.search(r'data-row="[^"]', body)}
     assert matrix and len(tables) > len(matrix)
     for question, header, body in tables:
@@ -400,9 +558,15 @@ def test_a_changed_chart_is_drawn_again_and_stale_drawings_are_removed(tmp_path)
 def test_charts_drawn_side_by_side_are_the_bytes_drawn_one_by_one(tmp_path, monkeypatch):
     from orchestration.deliverables import report
 
-    charts = [(f"Q{number} (n = 40)", ["Ja", "Nee", "Weet niet"], [number * 3.0, 50.0, 10.0],
-               [(number * 3.0 + 1, number * 3.0 - 2, number * 3.0 + 4), (None, None, None), (11.0, 8.0, 14.0)])
-              for number in range(1, 10)]
+    charts = [
+        (
+            f"Q{number} (n = 40)",
+            ["Ja", "Nee", "Weet niet"],
+            [number * 3.0, 50.0, 10.0],
+            [(number * 3.0 + 1, number * 3.0 - 2, number * 3.0 + 4), (None, None, None), (11.0, 8.0, 14.0)],
+        )
+        for number in range(1, 10)
+    ]
     if len(os.sched_getaffinity(0)) < 2:
         pytest.skip("one core: charts are drawn one by one")
     assert report.drawing_processes(len(charts)) is not None
@@ -432,8 +596,11 @@ def test_report_shows_the_change_since_the_compared_wave_from_the_trend_mart(war
     text = (warehouse_db.parent / "reports" / "w2_2025" / "report.html").read_text(encoding="utf-8")
     assert 'class="no-trend"' not in text and "w1_2023" in text
     shown = re.findall(r'<tr data-question="([^"]+)" data-choice="([^"]*)" data-change="([^"]*)"', text)
-    trend = rows(warehouse, "select question_id, cast(choice_code as varchar), coalesce(cast(pct_point_change as varchar), '') "
-                            "from marts.mart_question_trend where wave_id = 'w2_2025' order by question_id, row_code, choice_code")
+    trend = rows(
+        warehouse,
+        "select question_id, cast(choice_code as varchar), coalesce(cast(pct_point_change as varchar), '') "
+        "from marts.mart_question_trend where wave_id = 'w2_2025' order by question_id, row_code, choice_code",
+    )
     assert len(trend) > 20 and sorted(shown) == sorted(trend)
     assert {"Q6", "Q19", "Q21"} <= {question for question, _, _ in shown}
     assert not {"Q42", "Q43"} & {question for question, _, _ in shown}  # new questions have nothing to compare
@@ -442,9 +609,21 @@ def test_report_shows_the_change_since_the_compared_wave_from_the_trend_mart(war
 @pytest.mark.needs_chromium
 def test_report_renders_in_headless_chromium_with_charts_and_no_console_errors(report_path, tmp_path):
     result = subprocess.run(
-        [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
-         f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=10000", "--dump-dom", report_path.as_uri()],
-        capture_output=True, text=True, timeout=180,
+        [
+            chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--enable-logging=stderr",
+            "--v=0",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            report_path.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     body = re.search(r"<body[^>]*>", result.stdout)[0]
@@ -460,21 +639,32 @@ def test_report_renders_in_headless_chromium_with_charts_and_no_console_errors(r
 
 # --- the published file and older DuckDB clients --------------------------------------------------------
 
+
 def test_the_registry_duckdb_cli_opens_the_published_file(warehouse_db):
     cli = Path(sys.prefix) / "bin" / "duckdb"
     assert cli.exists(), "duckdb-cli (a dev dependency) is not installed"
     version = subprocess.run([str(cli), "--version"], capture_output=True, text=True, timeout=60).stdout
     assert version.startswith("v1.")
     result = subprocess.run(
-        [str(cli), "-readonly", "-csv", str(warehouse_db), "-c",
-         "select count(*) from marts.mart_weighted_estimate; select count(*) from staging.stg_qualtrics__responses"],
-        capture_output=True, text=True, timeout=120,
+        [
+            str(cli),
+            "-readonly",
+            "-csv",
+            str(warehouse_db),
+            "-c",
+            "select count(*) from marts.mart_weighted_estimate; select count(*) from staging.stg_qualtrics__responses",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     counts = [int(line) for line in result.stdout.split() if line.isdigit()]
     with duckdb.connect(str(warehouse_db), read_only=True) as connection:
-        assert counts == [connection.execute("select count(*) from marts.mart_weighted_estimate").fetchone()[0],
-                          connection.execute("select count(*) from staging.stg_qualtrics__responses").fetchone()[0]]
+        assert counts == [
+            connection.execute("select count(*) from marts.mart_weighted_estimate").fetchone()[0],
+            connection.execute("select count(*) from staging.stg_qualtrics__responses").fetchone()[0],
+        ]
 
 
 def test_make_docs_writes_one_static_page(warehouse_db, tmp_path):

@@ -11,18 +11,38 @@ import pytest
 
 from orchestration.settings import PROJECT_ROOT
 
-DOCS = sorted([PROJECT_ROOT / "README.md", *(PROJECT_ROOT / "docs").glob("*.md"), PROJECT_ROOT / "bench" / "README.md",
-               PROJECT_ROOT / "warehouse" / "README.md", *(PROJECT_ROOT / "seeds").rglob("*.md")])
+DOCS = sorted(
+    [
+        PROJECT_ROOT / "README.md",
+        *(PROJECT_ROOT / "docs").glob("*.md"),
+        PROJECT_ROOT / "bench" / "README.md",
+        PROJECT_ROOT / "warehouse" / "README.md",
+        *(PROJECT_ROOT / "seeds").rglob("*.md"),
+    ]
+)
 TOP_LEVEL = {path.name for path in PROJECT_ROOT.iterdir() if not path.name.startswith(".")} - {"LICENSE"}
 # File names the docs use for things that are not in the repository: the landing directory's layout,
 # files dbt, make, Dagster, the sample generator or the benchmarks write.
-NOT_IN_REPOSITORY = {"codebook.yaml", "municipality_names.csv", "README_SYNTHETIC.md", "manifest.json",
-                     "run_results.json", "warehouse.duckdb", "dagster.yaml", "summary.md", "summary.csv",
-                     "dbt_nodes.csv", "results.json",
-                     "survey_wave1_codebook.yaml"}  # the contract's name for seeds/survey/w1_2023_codebook.yaml
+NOT_IN_REPOSITORY = {
+    "codebook.yaml",
+    "municipality_names.csv",
+    "README_SYNTHETIC.md",
+    "manifest.json",
+    "run_results.json",
+    "warehouse.duckdb",
+    "dagster.yaml",
+    "summary.md",
+    "summary.csv",
+    "dbt_nodes.csv",
+    "results.json",
+    "survey_wave1_codebook.yaml",
+}  # the contract's name for seeds/survey/w1_2023_codebook.yaml
 # Paths git ignores (the warehouse file, the default landing directory, benchmark results) are made by runs.
-IGNORED = [line.strip() for line in (PROJECT_ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
-           if line.strip() and not line.startswith("#")]
+IGNORED = [
+    line.strip()
+    for line in (PROJECT_ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
+]
 
 
 def generated(path: str) -> bool:
@@ -33,11 +53,16 @@ def generated(path: str) -> bool:
         if fnmatch.fnmatch(path, pattern) or path.startswith(pattern + "/"):
             ignored = not negated
     return ignored
+
+
 FILE_NAME = re.compile(r"^[\w.*-]+\.(py|sql|yml|yaml|md|csv|toml|txt|json)$")
 CODE = re.compile(r"`([^`\s]+)`")
 LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
-REPOSITORY_FILES = [path for path in PROJECT_ROOT.rglob("*")
-                    if not {".git", ".venv", "target", "__pycache__"} & set(path.relative_to(PROJECT_ROOT).parts)]
+REPOSITORY_FILES = [
+    path
+    for path in PROJECT_ROOT.rglob("*")
+    if not {".git", ".venv", "target", "__pycache__"} & set(path.relative_to(PROJECT_ROOT).parts)
+]
 BASENAMES = {path.name for path in REPOSITORY_FILES}
 
 
@@ -74,6 +99,9 @@ def test_docs_name_only_files_that_exist(doc):
 
 def test_the_check_catches_a_missing_file(tmp_path):
     doc = tmp_path / "doc.md"
-    doc.write_text("See `orchestration/checks.py`, `checks.py`, [the contract](WAREHOUSE_CONTRACT.md) and "
-                   "`orchestration/settings.py`.", encoding="utf-8")
+    doc.write_text(
+        "See `orchestration/checks.py`, `checks.py`, [the contract](WAREHOUSE_CONTRACT.md) and "
+        "`orchestration/settings.py`.",
+        encoding="utf-8",
+    )
     assert named_paths(doc) == ["orchestration/checks.py", "checks.py", "WAREHOUSE_CONTRACT.md"]

@@ -96,8 +96,10 @@ def test_a_warehouse_path_that_is_not_duckdb_is_named_once_before_anything_runs(
     failures = step_failures(result)
     assert list(failures) == ["warehouse_draft"], failures  # the loads never start on a copy of it
     message = failures["warehouse_draft"].strip()
-    assert message.endswith(f": WAREHOUSE_DB_PATH={db_path} is not a DuckDB database (DuckDB: the file exists, "
-                            "but it is not a valid DuckDB database file); point it at a warehouse file or a new path")
+    assert message.endswith(
+        f": WAREHOUSE_DB_PATH={db_path} is not a DuckDB database (DuckDB: the file exists, "
+        "but it is not a valid DuckDB database file); point it at a warehouse file or a new path"
+    )
     # once in everything the run reports, stack traces included, and never as "the draft"
     assert everything_reported(result).count(str(db_path)) == 1 and "draft " not in message, message
     assert db_path.read_text(encoding="utf-8") == "nis_code,name\n11001,Aartselaar\n"

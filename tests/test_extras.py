@@ -43,8 +43,9 @@ def test_skipped():
 """
 CHROMIUM = "chromium (chromium is not on PATH; apt-get install chromium; .ci/run installs it)"
 R = "R with the survey package (Rscript is not on PATH; apt-get install r-cran-survey; .ci/run installs it)"
-POSTGRES = ("a PostgreSQL server (PGHOST is not set; name one in the PG* variables; .ci/run starts one, "
-            "docs/POSTGRES.md)")
+POSTGRES = (
+    "a PostgreSQL server (PGHOST is not set; name one in the PG* variables; .ci/run starts one, docs/POSTGRES.md)"
+)
 
 
 def executable(path, script: str) -> None:
@@ -60,8 +61,13 @@ def machine(pytester, monkeypatch, tmp_path):
     bin_dir.mkdir()
     monkeypatch.setenv("PATH", str(bin_dir))
     monkeypatch.setenv("PYTHONPATH", str(PROJECT_ROOT / "tests"))
-    for name in ("PGHOST", extras.REQUIRE, "WAREHOUSE_REQUIRE_POSTGRES", "PYTEST_ADDOPTS",
-                 *(name for name in os.environ if name.startswith("PYTEST_XDIST"))):
+    for name in (
+        "PGHOST",
+        extras.REQUIRE,
+        "WAREHOUSE_REQUIRE_POSTGRES",
+        "PYTEST_ADDOPTS",
+        *(name for name in os.environ if name.startswith("PYTEST_XDIST")),
+    ):
         monkeypatch.delenv(name, raising=False)
     markers = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     markers = markers["tool"]["pytest"]["ini_options"]["markers"]
@@ -79,8 +85,11 @@ def test_missing_extras_are_left_out_with_one_line_each_under_two_workers(machin
     pytester, _ = machine
     result = pytester.runpytest_subprocess("-n", "2")
     assert result.ret == 0, result.stdout.str()
-    assert left_out(result) == [f"left out: 2 tests need {CHROMIUM}", f"left out: 1 test needs {R}",
-                                f"left out: 1 test needs {POSTGRES}"]
+    assert left_out(result) == [
+        f"left out: 2 tests need {CHROMIUM}",
+        f"left out: 1 test needs {R}",
+        f"left out: 1 test needs {POSTGRES}",
+    ]
     # -ra still lists the other skip, and only that one; the last line counts the tests left out.
     skipped = [line for line in result.outlines if line.startswith("SKIPPED")]
     assert len(skipped) == 1
@@ -97,11 +106,14 @@ def test_extras_that_are_there_run_their_tests(machine):
     assert re.search(r"\b4 passed, 1 skipped, 1 left out\b", result.outlines[-1])
 
 
-@pytest.mark.parametrize(("setting", "failing", "still_left_out"), [
-    ({extras.REQUIRE: "1"}, {"test_browser", "test_browser_again", "test_r", "test_postgres"}, 0),
-    ({extras.REQUIRE: "postgres,r"}, {"test_r", "test_postgres"}, 1),
-    ({"WAREHOUSE_REQUIRE_POSTGRES": "1"}, {"test_postgres"}, 2),  # the older name
-])
+@pytest.mark.parametrize(
+    ("setting", "failing", "still_left_out"),
+    [
+        ({extras.REQUIRE: "1"}, {"test_browser", "test_browser_again", "test_r", "test_postgres"}, 0),
+        ({extras.REQUIRE: "postgres,r"}, {"test_r", "test_postgres"}, 1),
+        ({"WAREHOUSE_REQUIRE_POSTGRES": "1"}, {"test_postgres"}, 2),  # the older name
+    ],
+)
 def test_a_required_extra_that_is_missing_fails_its_tests(machine, monkeypatch, setting, failing, still_left_out):
     pytester, _ = machine
     for name, value in setting.items():
@@ -109,8 +121,10 @@ def test_a_required_extra_that_is_missing_fails_its_tests(machine, monkeypatch, 
     result = pytester.runpytest_subprocess("-p", "no:xdist")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert set(re.findall(r"^ERROR test_machine.py::(\w+)", result.stdout.str(), re.MULTILINE)) == failing
-    assert (f"{extras.REQUIRE} requires a PostgreSQL server, but PGHOST is not set (name one in the PG* variables; "
-            ".ci/run starts one, docs/POSTGRES.md)") in result.stdout.str()
+    assert (
+        f"{extras.REQUIRE} requires a PostgreSQL server, but PGHOST is not set (name one in the PG* variables; "
+        ".ci/run starts one, docs/POSTGRES.md)"
+    ) in result.stdout.str()
     assert len(left_out(result)) == still_left_out
 
 
@@ -118,10 +132,14 @@ def test_r_counts_only_when_it_loads_the_survey_package(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     assert extras.r_survey_problem() == "Rscript is not on PATH"
     # What R prints when the package is not installed.
-    executable(tmp_path / "Rscript", "echo \"Error in library(survey) : there is no package called 'survey'\" >&2\n"
-                                     "echo 'Execution halted' >&2\nexit 1")
+    executable(
+        tmp_path / "Rscript",
+        "echo \"Error in library(survey) : there is no package called 'survey'\" >&2\n"
+        "echo 'Execution halted' >&2\nexit 1",
+    )
     assert extras.r_survey_problem() == (
-        "R cannot load the survey package (Error in library(survey) : there is no package called 'survey')")
+        "R cannot load the survey package (Error in library(survey) : there is no package called 'survey')"
+    )
     executable(tmp_path / "Rscript", 'test "$1 $2" = "-e library(survey)"')
     assert extras.r_survey_problem() is None
 
@@ -136,8 +154,10 @@ def test_chromium_is_found_by_either_name(tmp_path, monkeypatch):
 @pytest.mark.needs_r
 def test_r_estimates_a_mean_with_the_survey_package():
     """Where R is there (.ci/run), it runs the survey package: the estimates' comparison with R can use it."""
-    script = ("suppressMessages(library(survey)); design <- svydesign(ids = ~1, weights = ~w, "
-              "data = data.frame(y = c(1, 2, 3, 6), w = c(1, 1, 1, 1))); cat(coef(svymean(~y, design)))")
+    script = (
+        "suppressMessages(library(survey)); design <- svydesign(ids = ~1, weights = ~w, "
+        "data = data.frame(y = c(1, 2, 3, 6), w = c(1, 1, 1, 1))); cat(coef(svymean(~y, design)))"
+    )
     result = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert float(result.stdout) == 3.0

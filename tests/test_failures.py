@@ -25,7 +25,9 @@ SNAPSHOT_QUERIES = (
 # A partial refresh: the draft, the raw loads and the models up to the resolution mart, and publishing.
 RAW_LOADS_TO_RESOLUTION = (
     AssetSelection.assets("warehouse_draft", "published_warehouse")
-    | AssetSelection.assets(AssetKey(["marts", "mart_respondent_resolution"])).upstream().required_multi_asset_neighbors()
+    | AssetSelection.assets(AssetKey(["marts", "mart_respondent_resolution"]))
+    .upstream()
+    .required_multi_asset_neighbors()
 )
 
 
@@ -45,17 +47,16 @@ def published_copy(warehouse_db, tmp_path):
 
 
 def failure_text(result) -> str:
-    return "\n".join(
-        str(event.event_specific_data.error) for event in result.all_events if event.is_step_failure
-    )
+    return "\n".join(str(event.event_specific_data.error) for event in result.all_events if event.is_step_failure)
 
 
 def test_invalid_codebook_stops_the_run_and_keeps_the_marts(published_copy):
     db_path, landing = published_copy
     before = snapshot(db_path)
     codebook = landing / "waves" / "w1_2023" / "codebook.yaml"
-    codebook.write_text(codebook.read_text(encoding="utf-8").replace("type: multi", "type: multiple", 1),
-                        encoding="utf-8")
+    codebook.write_text(
+        codebook.read_text(encoding="utf-8").replace("type: multi", "type: multiple", 1), encoding="utf-8"
+    )
     result = build_warehouse(db_path, landing)
     assert not result.success
     assert "type 'multiple' is not one of" in failure_text(result)
@@ -68,16 +69,21 @@ def test_a_bad_comparable_to_stops_the_run_listing_every_problem_and_keeps_the_m
     codebook = landing / "waves" / "w2_2025" / "codebook.yaml"
     text = codebook.read_text(encoding="utf-8")
     text = text.replace("recode: {1: [1], 2: [1], 3: [2], 4: [3]}", "recode: {1: [1], 2: [7], 3: [2], 9: [3]}")
-    text = text.replace("question: Q25}", "question: Q99}").replace("{wave: w1_2023, question: Q31}", "{wave: w1_2023, question: Q8}")
+    text = text.replace("question: Q25}", "question: Q99}").replace(
+        "{wave: w1_2023, question: Q31}", "{wave: w1_2023, question: Q8}"
+    )
     codebook.write_text(text, encoding="utf-8")
     result = build_warehouse(db_path, landing)
     assert not result.success
     message = failure_text(result)
     assert "waves/w2_2025/codebook.yaml" in message
-    for problem in ("question Q6: comparable_to w1_2023 Q6: recode target 7 (of code 2) is not a code of w1_2023 Q6",
-                    "recode key 9 is not a code of Q6", "code 4 has no recode and w1_2023 Q6 has no code 4",
-                    "question Q19: comparable_to w1_2023 Q99: wave w1_2023 has no question Q99",
-                    "question Q31: comparable_to w1_2023 Q8: types do not agree"):
+    for problem in (
+        "question Q6: comparable_to w1_2023 Q6: recode target 7 (of code 2) is not a code of w1_2023 Q6",
+        "recode key 9 is not a code of Q6",
+        "code 4 has no recode and w1_2023 Q6 has no code 4",
+        "question Q19: comparable_to w1_2023 Q99: wave w1_2023 has no question Q99",
+        "question Q31: comparable_to w1_2023 Q8: types do not agree",
+    ):
         assert problem in message, message
     assert snapshot(db_path) == before
 
@@ -125,8 +131,13 @@ def test_a_landing_without_a_wave_stops_the_run_and_keeps_the_marts(published_co
     assert not result.success
     message = failure_text(result)
     assert str(landing) in message
-    expected = {"missing": "does not exist", "empty": "is empty", "taskforce_only": "has no waves/",
-                "waves_folder": "looks like the waves/ folder", "wave_folder": "looks like one wave's folder"}
+    expected = {
+        "missing": "does not exist",
+        "empty": "is empty",
+        "taskforce_only": "has no waves/",
+        "waves_folder": "looks like the waves/ folder",
+        "wave_folder": "looks like one wave's folder",
+    }
     assert expected[layout] in message
     assert snapshot(db_path) == before
     # nothing is written into a configured landing directory (no synthetic sample)
@@ -140,9 +151,9 @@ def test_a_known_wave_without_its_codebook_uses_the_bundled_one(published_copy):
     result = build_warehouse(db_path, landing, selection=RAW_LOADS_TO_RESOLUTION)
     assert result.success, failure_text(result)
     with duckdb.connect(str(db_path), read_only=True) as connection:
-        assert connection.execute("select source_file from raw.codebook_waves where wave_id = 'w1_2023'").fetchall() == [
-            ("(bundled) w1_2023_codebook.yaml",)
-        ]
+        assert connection.execute(
+            "select source_file from raw.codebook_waves where wave_id = 'w1_2023'"
+        ).fetchall() == [("(bundled) w1_2023_codebook.yaml",)]
         assert connection.execute(
             "select count(*) from marts.mart_respondent_resolution where status = 'valid' and wave_id = 'w1_2023'"
         ).fetchone() == (195,)

@@ -11,10 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from marts_compare import mart_differences
 from orchestration.settings import PROJECT_ROOT
 from synthetic import write_landing
-
-from marts_compare import mart_differences
 from test_refresh import copy_of_published
 from test_safety import cli_env
 
@@ -22,14 +21,24 @@ pytestmark = pytest.mark.e2e
 
 
 def cli_run(db_path: Path, landing: Path, dagster_home: Path, *options: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "orchestration.cli", "run", *options], cwd=PROJECT_ROOT,
-                          env=cli_env(db_path, landing, dagster_home), capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "run", *options],
+        cwd=PROJECT_ROOT,
+        env=cli_env(db_path, landing, dagster_home),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def waves_of(db_path: Path) -> list[str]:
     with duckdb.connect(str(db_path), read_only=True) as connection:
-        return [wave for (wave,) in connection.execute(
-            "select wave_id from marts.mart_wave_loads where in_landing order by 1").fetchall()]
+        return [
+            wave
+            for (wave,) in connection.execute(
+                "select wave_id from marts.mart_wave_loads where in_landing order by 1"
+            ).fetchall()
+        ]
 
 
 def test_default_then_another_landing_then_a_broken_one_then_the_default_again(tmp_path, wave1_sample):
@@ -37,8 +46,13 @@ def test_default_then_another_landing_then_a_broken_one_then_the_default_again(t
     were the first, and the default warehouse comes out as it was first built."""
     home = tmp_path / "dagster_home"
     default_landing, default_db = tmp_path / "default" / "landing", tmp_path / "default" / "warehouse.duckdb"
-    subprocess.run([sys.executable, "-m", "synthetic", "--landing-dir", str(default_landing)], cwd=PROJECT_ROOT,
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "synthetic", "--landing-dir", str(default_landing)],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
 
     first = cli_run(default_db, default_landing, home)
     assert first.returncode == 0, first.stderr
@@ -52,8 +66,9 @@ def test_default_then_another_landing_then_a_broken_one_then_the_default_again(t
         folder = other_landing / "waves" / new_id
         shutil.copytree(other_landing / "waves" / "w1_2023", folder)
         codebook = folder / "codebook.yaml"
-        codebook.write_text(codebook.read_text(encoding="utf-8").replace("id: w1_2023", f"id: {new_id}"),
-                            encoding="utf-8")
+        codebook.write_text(
+            codebook.read_text(encoding="utf-8").replace("id: w1_2023", f"id: {new_id}"), encoding="utf-8"
+        )
     shutil.rmtree(other_landing / "waves" / "w1_2023")
     other = cli_run(other_db, other_landing, home)
     assert other.returncode == 0, other.stderr

@@ -11,7 +11,11 @@ from dagster import DagsterInstance
 
 from orchestration.assets.qualtrics import PULL_FRESHNESS, qualtrics_responses
 from orchestration.freshness import (
-    TASKFORCE_FRESHNESS, TASKFORCE_SNAPSHOT_KEY, report_latest_snapshot, stale_lines, taskforce_staleness,
+    TASKFORCE_FRESHNESS,
+    TASKFORCE_SNAPSHOT_KEY,
+    report_latest_snapshot,
+    stale_lines,
+    taskforce_staleness,
     usual_interval,
 )
 from orchestration.qualtrics.pull import STATE_NAME
@@ -23,8 +27,11 @@ MONTHLY = [dt.date(2025, month, 15) for month in range(1, 4)]
 def connected_landing(tmp_path, pulled_at: dt.datetime | None):
     folder = tmp_path / "landing" / "waves" / "w9_2025"
     folder.mkdir(parents=True)
-    (folder / "codebook.yaml").write_text("wave:\n  id: w9_2025\n  fieldwork_start: 2025-03-10\n  fieldwork_end: "
-                                          "2025-04-04\n  qualtrics: {survey_id: SV_abc123}\n", encoding="utf-8")
+    (folder / "codebook.yaml").write_text(
+        "wave:\n  id: w9_2025\n  fieldwork_start: 2025-03-10\n  fieldwork_end: "
+        "2025-04-04\n  qualtrics: {survey_id: SV_abc123}\n",
+        encoding="utf-8",
+    )
     if pulled_at is not None:
         (folder / STATE_NAME).write_text(json.dumps({"survey_id": "SV_abc123", "pulled_at": pulled_at.isoformat()}))
     (tmp_path / "landing" / "taskforce").mkdir()
@@ -54,7 +61,10 @@ def test_a_wave_in_fieldwork_not_pulled_for_26_hours_is_stale(tmp_path):
     never = stale_lines(published(MONTHLY), connected_landing(tmp_path / "c", None), NOW)
     assert "wave w9_2025 is in fieldwork and was never pulled from Qualtrics (survey SV_abc123)" in never[1]
     after = NOW.replace(month=5)  # past fieldwork_end + 7 days: not in fieldwork, never stale
-    assert not any("w9_2025" in line for line in stale_lines(published([after.date()]), connected_landing(tmp_path / "d", None), after))
+    assert not any(
+        "w9_2025" in line
+        for line in stale_lines(published([after.date()]), connected_landing(tmp_path / "d", None), after)
+    )
 
 
 def test_a_taskforce_snapshot_older_than_its_usual_interval_is_stale():
@@ -62,7 +72,8 @@ def test_a_taskforce_snapshot_older_than_its_usual_interval_is_stale():
     assert taskforce_staleness(MONTHLY, dt.date(2025, 4, 10)) == []
     assert taskforce_staleness(MONTHLY, dt.date(2025, 5, 1)) == [
         "the newest Taskforce snapshot is of 2025-03-15, 47 days ago; they usually come every 30 days: add the newer "
-        "one to taskforce/"]
+        "one to taskforce/"
+    ]
     assert taskforce_staleness(MONTHLY, dt.date(2025, 5, 1), synthetic=True) == []  # the bundled demo
     assert taskforce_staleness(MONTHLY[:1], dt.date(2026, 1, 1)) == []  # one date: no interval to compare with
 

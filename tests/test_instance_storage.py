@@ -20,8 +20,13 @@ def counted_rows() -> int:
 
 @pytest.fixture
 def makefile_instance(tmp_path):
-    subprocess.run(["make", "-s", str(tmp_path / "dagster.yaml"), f"DAGSTER_HOME={tmp_path}"], cwd=PROJECT_ROOT,
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        ["make", "-s", str(tmp_path / "dagster.yaml"), f"DAGSTER_HOME={tmp_path}"],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     with DagsterInstance.from_config(str(tmp_path)) as instance:
         yield instance
 
@@ -34,20 +39,26 @@ def test_the_makefile_instance_keeps_event_log_connections(makefile_instance):
     assert len(storage._engines) == ENGINES_KEPT
     assert "index" in storage._engines and run_ids[-1] in storage._engines and run_ids[0] not in storage._engines
     # a run whose connection was closed is read again through a new one
-    assert any(record.dagster_event and record.dagster_event.event_type_value == "ASSET_MATERIALIZATION"
-               for record in makefile_instance.all_logs(run_ids[0]))
+    assert any(
+        record.dagster_event and record.dagster_event.event_type_value == "ASSET_MATERIALIZATION"
+        for record in makefile_instance.all_logs(run_ids[0])
+    )
 
 
 def test_its_history_is_dagsters_own_sqlite_history(makefile_instance, tmp_path):
     """Same files, same tables: Dagster's default SQLite event log (a UI on another instance config, an
     older checkout) reads what this one wrote, also while this one still holds its connections."""
     run_id = materialize([counted_rows], instance=makefile_instance).run_id
-    written = [record.dagster_event.event_type_value for record in makefile_instance.all_logs(run_id)
-               if record.dagster_event]
+    written = [
+        record.dagster_event.event_type_value for record in makefile_instance.all_logs(run_id) if record.dagster_event
+    ]
     plain = SqliteEventLogStorage(str(tmp_path / "history" / "runs"))
     try:
-        read = [record.event_log_entry.dagster_event.event_type_value
-                for record in plain.get_records_for_run(run_id).records if record.event_log_entry.dagster_event]
+        read = [
+            record.event_log_entry.dagster_event.event_type_value
+            for record in plain.get_records_for_run(run_id).records
+            if record.event_log_entry.dagster_event
+        ]
         assert read == written and "ASSET_MATERIALIZATION" in read
         latest = plain.get_latest_materialization_events([AssetKey("counted_rows")])[AssetKey("counted_rows")]
         assert latest is not None and latest.run_id == run_id

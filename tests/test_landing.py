@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 
 from orchestration.survey.landing import (
-    discover_landing, landing_fingerprint, landing_parts, relative_name, unused_files,
+    discover_landing,
+    landing_fingerprint,
+    landing_parts,
+    relative_name,
+    unused_files,
 )
 
 

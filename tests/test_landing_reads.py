@@ -17,16 +17,26 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
 import orchestration.assets.survey as survey_assets
 import orchestration.survey.file_reads as file_reads
 from conftest import build_warehouse
 from marts_compare import mart_differences
 from orchestration.backends.publishing import read_build_info
 from orchestration.survey.file_reads import (
-    LandingFileChanged, changes_since_read, read_landing_file, reads_frame, record_reads, recorded_reads,
+    LandingFileChanged,
+    changes_since_read,
+    read_landing_file,
+    reads_frame,
+    record_reads,
+    recorded_reads,
 )
 from orchestration.survey.landing import (
-    discover_landing, landing_fingerprint, landing_parts, part_fingerprints, relative_name,
+    discover_landing,
+    landing_fingerprint,
+    landing_parts,
+    part_fingerprints,
+    relative_name,
 )
 from orchestration.survey.qualtrics_reader import file_sha256, read_export
 from synthetic import write_sample_landing
@@ -34,8 +44,10 @@ from test_failures import RAW_LOADS_TO_RESOLUTION, failure_text
 
 W1_EXPORT = "waves/w1_2023/SYNTHETIC_w1_2023_export_2023-04-07.csv"
 W2_EXPORT = "waves/w2_2025/SYNTHETIC_w2_2025_export_2025-04-07.csv"
-HEADER = ('StartDate,ResponseId,Q1\r\nStart Date,Response ID,Gemeente?\r\n"{""ImportId"":""startDate""}",'
-          '"{""ImportId"":""_recordId""}","{""ImportId"":""QID1""}"\r\n')
+HEADER = (
+    'StartDate,ResponseId,Q1\r\nStart Date,Response ID,Gemeente?\r\n"{""ImportId"":""startDate""}",'
+    '"{""ImportId"":""_recordId""}","{""ImportId"":""QID1""}"\r\n'
+)
 
 
 def sha256(path: Path) -> str:
@@ -43,6 +55,7 @@ def sha256(path: Path) -> str:
 
 
 # --- one read, whole -------------------------------------------------------------------------------------
+
 
 def test_a_file_is_read_once_and_its_bytes_are_what_is_hashed_and_parsed(tmp_path, monkeypatch):
     path = tmp_path / "export.csv"
@@ -82,8 +95,12 @@ def test_changes_since_read_compare_size_time_and_content(tmp_path):
     for name in names:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(b"a,b\n1,2\n")
-    frame = reads_frame([(name, read_landing_file(tmp_path / name).read) for name in names],
-                        kind="export", run_id="r", loaded_at="2026-01-01T00:00:00Z")
+    frame = reads_frame(
+        [(name, read_landing_file(tmp_path / name).read) for name in names],
+        kind="export",
+        run_id="r",
+        loaded_at="2026-01-01T00:00:00Z",
+    )
     assert changes_since_read(tmp_path, frame) == []
     with open(tmp_path / names[1], "ab") as more:
         more.write(b"3,4\n")
@@ -107,8 +124,12 @@ def test_a_loader_replaces_only_its_own_reads_of_the_parts_it_loaded(tmp_path):
         (tmp_path / name).write_text(name)
 
     def frame(kind, names, run_id):
-        return reads_frame([(name, read_landing_file(tmp_path / name).read) for name in names], kind=kind,
-                           run_id=run_id, loaded_at="2026-01-01T00:00:00Z")
+        return reads_frame(
+            [(name, read_landing_file(tmp_path / name).read) for name in names],
+            kind=kind,
+            run_id=run_id,
+            loaded_at="2026-01-01T00:00:00Z",
+        )
 
     with duckdb.connect() as connection:
         record_reads(connection, frame("export", ["waves/w1/a.csv", "waves/w2/b.csv"], "first"), kind="export")
@@ -116,15 +137,18 @@ def test_a_loader_replaces_only_its_own_reads_of_the_parts_it_loaded(tmp_path):
         record_reads(connection, frame("export", ["waves/w2/b.csv"], "second"), kind="export", parts=["wave:w2"])
         reads = recorded_reads(connection)
     assert sorted(zip(reads["source_file"], reads["part"], reads["run_id"])) == [
-        ("taskforce/t.csv", "taskforce", "first"), ("waves/w1/a.csv", "wave:w1", "first"),
+        ("taskforce/t.csv", "taskforce", "first"),
+        ("waves/w1/a.csv", "wave:w1", "first"),
         ("waves/w2/b.csv", "wave:w2", "second"),
     ]
     # The build record's parts, made from these reads, are what the sensor computes from the files.
-    assert part_fingerprints(zip(reads["source_file"], reads["size_bytes"], reads["mtime_ns"]),
-                             ["wave:w1", "wave:w2"]) == landing_parts(tmp_path)
+    assert part_fingerprints(
+        zip(reads["source_file"], reads["size_bytes"], reads["mtime_ns"]), ["wave:w1", "wave:w2"]
+    ) == landing_parts(tmp_path)
 
 
 # --- runs on copies of the sample -------------------------------------------------------------------------
+
 
 def mixed_line_endings(data: bytes) -> bytes:
     """Every line break, between records and inside quoted cells, in turn `\\n`, `\\r\\n`, `\\r`."""
@@ -137,7 +161,7 @@ def test_mixed_line_endings_give_the_same_marts_and_the_record_describes_what_wa
     write_sample_landing(landing)
     export = landing / W1_EXPORT
     export.write_bytes(mixed_line_endings(export.read_bytes()))
-    assert b'\r\n' in export.read_bytes() and re.search(rb"[^\r]\n", export.read_bytes())
+    assert b"\r\n" in export.read_bytes() and re.search(rb"[^\r]\n", export.read_bytes())
     db_path = tmp_path / "warehouse.duckdb"
     result = build_warehouse(db_path, landing)
     assert result.success, failure_text(result)
@@ -150,8 +174,9 @@ def test_mixed_line_endings_give_the_same_marts_and_the_record_describes_what_wa
     assert build["file_sha256"] == on_disk and build["files"] == sorted(on_disk)
     assert build["landing_fingerprint"] == landing_fingerprint(on_disk)
     assert build["landing_parts"] == landing_parts(landing)  # the sensor finds nothing left to do
-    assert exports == {name: sha for name, sha in on_disk.items() if name.startswith("waves/") and
-                       name.endswith(".csv")}
+    assert exports == {
+        name: sha for name, sha in on_disk.items() if name.startswith("waves/") and name.endswith(".csv")
+    }
 
 
 @pytest.fixture
@@ -187,8 +212,10 @@ def test_an_export_still_being_copied_is_not_published(published_sample, monkeyp
     assert not result.success
     failures = [event for event in result.all_events if event.is_step_failure]
     assert [event.step_key for event in failures] == ["published_warehouse"]
-    assert (f"{W1_EXPORT}: changed while it was read ({half} bytes when read, {len(whole)} now): still being "
-            "copied? wait until it is complete and run again") in failure_text(result)
+    assert (
+        f"{W1_EXPORT}: changed while it was read ({half} bytes when read, {len(whole)} now): still being "
+        "copied? wait until it is complete and run again"
+    ) in failure_text(result)
     assert sha256(db_path) == before
 
 
@@ -198,11 +225,13 @@ def test_a_utf8_export_with_one_stray_byte_is_refused_naming_the_byte(published_
     export = landing / W2_EXPORT
     data = export.read_bytes()
     offset = data.index("ë".encode())  # one character saved in Windows-1252: a lone 0xeb
-    export.write_bytes(data[:offset] + b"\xeb" + data[offset + 2:])
+    export.write_bytes(data[:offset] + b"\xeb" + data[offset + 2 :])
     line = data.count(b"\n", 0, offset) + 1  # the sample's lines end in \r\n or \n
-    column = len(data[data.rfind(b"\n", 0, offset) + 1:offset].decode("utf-8")) + 1
+    column = len(data[data.rfind(b"\n", 0, offset) + 1 : offset].decode("utf-8")) + 1
     result = build_warehouse(db_path, landing, RAW_LOADS_TO_RESOLUTION)
     assert not result.success
-    assert (f"{W2_EXPORT}: line {line}, column {column}: byte 0xeb (byte offset {offset}) is not UTF-8, but "
-            "the file is UTF-8") in failure_text(result)
+    assert (
+        f"{W2_EXPORT}: line {line}, column {column}: byte 0xeb (byte offset {offset}) is not UTF-8, but "
+        "the file is UTF-8"
+    ) in failure_text(result)
     assert sha256(db_path) == before

@@ -57,8 +57,11 @@ def mart_reads_by_lower_tests(manifest: dict) -> list[str]:
         attached = node.get("attached_node")
         if node["resource_type"] != "test" or not attached or layer(nodes[attached]) not in ("staging", "intermediate"):
             continue
-        found += [f"{node['name']} reads {nodes[parent]['name']}" for parent in node["depends_on"]["nodes"]
-                  if layer(nodes[parent]) in ("marts", "dimension")]
+        found += [
+            f"{node['name']} reads {nodes[parent]['name']}"
+            for parent in node["depends_on"]["nodes"]
+            if layer(nodes[parent]) in ("marts", "dimension")
+        ]
     return sorted(found)
 
 
@@ -84,8 +87,11 @@ def test_the_rule_catches_an_intermediate_model_reading_a_mart():
     ]
 
 
-READ_OUTS = ["orchestration/reporting.py", "orchestration/cli.py",
-             *sorted(str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / "orchestration" / "deliverables").glob("*.py"))]
+READ_OUTS = [
+    "orchestration/reporting.py",
+    "orchestration/cli.py",
+    *sorted(str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / "orchestration" / "deliverables").glob("*.py")),
+]
 
 
 @pytest.mark.parametrize("path", READ_OUTS)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
-
-import json
 from pathlib import Path
 
-import pytest
-
 import duckdb
+import pytest
 from dagster import AddDynamicPartitionsRequest, DagsterInstance, SensorResult, build_sensor_context
 
 from orchestration.assets.dbt import (
@@ -22,21 +20,24 @@ from orchestration.assets.dbt import (
     prune_run_targets,
     reuse_partial_parse,
 )
+from orchestration.backends.duckdb_io import replace_tables
+from orchestration.backends.publishing import BuildInfo
 from orchestration.definitions import defs
 from orchestration.partitions import RANGE_END, RANGE_START
-from orchestration.backends.publishing import BuildInfo
 from orchestration.resources import WarehouseResource
 from orchestration.sensors import landing_files_sensor, plan_refresh
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 from orchestration.survey.landing import landing_parts
-from orchestration.backends.duckdb_io import replace_tables
 
 
 @pytest.mark.e2e  # a `dagster` subprocess loading the code location: slow, end to end
 def test_definitions_validate_through_workspace_yaml(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -52,7 +53,8 @@ def test_the_main_job_selects_every_asset_but_the_qualtrics_pull():
     assert set(job.asset_layer.selected_asset_keys) == every_asset - pull
     # recorded by the Taskforce load when a newer snapshot arrives (orchestration/freshness.py)
     assert {key.to_user_string() for key in graph.get_all_asset_keys() if not graph.get(key).is_executable} == {
-        "taskforce/latest_snapshot"}
+        "taskforce/latest_snapshot"
+    }
 
 
 def test_old_run_target_folders_are_pruned_and_recent_ones_kept(tmp_path, monkeypatch):
@@ -94,8 +96,11 @@ def test_a_second_run_on_the_same_file_reuses_dbts_partial_parse(tmp_path):
         target = tmp_path / attempt
         reuse_partial_parse(values, target)
         result = subprocess.run(
-            [str(Path(sys.prefix) / "bin" / "dbt"), "parse", "--target", "dev"], cwd=DBT_PROJECT_DIR,
-            capture_output=True, text=True, timeout=300,
+            [str(Path(sys.prefix) / "bin" / "dbt"), "parse", "--target", "dev"],
+            cwd=DBT_PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            timeout=300,
             env={**os.environ, **values, "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target)},
         )
         assert result.returncode == 0, result.stdout + result.stderr
@@ -107,10 +112,20 @@ def test_a_second_run_on_the_same_file_reuses_dbts_partial_parse(tmp_path):
 
 def test_the_taskforce_job_selects_only_what_depends_on_taskforce_data():
     keys = {key.to_user_string() for key in defs.resolve_job_def("refresh_taskforce").asset_layer.selected_asset_keys}
-    assert {"raw/taskforce_counts", "staging/stg_taskforce__counts", "marts/mart_taskforce_summary",
-            "warehouse_draft", "published_warehouse"} <= keys
-    assert not keys & {"raw/export_cells", "raw/codebook_questions", "marts/mart_respondent_resolution",
-                       "intermediate/int_respondent_answers", "reference/municipalities_2019_2024"}
+    assert {
+        "raw/taskforce_counts",
+        "staging/stg_taskforce__counts",
+        "marts/mart_taskforce_summary",
+        "warehouse_draft",
+        "published_warehouse",
+    } <= keys
+    assert not keys & {
+        "raw/export_cells",
+        "raw/codebook_questions",
+        "marts/mart_respondent_resolution",
+        "intermediate/int_respondent_answers",
+        "reference/municipalities_2019_2024",
+    }
 
 
 def test_plan_refresh_picks_the_smallest_job():
@@ -132,6 +147,7 @@ def test_sensor_registers_waves_and_runs_once_per_landing_state(tmp_path):
     (landing / "waves" / "w1" / "codebook.yaml").write_text("wave: {id: w1}\n")
     warehouse = WarehouseResource(db_path=str(tmp_path / "w.duckdb"), landing_dir=str(landing))
     with DagsterInstance.ephemeral() as instance:
+
         def tick(cursor):
             # the resource has a teardown, so the context must be opened as a context manager
             with build_sensor_context(instance=instance, cursor=cursor, resources={"warehouse": warehouse}) as context:
@@ -176,8 +192,17 @@ def test_sensor_follows_the_landing_and_knows_what_the_published_warehouse_was_b
     (landing / "waves" / "w1").mkdir(parents=True)
     (landing / "waves" / "w1" / "codebook.yaml").write_text("wave: {id: w1}\n")
     warehouse = WarehouseResource(db_path=str(tmp_path / "w.duckdb"), landing_dir=str(landing))
-    build = BuildInfo(run_id="r", landing_dir=str(landing), landing_fingerprint="f", files=[], waves=["w1"],
-                      taskforce_dates=[], commit="c", built_at="t", landing_parts=landing_parts(landing))
+    build = BuildInfo(
+        run_id="r",
+        landing_dir=str(landing),
+        landing_fingerprint="f",
+        files=[],
+        waves=["w1"],
+        taskforce_dates=[],
+        commit="c",
+        built_at="t",
+        landing_parts=landing_parts(landing),
+    )
     with duckdb.connect(warehouse.db_path) as connection:  # what `make run` publishes
         replace_tables(connection, "meta", {"warehouse_build": build.frame()})
     with DagsterInstance.ephemeral() as instance:
@@ -189,7 +214,9 @@ def test_sensor_follows_the_landing_and_knows_what_the_published_warehouse_was_b
         assert instance.get_dynamic_partitions("waves") == ["w1"]
 
         (landing / "waves" / "w1" / "codebook.yaml").write_text("wave: {id: w1, title: changed}\n")
-        with build_sensor_context(instance=instance, cursor=first.cursor, resources={"warehouse": warehouse}) as context:
+        with build_sensor_context(
+            instance=instance, cursor=first.cursor, resources={"warehouse": warehouse}
+        ) as context:
             second = landing_files_sensor(context)
         (request,) = second.run_requests
         assert (request.job_name, request.partition_key) == ("refresh_warehouse", "w1")
@@ -198,8 +225,11 @@ def test_sensor_follows_the_landing_and_knows_what_the_published_warehouse_was_b
 def materialization_metadata(result, *path: str) -> dict:
     from dagster import AssetKey
 
-    (event,) = [e for e in result.get_asset_materialization_events()
-                if e.event_specific_data.materialization.asset_key == AssetKey(list(path))]
+    (event,) = [
+        e
+        for e in result.get_asset_materialization_events()
+        if e.event_specific_data.materialization.asset_key == AssetKey(list(path))
+    ]
     return event.event_specific_data.materialization.metadata
 
 
@@ -270,7 +300,9 @@ def test_every_model_check_of_the_build_passed(warehouse_build):
     from orchestration.assets.dbt_checks import SUMMARY_CHECK
 
     _, result = warehouse_build
-    evaluations = [e.asset_check_evaluation_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    evaluations = [
+        e.asset_check_evaluation_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
     summaries = [e for e in evaluations if e.check_name == SUMMARY_CHECK]
     assert len(summaries) > 40 and all(e.passed for e in evaluations)
     assert sum(e.metadata["tests"].value for e in summaries) > 300  # every dbt test counted in a summary

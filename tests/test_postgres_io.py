@@ -20,13 +20,28 @@ def test_draft_queries_read_the_draft_schemas_only():
 
 
 def test_frame_columns_get_the_types_duckdb_would_infer():
-    frame = pd.DataFrame({
-        "row": [1, 2], "share": [0.5, None], "flag": [True, False], "text": ["a", ""],
-        "codes": [[1, 2], None], "loaded_at": pd.to_datetime(["2023-05-01T10:00Z", "2023-05-01T11:00Z"]),
-    })
-    types = {name: column_type(dtype, frame[name] if dtype == object else ()) for name, dtype in frame.dtypes.items()}
-    assert types == {"row": "bigint", "share": "double precision", "flag": "boolean", "text": "text",
-                     "codes": "bigint[]", "loaded_at": "timestamptz"}
+    frame = pd.DataFrame(
+        {
+            "row": [1, 2],
+            "share": [0.5, None],
+            "flag": [True, False],
+            "text": ["a", ""],
+            "codes": [[1, 2], None],
+            "loaded_at": pd.to_datetime(["2023-05-01T10:00Z", "2023-05-01T11:00Z"]),
+        }
+    )
+    types = {
+        name: column_type(dtype, frame[name] if pd.api.types.is_object_dtype(dtype) else ())
+        for name, dtype in frame.dtypes.items()
+    }
+    assert types == {
+        "row": "bigint",
+        "share": "double precision",
+        "flag": "boolean",
+        "text": "text",
+        "codes": "bigint[]",
+        "loaded_at": "timestamptz",
+    }
 
 
 def test_lists_become_postgres_array_text():

@@ -37,15 +37,21 @@ WAVE = "w1_2023"
 HYPERLINK = '=HYPERLINK("http://x","y")'
 # (codebook line as shipped, the line with a label that starts like a formula)
 LABELS = [
-    ('    label: "Waarvoor zetten vrijwilligers zich in, naast gastopvang?"',
-     "    label: '" + HYPERLINK + " Waarvoor zetten vrijwilligers zich in?'"),
+    (
+        '    label: "Waarvoor zetten vrijwilligers zich in, naast gastopvang?"',
+        "    label: '" + HYPERLINK + " Waarvoor zetten vrijwilligers zich in?'",
+    ),
     ('      1: {label: "Logistieke taken"}', '      1: {label: "+1 logistieke taken"}'),
     ('      2: {label: "Tolken"}', '      2: {label: "-2 tolken"}'),
     ('      3: {label: "Goederen verzamelen voor materiële ondersteuning"}', '      3: {label: "@SUM(A1) goederen"}'),
-    ('      4: {label: "Ontmoetingsmogelijkheden organiseren voor vluchtelingen of gastgezinnen"}',
-     "      4: {label: '" + HYPERLINK + "'}"),
-    ('      1: {label: "De federale overheid", report_prefix: t8_1_fed}',
-     '      1: {label: "-2 De federale overheid", report_prefix: t8_1_fed}'),
+    (
+        '      4: {label: "Ontmoetingsmogelijkheden organiseren voor vluchtelingen of gastgezinnen"}',
+        "      4: {label: '" + HYPERLINK + "'}",
+    ),
+    (
+        '      1: {label: "De federale overheid", report_prefix: t8_1_fed}',
+        '      1: {label: "-2 De federale overheid", report_prefix: t8_1_fed}',
+    ),
 ]
 OPEN_ANSWERS = [HYPERLINK, "+1 meer overleg", "-2 minder papierwerk", "@SUM(A1)"]
 SMALL_QUESTION, SMALL_UNITS = "Q29", 3
@@ -68,11 +74,15 @@ def hostile_sample(sample, folder: Path):
     respondents: dict[str, list] = {}
     for response in sample.responses:
         respondents.setdefault(valid.get(response.response_id), []).append(response)
-    kept = [nis for nis, responses in sorted(respondents.items(), key=lambda item: str(item[0]))
-            if nis and all(SMALL_QUESTION in r.answers for r in responses)][:SMALL_UNITS]
+    kept = [
+        nis
+        for nis, responses in sorted(respondents.items(), key=lambda item: str(item[0]))
+        if nis and all(SMALL_QUESTION in r.answers for r in responses)
+    ][:SMALL_UNITS]
     assert len(kept) == SMALL_UNITS
-    answering = dict.fromkeys(r.response_id for r in sample.responses
-                              if r.response_id in valid and isinstance(r.answers.get("Q30"), str))
+    answering = dict.fromkeys(
+        r.response_id for r in sample.responses if r.response_id in valid and isinstance(r.answers.get("Q30"), str)
+    )
     open_answers = dict(zip(answering, OPEN_ANSWERS))  # by ResponseId: a row repeated in two files stays identical
     assert len(open_answers) == len(OPEN_ANSWERS)
     for response in sample.responses:
@@ -91,7 +101,9 @@ def hostile_build(tmp_path_factory, wave1_sample):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("EXPORT_MIN_UNITS", "5")
         result = build_warehouse(root / "warehouse.duckdb", root / "landing", with_files=True)
-    assert result.success, [str(event.event_specific_data.error) for event in result.all_events if event.is_step_failure]
+    assert result.success, [
+        str(event.event_specific_data.error) for event in result.all_events if event.is_step_failure
+    ]
     return root / "warehouse.duckdb"
 
 
@@ -120,12 +132,21 @@ def is_number(text: str) -> bool:
 
 # --- item 4: formulas -------------------------------------------------------------------------------------
 
+
 def test_the_hostile_texts_reached_the_warehouse(published):
-    labels = {label for (label,) in published.execute(
-        "select choice_label from marts.mart_codebook where wave_id = ? and question_id = 'Q22'", [WAVE]).fetchall()}
+    labels = {
+        label
+        for (label,) in published.execute(
+            "select choice_label from marts.mart_codebook where wave_id = ? and question_id = 'Q22'", [WAVE]
+        ).fetchall()
+    }
     assert {"+1 logistieke taken", "-2 tolken", "@SUM(A1) goederen", HYPERLINK} <= labels
-    answers = {text for (text,) in published.execute(
-        "select answer_text from marts.mart_open_answers where wave_id = ? and question_id = 'Q30'", [WAVE]).fetchall()}
+    answers = {
+        text
+        for (text,) in published.execute(
+            "select answer_text from marts.mart_open_answers where wave_id = ? and question_id = 'Q30'", [WAVE]
+        ).fetchall()
+    }
     assert set(OPEN_ANSWERS) <= answers
 
 
@@ -176,7 +197,10 @@ def test_no_spss_text_or_label_starts_like_a_formula(hostile_build):
         assert not any(map(unsafe, frame[column])), column
     assert not any(map(unsafe, meta.column_names_to_labels.values()))
     assert not any(unsafe(text) for labels in meta.variable_value_labels.values() for text in labels.values())
-    assert meta.column_names_to_labels["q22_c1"] == "'" + HYPERLINK + " Waarvoor zetten vrijwilligers zich in? - +1 logistieke taken"
+    assert (
+        meta.column_names_to_labels["q22_c1"]
+        == "'" + HYPERLINK + " Waarvoor zetten vrijwilligers zich in? - +1 logistieke taken"
+    )
 
 
 def test_parquet_keeps_the_texts_as_the_warehouse_holds_them(hostile_build):
@@ -188,10 +212,24 @@ def test_parquet_keeps_the_texts_as_the_warehouse_holds_them(hostile_build):
 
 def test_as_text_quotes_texts_and_leaves_numbers():
     assert [as_text(value) for value in (HYPERLINK, "+1", "-2", "@SUM(A1)", "\tx", "\rx", "-5 %", "a=b")] == [
-        "'" + HYPERLINK, "'+1", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "'-5 %", "a=b"]
+        "'" + HYPERLINK,
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "'-5 %",
+        "a=b",
+    ]
     assert [as_text(value) for value in (-5, -2.5, None)] == [-5, -2.5, None]
-    frame = pd.DataFrame({"label": ["-5 %", "ok", None], "change": [-5.0, 1.5, None],
-                          "n": pd.array([-2, 3, None], dtype="Int64"), "empty": [None, None, None]})
+    frame = pd.DataFrame(
+        {
+            "label": ["-5 %", "ok", None],
+            "change": [-5.0, 1.5, None],
+            "n": pd.array([-2, 3, None], dtype="Int64"),
+            "empty": [None, None, None],
+        }
+    )
     safe = text_frame(frame)
     assert list(safe["label"][:2]) == ["'-5 %", "ok"] and pd.isna(safe["label"][2])
     assert safe["change"].equals(frame["change"]) and safe["n"].equals(frame["n"])
@@ -199,11 +237,25 @@ def test_as_text_quotes_texts_and_leaves_numbers():
 
 
 def test_the_workbook_writer_never_writes_a_formula(tmp_path):
-    results = pd.DataFrame({"wave_id": [WAVE], "section": ["s"], "question_id": ["Q1"], "question_label": [HYPERLINK],
-                            "row_code": [None], "row_label": ["=1+1"], "choice_code": [1], "choice_label": ["-5 %"],
-                            "unit": ["municipality"], "n_selected": [1], "n_answered": [5], "pct": [-20.0]})
+    results = pd.DataFrame(
+        {
+            "wave_id": [WAVE],
+            "section": ["s"],
+            "question_id": ["Q1"],
+            "question_label": [HYPERLINK],
+            "row_code": [None],
+            "row_label": ["=1+1"],
+            "choice_code": [1],
+            "choice_label": ["-5 %"],
+            "unit": ["municipality"],
+            "n_selected": [1],
+            "n_answered": [5],
+            "pct": [-20.0],
+        }
+    )
     estimates = results[["wave_id", "question_id", "row_code", "choice_code"]].assign(
-        pct_weighted=[1.0], ci_lower=[0.0], ci_upper=[2.0], population_n=[300])
+        pct_weighted=[1.0], ci_lower=[0.0], ci_upper=[2.0], population_n=[300]
+    )
     codebook = pd.DataFrame({"section": ["s"], "question_id": ["Q1"], "question_label": ["@x"]})
     workbook = openpyxl.load_workbook(write_workbook(results, estimates, codebook, tmp_path / "tables.xlsx"))
     cells = [cell for sheet in workbook.worksheets for row in sheet.iter_rows(min_row=2) for cell in row]
@@ -214,9 +266,12 @@ def test_the_workbook_writer_never_writes_a_formula(tmp_path):
 
 # --- item 7: small bases ----------------------------------------------------------------------------------
 
+
 def test_the_small_question_has_three_units_in_the_internal_files(published, hostile_build):
-    (n,) = published.execute("select distinct n_answered from marts.mart_question_result where wave_id = ? "
-                             "and question_id = ?", [WAVE, SMALL_QUESTION]).fetchone()
+    (n,) = published.execute(
+        "select distinct n_answered from marts.mart_question_result where wave_id = ? and question_id = ?",
+        [WAVE, SMALL_QUESTION],
+    ).fetchone()
     assert n == SMALL_UNITS
     internal = pd.read_csv(hostile_build.parent / "exports" / WAVE / "internal" / "question_results.csv")
     assert set(internal.loc[internal["question_id"] == SMALL_QUESTION, "n_answered"]) == {SMALL_UNITS}
@@ -224,8 +279,12 @@ def test_the_small_question_has_three_units_in_the_internal_files(published, hos
 
 def test_no_public_file_holds_a_figure_of_the_small_question(hostile_build):
     public = hostile_build.parent / "exports" / WAVE / "public"
-    assert {path.name for path in public.iterdir()} == {"README.txt", "question_results.csv",
-                                                        "weighted_estimates.csv", "tables.xlsx"}
+    assert {path.name for path in public.iterdir()} == {
+        "README.txt",
+        "question_results.csv",
+        "weighted_estimates.csv",
+        "tables.xlsx",
+    }
     for name in ("question_results.csv", "weighted_estimates.csv"):
         table = pd.read_csv(public / name)
         assert SMALL_QUESTION not in set(table["question_id"]) and table["n_answered"].min() >= 5, name
@@ -266,18 +325,24 @@ def test_the_report_shows_the_small_question_without_any_figure(hostile_build, p
     page = (folder / "report.html").read_text(encoding="utf-8")
     section = _Section(SMALL_QUESTION)
     section.feed(page)
-    label = published.execute("select distinct question_label from marts.mart_codebook where wave_id = ? and "
-                              "question_id = ?", [WAVE, SMALL_QUESTION]).fetchone()[0]
+    label = published.execute(
+        "select distinct question_label from marts.mart_codebook where wave_id = ? and question_id = ?",
+        [WAVE, SMALL_QUESTION],
+    ).fetchone()[0]
     text = " ".join("".join(section.text).split())
     assert text == f"{SMALL_QUESTION}. {label} fewer than 5 municipalities answered: not shown.", text
     assert [tag for tag, _ in section.tags] == ["p", "span"]  # no table, no chart
     assert not re.search(rf'<tr[^>]*data-question="{SMALL_QUESTION}"', page)
-    assert f'data-question="{SMALL_QUESTION}"><img' not in page and not (folder / "charts" / f"{SMALL_QUESTION}.png").exists()
+    assert (
+        f'data-question="{SMALL_QUESTION}"><img' not in page
+        and not (folder / "charts" / f"{SMALL_QUESTION}.png").exists()
+    )
     assert 'data-question="Q7" data-row="" data-choice="1"' in page  # the others keep their figures
     assert 'data-min-units="5"' in page
 
 
 # --- the rule itself ----------------------------------------------------------------------------------------
+
 
 def test_the_readme_states_the_rule_for_0_and_for_5(hostile_build, tmp_path):
     write_exports(hostile_build, tmp_path / "none", min_units=0)
@@ -285,15 +350,25 @@ def test_the_readme_states_the_rule_for_0_and_for_5(hostile_build, tmp_path):
     none = (tmp_path / "none" / WAVE / "public" / "README.txt").read_text(encoding="utf-8")
     five = (tmp_path / "five" / WAVE / "public" / "README.txt").read_text(encoding="utf-8")
     assert "Nothing is suppressed (EXPORT_MIN_UNITS=0)" in none and "below 0" not in none and "fewer than 0" not in none
-    assert ("Rows whose base (n_answered) is fewer than 5 units (municipalities; respondents for a question with "
-            "unit respondent) are left out (EXPORT_MIN_UNITS=5)") in five
+    assert (
+        "Rows whose base (n_answered) is fewer than 5 units (municipalities; respondents for a question with "
+        "unit respondent) are left out (EXPORT_MIN_UNITS=5)"
+    ) in five
     unsuppressed = pd.read_csv(tmp_path / "none" / WAVE / "public" / "question_results.csv")
     assert set(unsuppressed.loc[unsuppressed["question_id"] == SMALL_QUESTION, "n_answered"]) == {SMALL_UNITS}
 
 
 def test_one_rule_shown_keep_note_and_statement():
     rule = SmallBaseRule(5)
-    assert [rule.shown(n) for n in (0, 3, 4, 5, 172, None, float("nan"))] == [False, False, False, True, True, False, False]
+    assert [rule.shown(n) for n in (0, 3, 4, 5, 172, None, float("nan"))] == [
+        False,
+        False,
+        False,
+        True,
+        True,
+        False,
+        False,
+    ]
     assert rule.note() == "fewer than 5 municipalities answered: not shown"
     assert rule.note("respondent") == "fewer than 5 respondents answered: not shown"
     frame = pd.DataFrame({"n_answered": [3, 5, 7]})

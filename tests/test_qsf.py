@@ -17,8 +17,14 @@ import yaml
 
 from orchestration.survey.codebook import CodebookError, parse_codebook
 from orchestration.survey.qsf import (
-    LOGIC_NOT_READ, NOT_TABULATED, TEXT_ENTRY_NOT_TABULATED, apply_overlay, clean_text, load_qsf_codebook,
-    parse_survey_definition, read_survey_definition,
+    LOGIC_NOT_READ,
+    NOT_TABULATED,
+    TEXT_ENTRY_NOT_TABULATED,
+    apply_overlay,
+    clean_text,
+    load_qsf_codebook,
+    parse_survey_definition,
+    read_survey_definition,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "qsf"
@@ -49,7 +55,9 @@ def finding(survey, question_id: str, kind: str = NOT_TABULATED):
 
 
 def payload(document: dict, qid: str) -> dict:
-    return next(e["Payload"] for e in document["SurveyElements"] if e["Element"] == "SQ" and e["PrimaryAttribute"] == qid)
+    return next(
+        e["Payload"] for e in document["SurveyElements"] if e["Element"] == "SQ" and e["PrimaryAttribute"] == qid
+    )
 
 
 def element(document: dict, kind: str):
@@ -68,9 +76,10 @@ def ids(survey) -> list[str]:
 
 # --- the file -------------------------------------------------------------------------------------------
 
+
 def test_escaped_slashes_and_unicode_escapes_are_json(survey):
     """PHP's json_encode writes `\\/` and `\\u00f6`: plain JSON, read as such."""
-    assert '\\/' in QSF.read_text(encoding="utf-8")
+    assert "\\/" in QSF.read_text(encoding="utf-8")
     assert question(survey, "Q2")["choices"][2]["label"] == "Coördinator of afdelingshoofd"
 
 
@@ -99,19 +108,24 @@ def test_not_a_survey_definition_is_an_error_naming_the_file(tmp_path):
 
 def test_blocks_payload_as_list_or_object(document, survey):
     """The BL element's Payload is a list in some exports and an object keyed "1", "2", … in others."""
+
     def as_object(doc):
         blocks = element(doc, "BL")
         blocks["Payload"] = {str(i): block for i, block in enumerate(blocks["Payload"], start=1)}
+
     assert edited(document, as_object).questions == survey.questions
 
 
 # --- which questions exist, in which order --------------------------------------------------------------
 
+
 def test_order_is_the_survey_flow_not_the_block_list(document):
     """Blocks listed beleidskeuzes-before-opvang but the flow shows opvang first: the flow decides."""
+
     def swap(doc):
         flow = element(doc, "FL")["Payload"]["Flow"]
         flow[2], flow[3] = flow[3], flow[2]
+
     reordered = edited(document, swap)
     assert ids(reordered)[:5] == ["Q1", "Q2", "Q7", "Q8", "Q9"]
     assert ids(reordered).index("Q3") > ids(reordered).index("Q12")
@@ -149,6 +163,7 @@ def test_descriptive_text_meta_and_timing_are_no_questions(survey):
 
 # --- ids and texts --------------------------------------------------------------------------------------
 
+
 def test_question_id_is_the_export_tag_not_the_qid(survey):
     """QID5 has DataExportTag Q4: the export's columns are Q4…, so the question is Q4."""
     assert question(survey, "Q4")["label"].startswith("Zorgt de opvang")
@@ -157,7 +172,8 @@ def test_question_id_is_the_export_tag_not_the_qid(survey):
 
 def test_html_is_removed_entities_decoded_white_space_folded(survey):
     assert question(survey, "Q4")["label"] == (
-        "Zorgt de opvang voor verschuivingen in personeelscapaciteit & impact op de reguliere dienstverlening?")
+        "Zorgt de opvang voor verschuivingen in personeelscapaciteit & impact op de reguliere dienstverlening?"
+    )
     assert question(survey, "Q3")["label"] == "Wie is binnen uw lokaal bestuur betrokken?"
     assert clean_text("<p>Een&nbsp;tekst<br>met&hellip; <span style='x'>HTML</span></p>") == "Een tekst met… HTML"
 
@@ -173,15 +189,22 @@ def test_required_when_force_response_is_on(document, survey):
 
     def request_only(doc):  # "request response" asks, it does not force
         payload(doc, "QID8")["Validation"]["Settings"]["ForceResponse"] = "RequestResponse"
+
     assert not edited(document, request_only).question("Q7").get("required")
 
 
 # --- types ---------------------------------------------------------------------------------------------
 
+
 def test_selectors_give_single_and_multi(survey):
     """SAVR, SAHR, DL → single; MAVR, MSB → multi."""
     assert [question(survey, q)["type"] for q in ("Q2", "Q4", "Q6", "Q3", "Q22")] == [
-        "single", "single", "single", "multi", "multi"]
+        "single",
+        "single",
+        "single",
+        "multi",
+        "multi",
+    ]
 
 
 def test_numeric_validation_gives_number(survey):
@@ -196,10 +219,18 @@ def test_multiple_answer_matrix_rows_are_choices_columns_are_answers(survey):
     assert q12["rows"][2]["label"] == "De Vlaamse overheid"
 
 
-@pytest.mark.parametrize("tag, words", [
-    ("Q13", "single-answer matrix"), ("Q14", "net promoter score"), ("Q15", "rank order"),
-    ("Q16", "text entry form"), ("Q18", "constant sum"), ("Q19", "slider"), ("Q20", "side by side"),
-])
+@pytest.mark.parametrize(
+    "tag, words",
+    [
+        ("Q13", "single-answer matrix"),
+        ("Q14", "net promoter score"),
+        ("Q15", "rank order"),
+        ("Q16", "text entry form"),
+        ("Q18", "constant sum"),
+        ("Q19", "slider"),
+        ("Q20", "side by side"),
+    ],
+)
 def test_unsupported_types_are_findings_not_errors(survey, tag, words):
     assert survey.question(tag) is None
     assert words in finding(survey, tag).text and "raw.export_cells" in finding(survey, tag).text
@@ -222,6 +253,7 @@ def test_one_export_tag_on_two_questions_is_a_finding(document):
     def clash(doc):
         payload(doc, "QID27")["DataExportTag"] = "Q7"  # …in a block the flow never shows: still no clash
         payload(doc, "QID12")["DataExportTag"] = "Q7"
+
     survey = edited(document, clash)
     assert survey.question("Q7") is None
     assert "used by 3 questions" in finding(survey, "Q7").text
@@ -229,11 +261,16 @@ def test_one_export_tag_on_two_questions_is_a_finding(document):
 
 # --- choices and codes ---------------------------------------------------------------------------------
 
+
 def test_choice_order_entries_as_numbers_or_strings(survey):
     """Q3's ChoiceOrder is [1, 2, …] (numbers); Q4's is ["1", "4", "2", "3"] (strings): order follows it."""
     assert list(question(survey, "Q3")["choices"]) == [1, 2, 3, 4, 5, 6, 8]
     assert [c["label"] for c in question(survey, "Q4")["choices"].values()] == [
-        "Ja, een grote impact", "Ja, een beperkte impact", "Nee", "Weet ik niet"]
+        "Ja, een grote impact",
+        "Ja, een beperkte impact",
+        "Nee",
+        "Weet ik niet",
+    ]
 
 
 def test_code_is_the_recode_value_of_the_choice(survey):
@@ -255,6 +292,7 @@ def test_choices_as_a_list_whose_index_is_the_choice_id(survey):
 def test_two_choices_with_one_recode_value_are_a_finding(document):
     def merge(doc):
         payload(doc, "QID5")["RecodeValues"]["4"] = "1"
+
     assert "same recode value 1" in finding(edited(document, merge), "Q4").text
 
 
@@ -267,6 +305,7 @@ def test_exclusive_answer_on_choices_and_matrix_columns(survey):
 def test_text_entry_as_string_boolean_or_number(document, flag):
     def set_flag(doc):
         payload(doc, "QID3")["Choices"]["4"]["TextEntry"] = flag
+
     assert edited(document, set_flag).question("Q2")["other_text"] == 4
 
 
@@ -295,10 +334,12 @@ def test_text_entry_on_a_matrix_row_is_a_finding(survey):
 def test_matrix_row_export_tags_are_a_finding(document):
     def tag_rows(doc):
         payload(doc, "QID13")["ChoiceDataExportTags"] = {"1": "fed", "2": "vla", "3": "ander"}
+
     assert "ChoiceDataExportTags" in finding(edited(document, tag_rows), "Q12").text
 
 
 # --- display logic -------------------------------------------------------------------------------------
+
 
 def test_display_logic_on_a_recoded_single_choice(survey):
     """Q5 is shown when QID5's choice 4 is selected; choice 4 has recode value 2."""
@@ -317,14 +358,26 @@ def test_display_logic_joined_by_or(survey):
 def test_display_logic_joined_by_or_on_a_single_question(document):
     def either(doc):
         logic = payload(doc, "QID6")["DisplayLogic"]["0"]
-        logic["1"] = {**logic["0"], "ChoiceLocator": "q://QID5/SelectableChoice/1",
-                      "LeftOperand": "q://QID5/SelectableChoice/1", "Conjuction": "Or"}
+        logic["1"] = {
+            **logic["0"],
+            "ChoiceLocator": "q://QID5/SelectableChoice/1",
+            "LeftOperand": "q://QID5/SelectableChoice/1",
+            "Conjuction": "Or",
+        }
+
     survey = edited(document, either)
     assert survey.question("Q5")["shown_if"] == {"question": "Q4", "includes_any": [2, 1]}
-    parse_codebook({"wave": {"id": "w9_2025", "fieldwork_start": "2025-03-01", "fieldwork_end": "2025-03-31",
-                             "municipality_map": "2025"},
-                    "questions": [{**q, **({"role": "municipality"} if q["id"] == "Q1" else {})}
-                                  for q in survey.questions]})  # the codebook format accepts it
+    parse_codebook(
+        {
+            "wave": {
+                "id": "w9_2025",
+                "fieldwork_start": "2025-03-01",
+                "fieldwork_end": "2025-03-31",
+                "municipality_map": "2025",
+            },
+            "questions": [{**q, **({"role": "municipality"} if q["id"] == "Q1" else {})} for q in survey.questions],
+        }
+    )  # the codebook format accepts it
 
 
 @pytest.mark.parametrize("tag, text", [("Q10", "Is Not Selected"), ("Q11", "bron Is Equal to brief")])
@@ -339,12 +392,14 @@ def test_display_logic_on_a_later_question_is_not_read(document):
     def later(doc):
         logic = payload(doc, "QID6")["DisplayLogic"]["0"]["0"]
         logic["ChoiceLocator"] = logic["LeftOperand"] = "q://QID8/SelectableChoice/1"
+
     survey = edited(document, later)
     assert "shown_if" not in survey.question("Q5")
     finding(survey, "Q5", LOGIC_NOT_READ)
 
 
 # --- the overlay ----------------------------------------------------------------------------------------
+
 
 def test_qsf_with_overlay_loads_and_lists_what_it_does_not_tabulate():
     codebook = load_qsf_codebook(QSF, OVERLAY)
@@ -357,34 +412,53 @@ def test_qsf_with_overlay_loads_and_lists_what_it_does_not_tabulate():
     assert codebook.question("Q12").choice(7).report_suffix == "nee"
     assert codebook.question("Q9").shown_if.codes == (1, 3)
     assert codebook.origin == "qsf"
-    assert {("Q1",), ("Q2",), ("Q3", "choice", 1), ("Q3", "choice", 8), ("Q12", "row", 1),
-            ("Q12", "column", 7)} == set(codebook.overlaid)
+    assert {("Q1",), ("Q2",), ("Q3", "choice", 1), ("Q3", "choice", 8), ("Q12", "row", 1), ("Q12", "column", 7)} == set(
+        codebook.overlaid
+    )
     kinds = {(question_id, kind) for question_id, kind, _ in codebook.findings}
-    assert {("Q13", NOT_TABULATED), ("Q24", NOT_TABULATED), ("Q10", LOGIC_NOT_READ),
-            ("Q12", TEXT_ENTRY_NOT_TABULATED)} <= kinds
+    assert {
+        ("Q13", NOT_TABULATED),
+        ("Q24", NOT_TABULATED),
+        ("Q10", LOGIC_NOT_READ),
+        ("Q12", TEXT_ENTRY_NOT_TABULATED),
+    } <= kinds
 
 
 def overlay_problems(survey, overlay: dict) -> list[str]:
     return apply_overlay(survey, overlay, "waves/w9_2025/codebook.yaml")[2]
 
 
-WAVE = {"id": "w9_2025", "title": "t", "fieldwork_start": "2025-03-03", "fieldwork_end": "2025-03-28",
-        "municipality_map": "2025"}
+WAVE = {
+    "id": "w9_2025",
+    "title": "t",
+    "fieldwork_start": "2025-03-03",
+    "fieldwork_end": "2025-03-28",
+    "municipality_map": "2025",
+}
 
 
-@pytest.mark.parametrize("entries, expected", [
-    ([{"id": "Q99", "unit": "respondent"}], "question Q99 is not a question of real_world_shaped.qsf"),
-    ([{"id": "Q13", "note": "x"}], "question Q13: the QSF holds it but it is not tabulated"),
-    ([{"id": "Q2", "label": "Iets anders"}], "question Q2: `label` contradicts the QSF"),
-    ([{"id": "Q2", "choices": {9: {"report": "x"}}}], "question Q2: choice 9 is not a choice of Q2 in the QSF"),
-    ([{"id": "Q2", "choices": {1: {"label": "Sociale dienst"}}}], "choice 1: label 'Sociale dienst' contradicts the QSF"),
-    ([{"id": "Q3", "type": "single"}], "`type: single` contradicts the QSF (multi)"),
-    ([{"id": "Q4", "type": "likert5"}], "`type: likert5` needs the codes 1 to 5, but the QSF gives 1, 2, 3, 4"),
-    ([{"id": "Q4", "shown_if": {"question": "Q2", "equals": 1}}], "question Q4: `shown_if` contradicts the QSF"),
-    ([{"id": "Q2", "report": "s3_1"}], "question Q2: `report` belongs to a choice"),
-    ([{"id": "Q2", "rows": {1: {"report_prefix": "x"}}}], "question Q2: `rows` does not apply to a single question"),
-    ([{"id": "Q2", "colour": "red"}], "question Q2: unknown key `colour`"),
-])
+@pytest.mark.parametrize(
+    "entries, expected",
+    [
+        ([{"id": "Q99", "unit": "respondent"}], "question Q99 is not a question of real_world_shaped.qsf"),
+        ([{"id": "Q13", "note": "x"}], "question Q13: the QSF holds it but it is not tabulated"),
+        ([{"id": "Q2", "label": "Iets anders"}], "question Q2: `label` contradicts the QSF"),
+        ([{"id": "Q2", "choices": {9: {"report": "x"}}}], "question Q2: choice 9 is not a choice of Q2 in the QSF"),
+        (
+            [{"id": "Q2", "choices": {1: {"label": "Sociale dienst"}}}],
+            "choice 1: label 'Sociale dienst' contradicts the QSF",
+        ),
+        ([{"id": "Q3", "type": "single"}], "`type: single` contradicts the QSF (multi)"),
+        ([{"id": "Q4", "type": "likert5"}], "`type: likert5` needs the codes 1 to 5, but the QSF gives 1, 2, 3, 4"),
+        ([{"id": "Q4", "shown_if": {"question": "Q2", "equals": 1}}], "question Q4: `shown_if` contradicts the QSF"),
+        ([{"id": "Q2", "report": "s3_1"}], "question Q2: `report` belongs to a choice"),
+        (
+            [{"id": "Q2", "rows": {1: {"report_prefix": "x"}}}],
+            "question Q2: `rows` does not apply to a single question",
+        ),
+        ([{"id": "Q2", "colour": "red"}], "question Q2: unknown key `colour`"),
+    ],
+)
 def test_overlay_mistakes_name_file_question_and_fix(survey, entries, expected):
     problems = overlay_problems(survey, {"wave": WAVE, "questions": [{"id": "Q1", "role": "municipality"}, *entries]})
     assert any(expected in problem for problem in problems), problems
@@ -392,31 +466,53 @@ def test_overlay_mistakes_name_file_question_and_fix(survey, entries, expected):
 
 
 def test_overlay_without_municipality_map_or_municipality_question(survey):
-    problems = overlay_problems(survey, {"wave": {k: v for k, v in WAVE.items() if k != "municipality_map"},
-                                         "questions": [{"id": "Q2", "unit": "respondent"}]})
+    problems = overlay_problems(
+        survey,
+        {
+            "wave": {k: v for k, v in WAVE.items() if k != "municipality_map"},
+            "questions": [{"id": "Q2", "unit": "respondent"}],
+        },
+    )
     assert any("add `municipality_map: 2019-2024` or `municipality_map: 2025`" in p for p in problems), problems
-    assert any("no question has `role: municipality`; add under questions: `- {id: Q1, role: municipality}`" in p
-               for p in problems), problems
+    assert any(
+        "no question has `role: municipality`; add under questions: `- {id: Q1, role: municipality}`" in p
+        for p in problems
+    ), problems
     assert any("`wave:` is missing" in p for p in overlay_problems(survey, {"questions": []}))
 
 
 def test_overlay_keys_that_agree_with_the_qsf_are_accepted(survey):
-    assert overlay_problems(survey, {"wave": WAVE, "questions": [
-        {"id": "Q1", "role": "municipality", "section": "profiel"},
-        {"id": "Q2", "choices": {2: {"label": "Coördinator of afdelingshoofd", "report": "s_coord"}}},
-        {"id": "Q7", "type": "single"}]}) == []
+    assert (
+        overlay_problems(
+            survey,
+            {
+                "wave": WAVE,
+                "questions": [
+                    {"id": "Q1", "role": "municipality", "section": "profiel"},
+                    {"id": "Q2", "choices": {2: {"label": "Coördinator of afdelingshoofd", "report": "s_coord"}}},
+                    {"id": "Q7", "type": "single"},
+                ],
+            },
+        )
+        == []
+    )
 
 
 def test_overlay_as_a_mapping_of_question_ids(survey):
-    data, overlaid, problems = apply_overlay(survey, {"wave": WAVE, "questions": {"Q1": {"role": "municipality"}}},
-                                             "codebook.yaml")
+    data, overlaid, problems = apply_overlay(
+        survey, {"wave": WAVE, "questions": {"Q1": {"role": "municipality"}}}, "codebook.yaml"
+    )
     assert problems == [] and ("Q1",) in overlaid
 
 
 def test_all_overlay_problems_in_one_error(tmp_path):
     overlay = tmp_path / "codebook.yaml"
-    overlay.write_text(yaml.safe_dump({"wave": {k: v for k, v in WAVE.items() if k != "municipality_map"},
-                                       "questions": [{"id": "Q99"}]}), encoding="utf-8")
+    overlay.write_text(
+        yaml.safe_dump(
+            {"wave": {k: v for k, v in WAVE.items() if k != "municipality_map"}, "questions": [{"id": "Q99"}]}
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(CodebookError) as raised:
         load_qsf_codebook(QSF, overlay)
     assert len(raised.value.problems) == 3 and str(overlay) in str(raised.value)

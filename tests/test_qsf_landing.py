@@ -38,10 +38,15 @@ def qsf_wave(landing: Path, overlay_text: str | None = None) -> Path:
 
 
 def load_codebooks(tmp_path: Path, landing: Path):
-    warehouse = WarehouseResource(db_path=str(tmp_path / "warehouse.duckdb"), landing_dir=str(landing),
-                                  draft_dir=str(tmp_path / "drafts"))
-    result = materialize([warehouse_draft, landing_directory, wave_codebooks], resources={"warehouse": warehouse},
-                         instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    warehouse = WarehouseResource(
+        db_path=str(tmp_path / "warehouse.duckdb"), landing_dir=str(landing), draft_dir=str(tmp_path / "drafts")
+    )
+    result = materialize(
+        [warehouse_draft, landing_directory, wave_codebooks],
+        resources={"warehouse": warehouse},
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
     return result, warehouse
 
 
@@ -51,8 +56,9 @@ def test_a_real_world_shaped_qsf_loads_with_its_findings(tmp_path):
     result, warehouse = load_codebooks(tmp_path, landing)
     assert result.success
     with duckdb.connect(str(warehouse.draft_path), read_only=True) as connection:
-        findings = connection.execute("select question_id, finding_type, source_file from raw.codebook_findings "
-                                      "order by question_id").fetchall()
+        findings = connection.execute(
+            "select question_id, finding_type, source_file from raw.codebook_findings order by question_id"
+        ).fetchall()
         sources = dict(connection.execute("select question_id, item_source from raw.codebook_questions").fetchall())
         source_file = connection.execute("select source_file from raw.codebook_waves").fetchone()[0]
     assert ("Q13", "question not tabulated", "waves/w9_2025/survey.qsf") in findings  # single-answer matrix
@@ -123,13 +129,25 @@ def full_codebook_warehouse(tmp_path_factory, wave1_sample) -> Path:
 def test_qsf_with_overlay_gives_the_marts_of_full_codebooks(warehouse_db, full_codebook_warehouse):
     """Every mart, row for row; only mart_codebook.item_source tells the two apart."""
     assert mart_differences(full_codebook_warehouse, warehouse_db, ignore={"mart_codebook": {"item_source"}}) == []
-    with duckdb.connect(str(warehouse_db), read_only=True) as qsf, \
-            duckdb.connect(str(full_codebook_warehouse), read_only=True) as full:
+    with (
+        duckdb.connect(str(warehouse_db), read_only=True) as qsf,
+        duckdb.connect(str(full_codebook_warehouse), read_only=True) as full,
+    ):
         query = "select wave_id, item_source, count(*) from marts.mart_codebook group by all order by all"
         assert [row[:2] for row in full.execute(query).fetchall()] == [("w1_2023", "codebook"), ("w2_2025", "codebook")]
         assert [row[:2] for row in qsf.execute(query).fetchall()] == [
-            ("w1_2023", "codebook"), ("w2_2025", "overlay"), ("w2_2025", "qsf")]
-        per_question = dict(qsf.execute("select distinct question_id, item_source from marts.mart_codebook "
-                                        "where wave_id = 'w2_2025'").fetchall())
+            ("w1_2023", "codebook"),
+            ("w2_2025", "overlay"),
+            ("w2_2025", "qsf"),
+        ]
+        per_question = dict(
+            qsf.execute(
+                "select distinct question_id, item_source from marts.mart_codebook where wave_id = 'w2_2025'"
+            ).fetchall()
+        )
     assert (per_question["Q1"], per_question["Q6"], per_question["Q10"], per_question["Q42"]) == (
-        "overlay", "overlay", "qsf", "qsf")  # role / comparable_to from the overlay; the rest from the QSF
+        "overlay",
+        "overlay",
+        "qsf",
+        "qsf",
+    )  # role / comparable_to from the overlay; the rest from the QSF

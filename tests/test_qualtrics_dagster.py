@@ -13,7 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from dagster import DagsterInstance, SkipReason, materialize
 
 from orchestration.assets.qualtrics import QualtricsResource, plan_pulls, qualtrics_pull_schedule, qualtrics_responses
@@ -23,18 +22,23 @@ from orchestration.resources import WarehouseResource
 from orchestration.settings import PROJECT_ROOT
 from test_qualtrics_pull import SURVEY, TOKEN, WAVE, fake, landing, response, rows, snapshot  # noqa: F401
 
+
 def cli(args: list[str], env: dict[str, str], **options) -> subprocess.Popen | subprocess.CompletedProcess:
     command = [sys.executable, "-m", "orchestration.cli", *args]
     environment = {key: value for key, value in os.environ.items() if not key.startswith("QUALTRICS_")} | env
     if options.pop("background", False):
-        return subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
     return subprocess.run(command, cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=300)
 
 
 def environment(tmp_path: Path, landing: Path, fake=None) -> dict[str, str]:
-    values = {"WAREHOUSE_LANDING_DIR": str(landing), "WAREHOUSE_DB_PATH": str(tmp_path / "warehouse.duckdb"),
-              "DAGSTER_HOME": str(tmp_path / "dagster_home")}
+    values = {
+        "WAREHOUSE_LANDING_DIR": str(landing),
+        "WAREHOUSE_DB_PATH": str(tmp_path / "warehouse.duckdb"),
+        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+    }
     (tmp_path / "dagster_home").mkdir(exist_ok=True)
     if fake is not None:
         values |= {"QUALTRICS_API_TOKEN": TOKEN, "QUALTRICS_BASE_URL": fake.url}
@@ -46,6 +50,7 @@ def files_holding(root: Path, secret: str) -> list[str]:
 
 
 # --- the schedule and the asset --------------------------------------------------------------------------------
+
 
 def schedule_result(monkeypatch, landing: Path, day: dt.date, configured: bool = True):
     for name in ("QUALTRICS_API_TOKEN", "QUALTRICS_BASE_URL"):
@@ -79,9 +84,15 @@ def test_without_the_variables_the_asset_materializes_nothing(tmp_path, landing)
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(wave_partitions.name, [WAVE])
     before = snapshot(landing)
-    result = materialize([qualtrics_responses], partition_key=WAVE, instance=instance, resources={
-        "warehouse": WarehouseResource(db_path=str(tmp_path / "w.duckdb"), landing_dir=str(landing)),
-        "qualtrics": QualtricsResource()})
+    result = materialize(
+        [qualtrics_responses],
+        partition_key=WAVE,
+        instance=instance,
+        resources={
+            "warehouse": WarehouseResource(db_path=str(tmp_path / "w.duckdb"), landing_dir=str(landing)),
+            "qualtrics": QualtricsResource(),
+        },
+    )
     assert result.success and not result.get_asset_materialization_events()
     assert snapshot(landing) == before
 
@@ -90,9 +101,15 @@ def test_the_asset_pulls_and_says_what_it_pulled(tmp_path, landing, fake):
     fake.record(SURVEY, response("R_1", "Gent"))
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(wave_partitions.name, [WAVE])
-    result = materialize([qualtrics_responses], partition_key=WAVE, instance=instance, resources={
-        "warehouse": WarehouseResource(db_path=str(tmp_path / "w.duckdb"), landing_dir=str(landing)),
-        "qualtrics": QualtricsResource(base_url=fake.url, api_token=TOKEN)})
+    result = materialize(
+        [qualtrics_responses],
+        partition_key=WAVE,
+        instance=instance,
+        resources={
+            "warehouse": WarehouseResource(db_path=str(tmp_path / "w.duckdb"), landing_dir=str(landing)),
+            "qualtrics": QualtricsResource(base_url=fake.url, api_token=TOKEN),
+        },
+    )
     assert result.success
     metadata = result.get_asset_materialization_events()[0].materialization.metadata
     assert metadata["responses"].value == 1 and metadata["new_responses"].value == 1
@@ -101,6 +118,7 @@ def test_the_asset_pulls_and_says_what_it_pulled(tmp_path, landing, fake):
 
 
 # --- the command line ------------------------------------------------------------------------------------------
+
 
 def test_pull_without_the_variables_says_which_and_changes_nothing(tmp_path, landing):
     before = snapshot(landing)
@@ -140,7 +158,9 @@ def test_make_pull_then_a_killed_pull_then_a_normal_one(tmp_path, landing, fake)
     after = snapshot(landing)
     assert {name: data for name, data in after.items() if not Path(name).name.startswith(".")} == visible
     assert (folder / STATE_NAME).read_bytes() == state
-    assert all(Path(name).name.startswith(TEMP_PREFIX) for name in set(after) - set(visible) - {f"waves/{WAVE}/{STATE_NAME}"})
+    assert all(
+        Path(name).name.startswith(TEMP_PREFIX) for name in set(after) - set(visible) - {f"waves/{WAVE}/{STATE_NAME}"}
+    )
     fake.release.clear()
     done = cli(["pull"], env)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -160,7 +180,10 @@ def test_a_failed_pull_on_the_command_line_names_what_to_check(tmp_path, landing
     before = snapshot(landing)
     done = cli(["pull"], env)
     assert done.returncode == 1
-    assert f"{WAVE}: the pull failed and changed nothing: wave {WAVE} (survey {SURVEY}): Qualtrics refused the API token (HTTP 401" in done.stderr
+    assert (
+        f"{WAVE}: the pull failed and changed nothing: wave {WAVE} (survey {SURVEY}): Qualtrics refused the API token (HTTP 401"
+        in done.stderr
+    )
     assert "QUALTRICS_API_TOKEN" in done.stderr and "wrong-token-4b1d" not in done.stdout + done.stderr
     assert snapshot(landing) == before
     assert files_holding(tmp_path / "dagster_home", "wrong-token-4b1d") == []

@@ -38,7 +38,10 @@ def test_three_header_rows_with_json_import_ids():
     assert (parsed.header_format, parsed.file.encoding, parsed.file.delimiter) == ("qualtrics", "utf-8-sig", ",")
     assert parsed.column_names[:3] == ["StartDate", "EndDate", "Status"]  # the BOM is not part of a name
     assert parsed.column_names[-4:] == ["Q1", "Q3", "Q6", "Q10"]
-    assert (column(parsed, "StartDate").import_id, column(parsed, "StartDate").time_zone) == ("startDate", "Europe/Brussels")
+    assert (column(parsed, "StartDate").import_id, column(parsed, "StartDate").time_zone) == (
+        "startDate",
+        "Europe/Brussels",
+    )
     assert (column(parsed, "Q1").import_id, column(parsed, "Q1").time_zone) == ("QID1_TEXT", None)
     assert column(parsed, "Q3").import_id == "QID3" and column(parsed, "Q3").choice_id is None
     assert column(parsed, "Q10").label == "Hoe evolueerde de visie, volgens u?"
@@ -58,7 +61,10 @@ def test_split_columns_carry_their_choice_id():
     parsed = read_export(FIXTURES / "split_choice_ids.csv")
     assert parsed.header_format == "qualtrics"
     assert [(c.name, c.import_id, c.choice_id) for c in parsed.columns if c.name.startswith("Q3_")] == [
-        ("Q3_1", "QID3", "1"), ("Q3_2", "QID3", "2"), ("Q3_3", "QID3", "3"), ("Q3_9_TEXT", "QID3_9_TEXT", None),
+        ("Q3_1", "QID3", "1"),
+        ("Q3_2", "QID3", "2"),
+        ("Q3_3", "QID3", "3"),
+        ("Q3_9_TEXT", "QID3_9_TEXT", None),
     ]
     first, second = cells(parsed)
     assert (first["Q3_1"], first["Q3_2"], first["Q3_3"], first["Q3_9_TEXT"]) == ("1", "", "1", "Jeugddienst")
@@ -69,8 +75,19 @@ def test_legacy_two_header_rows_get_todays_names():
     parsed = read_export(FIXTURES / "legacy_two_header_rows.csv")
     assert parsed.header_format == "legacy"
     assert parsed.column_names == [
-        "ResponseId", "ResponseSet", "Name", "ExternalReference", "RecipientEmail", "IPAddress", "Status",
-        "StartDate", "EndDate", "Finished", "Q1", "Q3", "Q6",
+        "ResponseId",
+        "ResponseSet",
+        "Name",
+        "ExternalReference",
+        "RecipientEmail",
+        "IPAddress",
+        "Status",
+        "StartDate",
+        "EndDate",
+        "Finished",
+        "Q1",
+        "Q3",
+        "Q6",
     ]
     assert all(c.import_id is None and c.time_zone is None for c in parsed.columns)
     first, second = cells(parsed)

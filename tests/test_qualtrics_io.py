@@ -31,7 +31,7 @@ from orchestration.survey.qualtrics_reader import (
 from synthetic.qualtrics_writer import build_export, write_export
 from synthetic.responses import METADATA_COLUMNS, SEEN_UNANSWERED, SurveyResponse
 
-LOADED_AT = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
+LOADED_AT = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.UTC)
 DIALECTS = ("qualtrics", "excel", "tab", "legacy")
 LAYOUTS = ("combined", "split")
 VALUES = ("numeric", "choice_text")
@@ -48,9 +48,17 @@ def sample_responses() -> list[SurveyResponse]:
     return [
         SurveyResponse(
             "R_full",
-            metadata={"StartDate": "2023-03-20 09:05:07", "EndDate": "2023-03-20 09:35:59", "Status": "0",
-                      "Progress": "100", "Finished": "1", "RecipientLastName": "Peeters",
-                      "RecipientFirstName": "An", "RecipientEmail": "an@gent.be", "ExternalReference": "ext-1"},
+            metadata={
+                "StartDate": "2023-03-20 09:05:07",
+                "EndDate": "2023-03-20 09:35:59",
+                "Status": "0",
+                "Progress": "100",
+                "Finished": "1",
+                "RecipientLastName": "Peeters",
+                "RecipientFirstName": "An",
+                "RecipientEmail": "an@gent.be",
+                "ExternalReference": "ext-1",
+            },
             answers={
                 "Q1": 'Stad Gent, "centrum"\nafdeling Welzijn',
                 "Q2": 6,
@@ -69,8 +77,11 @@ def sample_responses() -> list[SurveyResponse]:
                 "Q31": {1: frozenset({1, 2}), 2: frozenset({7}), 3: SEEN_UNANSWERED},
                 "Q30": "  spaties blijven  ",
             },
-            other_texts={("Q2", 6): "Coördinator, \"welzijn\"", ("Q3", 5): "Politie, brandweer",
-                         ("Q7", 8): "Vervoer\nnaar school"},
+            other_texts={
+                ("Q2", 6): 'Coördinator, "welzijn"',
+                ("Q3", 5): "Politie, brandweer",
+                ("Q7", 8): "Vervoer\nnaar school",
+            },
             extra_columns={"Score": "0.87"},
         ),
         SurveyResponse(
@@ -94,6 +105,7 @@ def sample_responses() -> list[SurveyResponse]:
 
 # --- a decoder independent of the writer ----------------------------------------------------------------
 
+
 def split_labels(cell: str, labels: dict[str, int]) -> frozenset[int] | None:
     """Split comma-joined, unescaped choice labels against the codebook (labels may contain commas)."""
     if cell == "":
@@ -102,7 +114,7 @@ def split_labels(cell: str, labels: dict[str, int]) -> frozenset[int] | None:
         if cell == label:
             return frozenset({code})
         if cell.startswith(label + ","):
-            rest = split_labels(cell[len(label) + 1:], labels)
+            rest = split_labels(cell[len(label) + 1 :], labels)
             if rest is not None:
                 return rest | {code}
     return None
@@ -146,10 +158,10 @@ def decode_response(codebook: Codebook, cells: dict[str, str]) -> dict:
         qid = question.id
         if question.type in ("single", "likert5"):
             labels = {choice.label: choice.code for choice in question.choices}
-            value = whole(take(qid), lambda cell: int(cell) if cell.isdigit() else labels[cell])
+            value = whole(take(qid), lambda cell, labels=labels: int(cell) if cell.isdigit() else labels[cell])
         elif question.type == "multi":
             if qid in cells:
-                value = whole(take(qid), lambda cell: decode_codes(cell, question))
+                value = whole(take(qid), lambda cell, question=question: decode_codes(cell, question))
             else:
                 value = split(question, qid)
         elif question.type == "matrix_multi":
@@ -157,7 +169,7 @@ def decode_response(codebook: Codebook, cells: dict[str, str]) -> dict:
             for row in question.rows:
                 name = f"{qid}_{row.code}"
                 if name in cells:
-                    row_value = whole(take(name), lambda cell: decode_codes(cell, question))
+                    row_value = whole(take(name), lambda cell, question=question: decode_codes(cell, question))
                 else:
                     row_value = split(question, name)
                 if row_value is not None:
@@ -205,6 +217,7 @@ def write_and_read(codebook, responses, tmp_path, dialect, layout, values, bom, 
 
 # --- round trips ----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("dialect,layout,values,bom", VARIANTS)
 def test_every_variant_decodes_to_the_same_answers(codebook, tmp_path, dialect, layout, values, bom):
     responses = sample_responses()
@@ -236,12 +249,37 @@ def test_every_variant_decodes_to_the_same_answers(codebook, tmp_path, dialect, 
 def test_frames_have_the_documented_columns_and_types(codebook, tmp_path):
     _, frames = write_and_read(codebook, sample_responses(), tmp_path, "qualtrics", "split", "numeric", True)
     assert {name: list(frame.columns) for name, frame in frames.items()} == {
-        "export_files": ["wave_id", "source_file", "file_sha256", "header_format", "delimiter", "encoding",
-                         "n_columns", "n_rows", "loaded_at"],
-        "export_columns": ["wave_id", "source_file", "column_position", "column_name", "column_label",
-                           "import_id", "time_zone", "choice_id"],
-        "export_rows": ["wave_id", "source_file", "file_sha256", "source_row", "source_line", "n_fields",
-                        "row_issue", "loaded_at"],
+        "export_files": [
+            "wave_id",
+            "source_file",
+            "file_sha256",
+            "header_format",
+            "delimiter",
+            "encoding",
+            "n_columns",
+            "n_rows",
+            "loaded_at",
+        ],
+        "export_columns": [
+            "wave_id",
+            "source_file",
+            "column_position",
+            "column_name",
+            "column_label",
+            "import_id",
+            "time_zone",
+            "choice_id",
+        ],
+        "export_rows": [
+            "wave_id",
+            "source_file",
+            "file_sha256",
+            "source_row",
+            "source_line",
+            "n_fields",
+            "row_issue",
+            "loaded_at",
+        ],
         "export_cells": ["wave_id", "source_file", "source_row", "column_position", "column_name", "cell_value"],
     }
     assert str(frames["export_files"]["loaded_at"].dtype) == "datetime64[us, UTC]"
@@ -269,11 +307,11 @@ def test_column_order(codebook):
     table = build_export(codebook, sample_responses(), multi_layout="split")
     names = [name for name, _, _ in table.columns]
     assert names[:2] == ["StartDate", "EndDate"] and names[-2:] == ["Q1_DO", "Score"]
-    assert names[names.index("Q2"):names.index("Q2") + 2] == ["Q2", "Q2_6_TEXT"]
+    assert names[names.index("Q2") : names.index("Q2") + 2] == ["Q2", "Q2_6_TEXT"]
     q3 = names.index("Q3_1")
-    assert names[q3:q3 + 6] == ["Q3_1", "Q3_2", "Q3_3", "Q3_4", "Q3_5", "Q3_5_TEXT"]
+    assert names[q3 : q3 + 6] == ["Q3_1", "Q3_2", "Q3_3", "Q3_4", "Q3_5", "Q3_5_TEXT"]
     combined = [name for name, _, _ in build_export(codebook, sample_responses()).columns]
-    assert combined[combined.index("Q31_1"):combined.index("Q31_1") + 3] == ["Q31_1", "Q31_2", "Q31_3"]
+    assert combined[combined.index("Q31_1") : combined.index("Q31_1") + 3] == ["Q31_1", "Q31_2", "Q31_3"]
 
 
 def test_choice_text_labels_are_comma_joined_unescaped(codebook, tmp_path):
@@ -309,8 +347,11 @@ def test_quoted_line_breaks_keep_rows_and_lines_apart(codebook, tmp_path):
 
 
 def test_excel_variant_is_cp1252_semicolon_with_day_first_dates(codebook, tmp_path):
-    response = SurveyResponse("R_cyr", metadata={"StartDate": "2023-03-20 09:05:07", "Status": "0"},
-                              answers={"Q1": "Zoutleeuw", "Q40": "Дякую, Geëvalueerd"})
+    response = SurveyResponse(
+        "R_cyr",
+        metadata={"StartDate": "2023-03-20 09:05:07", "Status": "0"},
+        answers={"Q1": "Zoutleeuw", "Q40": "Дякую, Geëvalueerd"},
+    )
     table = build_export(codebook, sample_responses() + [response])
     path = write_export(table, tmp_path / "excel.csv", dialect="excel", bom=True)
     raw = path.read_bytes()
@@ -333,8 +374,16 @@ def test_legacy_header_is_mapped_to_todays_names(codebook, tmp_path):
     assert lines[0].startswith("V1,V2,V3,V4,V5,V6,V7,V8,V9,V10,Progress,Duration (in seconds),RecordedDate,")
     assert lines[1].startswith("ResponseID,ResponseSet,Name,ExternalDataReference,EmailAddress,IPAddress,Status,")
     assert parsed.column_names[:10] == [
-        "ResponseId", "ResponseSet", "Name", "ExternalReference", "RecipientEmail",
-        "IPAddress", "Status", "StartDate", "EndDate", "Finished",
+        "ResponseId",
+        "ResponseSet",
+        "Name",
+        "ExternalReference",
+        "RecipientEmail",
+        "IPAddress",
+        "Status",
+        "StartDate",
+        "EndDate",
+        "Finished",
     ]
     columns = frames["export_columns"]
     assert columns["import_id"].isna().all() and columns["time_zone"].isna().all()
@@ -353,6 +402,7 @@ def test_extra_columns_are_kept(codebook, tmp_path):
 
 # --- ragged rows and malformed files --------------------------------------------------------------------
 
+
 def write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_bytes(text.encode(encoding))
     return path
@@ -366,12 +416,16 @@ QUALTRICS_HEADER = (
 
 
 def test_ragged_rows_are_reported_not_dropped(tmp_path):
-    path = write_text(tmp_path / "ragged.csv", QUALTRICS_HEADER + (
-        "2023-03-20 10:00:00,R_1,Gent\r\n"
-        "2023-03-20 10:00:00,R_2,Gent,extra 1,,extra 3\r\n"
-        "2023-03-20 10:00:00,R_3\r\n"
-        ",,   \r\n"
-    ))
+    path = write_text(
+        tmp_path / "ragged.csv",
+        QUALTRICS_HEADER
+        + (
+            "2023-03-20 10:00:00,R_1,Gent\r\n"
+            "2023-03-20 10:00:00,R_2,Gent,extra 1,,extra 3\r\n"
+            "2023-03-20 10:00:00,R_3\r\n"
+            ",,   \r\n"
+        ),
+    )
     frames = export_frames(read_export(path), wave_id="w", source_file="ragged.csv", loaded_at=LOADED_AT)
     rows = frames["export_rows"].set_index("source_row")
     assert rows["row_issue"].isna().tolist() == [True, False, False, True]
@@ -396,8 +450,11 @@ def test_trailing_carriage_returns_and_blank_lines(tmp_path):
     [
         ("", "file is empty"),
         ("just one line of text\n", "line 1: no ',' ';' or tab separator"),
-        ("peildatum,nis_code,gemeente,personen,minderjarigen\n2023-04-15,44021,Gent,1200,400\n"
-         "2023-04-15,11002,Antwerpen,2400,800\n", "line 3: not a Qualtrics export"),
+        (
+            "peildatum,nis_code,gemeente,personen,minderjarigen\n2023-04-15,44021,Gent,1200,400\n"
+            "2023-04-15,11002,Antwerpen,2400,800\n",
+            "line 3: not a Qualtrics export",
+        ),
         (QUALTRICS_HEADER.replace("StartDate,ResponseId,Q1", "StartDate,Q1,Q1"), "'Q1' is used 2 times"),
         (QUALTRICS_HEADER.replace('"{""ImportId"":""QID1""}"', "{oops"), "column 3 (Q1): '{oops' is not a JSON"),
         ("a,b\n", "fewer than 2 records"),
@@ -426,12 +483,14 @@ def test_utf16_tab_download_is_read(codebook, tmp_path):
 def test_binary_file_is_not_an_export(tmp_path):
     path = tmp_path / "image.csv"
     path.write_bytes(b"a,b\n\x81\x8d\x00\n")
-    with pytest.raises(ExportFormatError,
-                       match=r"image\.csv: line 2, column 1: byte 0x81 \(byte offset 4\) is neither UTF-8 nor"):
+    with pytest.raises(
+        ExportFormatError, match=r"image\.csv: line 2, column 1: byte 0x81 \(byte offset 4\) is neither UTF-8 nor"
+    ):
         read_export(path)
 
 
 # --- encodings, decided per file; line breaks in cells ---------------------------------------------------
+
 
 def place(text: str, index: int) -> tuple[int, int]:
     """(line, column) of character `index` of a text whose lines end in `\\r\\n` or `\\n`."""
@@ -483,8 +542,10 @@ def test_windows_1252_is_read_when_its_bytes_outnumber_utf8_characters(tmp_path)
 
 
 def test_a_stray_byte_in_a_utf8_taskforce_file_is_refused_too(tmp_path):
-    text = "peildatum,nis_code,gemeente,personen,minderjarigen\n2023-04-15,23101,Sint-Genesius-Rode,40,12\n" \
-           "2023-04-15,25072,Hélécine,5,1\n2023-04-15,13040,Zoërsel,9,2\n"
+    text = (
+        "peildatum,nis_code,gemeente,personen,minderjarigen\n2023-04-15,23101,Sint-Genesius-Rode,40,12\n"
+        "2023-04-15,25072,Hélécine,5,1\n2023-04-15,13040,Zoërsel,9,2\n"
+    )
     path = tmp_path / "tf.csv"
     path.write_bytes(text.encode("utf-8").replace("ë".encode(), b"\xeb"))
     with pytest.raises(FlatFileFormatError, match=r"tf\.csv: line 4, column 20: byte 0xeb \(byte offset \d+\) is not"):
@@ -495,8 +556,9 @@ def test_line_breaks_in_cells_read_the_same_whatever_the_line_endings(tmp_path):
     """A file saved on two systems mixes `\\r\\n` and `\\n` (and old Macs wrote `\\r`): the same text must give
     the same cell, or an identical repeat compares as different content and both rows are quarantined."""
     record = 'x,R_1,"Eerst crisis{0}dan structureel"'
-    text = QUALTRICS_HEADER + "".join(record.format(inner) + end for inner, end in
-                                      [("\r\n", "\r\n"), ("\n", "\n"), ("\r", "\r\n"), ("\r\r\n", "\n")])
+    text = QUALTRICS_HEADER + "".join(
+        record.format(inner) + end for inner, end in [("\r\n", "\r\n"), ("\n", "\n"), ("\r", "\r\n"), ("\r\r\n", "\n")]
+    )
     parsed = read_export(write_text(tmp_path / "mixed.csv", text))
     rows = list(parsed.rows)
     assert [row.fields for row in rows] == [["x", "R_1", "Eerst crisis\ndan structureel"]] * 4
@@ -504,6 +566,7 @@ def test_line_breaks_in_cells_read_the_same_whatever_the_line_endings(tmp_path):
 
 
 # --- Taskforce snapshots and overrides ------------------------------------------------------------------
+
 
 def test_taskforce_snapshot_any_order_case_separator_and_encoding(tmp_path):
     path = write_text(
@@ -514,8 +577,17 @@ def test_taskforce_snapshot_any_order_case_separator_and_encoding(tmp_path):
         encoding="cp1252",
     )
     frame = read_taskforce_snapshot(path, source_file="taskforce/taskforce.csv", loaded_at=LOADED_AT)
-    assert list(frame.columns) == ["source_file", "file_sha256", "source_row", "peildatum", "nis_code", "gemeente",
-                                   "personen", "minderjarigen", "loaded_at"]
+    assert list(frame.columns) == [
+        "source_file",
+        "file_sha256",
+        "source_row",
+        "peildatum",
+        "nis_code",
+        "gemeente",
+        "personen",
+        "minderjarigen",
+        "loaded_at",
+    ]
     assert frame[["peildatum", "nis_code", "gemeente", "personen"]].values.tolist() == [
         ["2023-04-15", "23101", "Sint-Genesius-Rode", "40"],
         ["15/04/2023", "44021", "Gent", "1.200"],
@@ -526,8 +598,11 @@ def test_taskforce_snapshot_any_order_case_separator_and_encoding(tmp_path):
 
 
 def test_taskforce_with_bom(tmp_path):
-    path = write_text(tmp_path / "tf.csv", "peildatum,nis_code,gemeente,personen,minderjarigen\n"
-                                           "2023-04-15,71066,Pelt,80,25\n", encoding="utf-8-sig")
+    path = write_text(
+        tmp_path / "tf.csv",
+        "peildatum,nis_code,gemeente,personen,minderjarigen\n2023-04-15,71066,Pelt,80,25\n",
+        encoding="utf-8-sig",
+    )
     frame = read_taskforce_snapshot(path, source_file="taskforce/tf.csv", loaded_at=LOADED_AT)
     assert frame["gemeente"].tolist() == ["Pelt"]
 
@@ -541,15 +616,20 @@ def test_taskforce_missing_columns_name_file_and_columns(tmp_path):
 
 
 def test_taskforce_ragged_row_names_the_line(tmp_path):
-    path = write_text(tmp_path / "tf.csv", "peildatum,nis_code,gemeente,personen,minderjarigen\n"
-                                           "2023-04-15,71066,Pelt,80,25,,\n2023-04-15,71066,Pelt\n")
+    path = write_text(
+        tmp_path / "tf.csv",
+        "peildatum,nis_code,gemeente,personen,minderjarigen\n2023-04-15,71066,Pelt,80,25,,\n2023-04-15,71066,Pelt\n",
+    )
     with pytest.raises(FlatFileFormatError, match=r"tf\.csv: line 3: row has 3 fields, header has 5"):
         read_taskforce_snapshot(path, source_file="taskforce/tf.csv", loaded_at=LOADED_AT)
 
 
 def test_municipality_overrides(tmp_path):
-    path = write_text(tmp_path / "municipality_names.csv",
-                      'raw_text;nis_code\r\n"Gem. Puurs, Sint-Amands";12041\r\n  ;\r\n', encoding="utf-8-sig")
+    path = write_text(
+        tmp_path / "municipality_names.csv",
+        'raw_text;nis_code\r\n"Gem. Puurs, Sint-Amands";12041\r\n  ;\r\n',
+        encoding="utf-8-sig",
+    )
     frame = read_municipality_overrides(path, source_file="overrides/municipality_names.csv", loaded_at=LOADED_AT)
     assert list(frame.columns) == ["source_file", "source_row", "raw_text", "nis_code", "loaded_at"]
     assert frame["raw_text"].tolist()[0] == "Gem. Puurs, Sint-Amands"

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.survey.codebook import codebook_frames
 from orchestration.settings import SURVEY_SEEDS_DIR
+from orchestration.survey.codebook import codebook_frames
 from orchestration.survey.flat_files import (
-    read_municipality_overrides, read_open_answer_themes, read_taskforce_snapshot,
+    read_municipality_overrides,
+    read_open_answer_themes,
+    read_taskforce_snapshot,
 )
 from orchestration.survey.landing import discover_landing
 from orchestration.survey.qsf import load_qsf_codebook
@@ -29,23 +31,29 @@ def loaded_frames(tmp_path_factory, wave1_sample) -> dict:
     write_landing(sample, landing)
     inventory = discover_landing(landing)
     wave = inventory.waves["w1_2023"]
-    frames = export_frames(read_export(wave.export_paths[0]), wave_id="w1_2023", source_file="x.csv",
-                           loaded_at=LOADED_AT)
+    frames = export_frames(
+        read_export(wave.export_paths[0]), wave_id="w1_2023", source_file="x.csv", loaded_at=LOADED_AT
+    )
     frames |= codebook_frames(sample.codebook, source_file="codebook.yaml", file_sha256="0", loaded_at=LOADED_AT)
     # Wave 1 compares with no earlier wave: the comparisons come from the follow-up wave's codebook.
     follow_up = build_wave2_sample(sample, 2023).codebook
-    frames["codebook_comparisons"] = codebook_frames(follow_up, source_file="codebook.yaml", file_sha256="0",
-                                                     loaded_at=LOADED_AT)["codebook_comparisons"]
+    frames["codebook_comparisons"] = codebook_frames(
+        follow_up, source_file="codebook.yaml", file_sha256="0", loaded_at=LOADED_AT
+    )["codebook_comparisons"]
     # What a QSF does not tabulate: a full codebook has no findings, the hand-written QSF fixture has some.
     qsf = load_qsf_codebook(QSF_FIXTURES / "real_world_shaped.qsf", QSF_FIXTURES / "real_world_shaped_overlay.yaml")
-    frames["codebook_findings"] = codebook_frames(qsf, source_file="waves/w9_2025/survey.qsf", file_sha256="0",
-                                                  loaded_at=LOADED_AT)["codebook_findings"]
-    frames["taskforce_counts"] = read_taskforce_snapshot(inventory.taskforce_paths[0], source_file="t.csv",
-                                                         loaded_at=LOADED_AT)
-    frames["municipality_name_overrides"] = read_municipality_overrides(inventory.override_path, source_file="o.csv",
-                                                                        loaded_at=LOADED_AT)
-    frames["open_answer_themes"] = read_open_answer_themes(SURVEY_SEEDS_DIR / "open_answer_themes.csv",
-                                                           source_file="themes.csv", loaded_at=LOADED_AT)
+    frames["codebook_findings"] = codebook_frames(
+        qsf, source_file="waves/w9_2025/survey.qsf", file_sha256="0", loaded_at=LOADED_AT
+    )["codebook_findings"]
+    frames["taskforce_counts"] = read_taskforce_snapshot(
+        inventory.taskforce_paths[0], source_file="t.csv", loaded_at=LOADED_AT
+    )
+    frames["municipality_name_overrides"] = read_municipality_overrides(
+        inventory.override_path, source_file="o.csv", loaded_at=LOADED_AT
+    )
+    frames["open_answer_themes"] = read_open_answer_themes(
+        SURVEY_SEEDS_DIR / "open_answer_themes.csv", source_file="themes.csv", loaded_at=LOADED_AT
+    )
     return frames
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 from dagster import AssetKey, DagsterInstance, materialize
 
+from conftest import build_warehouse, warehouse_resource
 from orchestration.assets.landing import landing_directory
 from orchestration.assets.publish import warehouse_draft
 from orchestration.assets.survey import qualtrics_exports, wave_codebooks
@@ -18,15 +19,17 @@ from orchestration.jobs import refresh_taskforce_job
 from orchestration.resources import WarehouseResource, dbt_resource
 from synthetic import write_landing
 
-from conftest import build_warehouse, warehouse_resource
-
 WAVE_ASSETS = [warehouse_draft, landing_directory, wave_codebooks, qualtrics_exports]
 
 
 def rows_per_wave(db_path: Path) -> dict[str, tuple[int, object]]:
     with duckdb.connect(str(db_path), read_only=True) as connection:
-        return {wave: (rows, loaded) for wave, rows, loaded in connection.execute(
-            "select wave_id, count(*), max(loaded_at) from raw.export_rows group by 1").fetchall()}
+        return {
+            wave: (rows, loaded)
+            for wave, rows, loaded in connection.execute(
+                "select wave_id, count(*), max(loaded_at) from raw.export_rows group by 1"
+            ).fetchall()
+        }
 
 
 def test_a_wave_partition_reloads_that_wave_and_leaves_the_others(tmp_path, wave1_sample):
@@ -34,9 +37,12 @@ def test_a_wave_partition_reloads_that_wave_and_leaves_the_others(tmp_path, wave
     warehouse = WarehouseResource(db_path=str(tmp_path / "w.duckdb"), landing_dir=str(landing))
     with DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions("waves", ["w1_2023", "w0_copy"])
-        first = materialize(WAVE_ASSETS, resources={"warehouse": warehouse}, instance=instance,
-                            tags={"dagster/asset_partition_range_start": "w1_2023",
-                                  "dagster/asset_partition_range_end": "w0_copy"})
+        first = materialize(
+            WAVE_ASSETS,
+            resources={"warehouse": warehouse},
+            instance=instance,
+            tags={"dagster/asset_partition_range_start": "w1_2023", "dagster/asset_partition_range_end": "w0_copy"},
+        )
         assert first.success
         before = rows_per_wave(warehouse.draft_path)
         assert before["w0_copy"][0] == before["w1_2023"][0] > 0
@@ -44,15 +50,22 @@ def test_a_wave_partition_reloads_that_wave_and_leaves_the_others(tmp_path, wave
         exports = sorted((landing / "waves" / "w1_2023").glob("*.csv"))
         for path in exports[1:]:
             path.unlink()
-        second = materialize(WAVE_ASSETS, resources={"warehouse": warehouse}, instance=instance,
-                             partition_key="w1_2023", selection=WAVE_ASSETS[1:])  # the same draft
+        second = materialize(
+            WAVE_ASSETS,
+            resources={"warehouse": warehouse},
+            instance=instance,
+            partition_key="w1_2023",
+            selection=WAVE_ASSETS[1:],
+        )  # the same draft
         assert second.success
         after = rows_per_wave(warehouse.draft_path)
         assert after["w0_copy"] == before["w0_copy"]
         assert after["w1_2023"][0] < before["w1_2023"][0] and after["w1_2023"][1] > before["w1_2023"][1]
-        partitions = {event.event_specific_data.materialization.partition
-                      for event in second.get_asset_materialization_events()
-                      if event.event_specific_data.materialization.asset_key == AssetKey(["raw", "export_rows"])}
+        partitions = {
+            event.event_specific_data.materialization.partition
+            for event in second.get_asset_materialization_events()
+            if event.event_specific_data.materialization.asset_key == AssetKey(["raw", "export_rows"])
+        }
         assert partitions == {"w1_2023"}
         keys = instance.get_materialized_partitions(AssetKey(["raw", "export_rows"]))
         assert keys == {"w1_2023", "w0_copy"}
@@ -83,8 +96,10 @@ def test_a_full_refresh_holds_only_the_landing_waves_whatever_the_instance_remem
             tags = {}
             if partitions:
                 instance.add_dynamic_partitions("waves", partitions)
-                tags = {"dagster/asset_partition_range_start": partitions[0],
-                        "dagster/asset_partition_range_end": partitions[-1]}
+                tags = {
+                    "dagster/asset_partition_range_start": partitions[0],
+                    "dagster/asset_partition_range_end": partitions[-1],
+                }
             result = materialize(WAVE_ASSETS[1:], resources={"warehouse": warehouse}, instance=instance, tags=tags)
         assert result.success
         assert set(rows_per_wave(warehouse.draft_path)) == {"w1_2023"}
@@ -97,14 +112,19 @@ def test_a_wave_partition_without_its_folder_loses_its_rows_and_says_so(tmp_path
         instance.add_dynamic_partitions("waves", ["w1_2023", "w0_copy"])
         assert materialize(WAVE_ASSETS, resources={"warehouse": warehouse}, instance=instance).success
         shutil.rmtree(landing / "waves" / "w0_copy")
-        result = materialize(WAVE_ASSETS[1:], resources={"warehouse": warehouse}, instance=instance,
-                             partition_key="w0_copy")
-        warnings = [record.user_message for record in instance.all_logs(result.run_id)
-                    if record.level == logging.WARNING]
+        result = materialize(
+            WAVE_ASSETS[1:], resources={"warehouse": warehouse}, instance=instance, partition_key="w0_copy"
+        )
+        warnings = [
+            record.user_message for record in instance.all_logs(result.run_id) if record.level == logging.WARNING
+        ]
     assert result.success
     assert set(rows_per_wave(warehouse.draft_path)) == {"w1_2023"}
-    assert [text for text in warnings if "w0_copy have no waves/<wave_id>/ folder" in text
-            and "WAREHOUSE_ALLOW_DROPPED" in text]
+    assert [
+        text
+        for text in warnings
+        if "w0_copy have no waves/<wave_id>/ folder" in text and "WAREHOUSE_ALLOW_DROPPED" in text
+    ]
 
 
 def failure_text(result) -> str:
@@ -143,17 +163,25 @@ def test_a_taskforce_refresh_rebuilds_only_what_depends_on_taskforce(warehouse_d
     (landing / "taskforce" / "later.csv").write_text("\n".join([lines[0], *later]) + "\n", encoding="utf-8")
     resources = {"warehouse": warehouse_resource(published, landing), "dbt": dbt_resource()}
 
-    result = materialize(ALL_ASSETS, resources=resources, instance=DagsterInstance.ephemeral(),
-                         selection=refresh_taskforce_job.selection, raise_on_error=False)
+    result = materialize(
+        ALL_ASSETS,
+        resources=resources,
+        instance=DagsterInstance.ephemeral(),
+        selection=refresh_taskforce_job.selection,
+        raise_on_error=False,
+    )
 
     assert result.success
-    built = {event.event_specific_data.materialization.asset_key.to_user_string()
-             for event in result.get_asset_materialization_events()}
+    built = {
+        event.event_specific_data.materialization.asset_key.to_user_string()
+        for event in result.get_asset_materialization_events()
+    }
     assert {"raw/taskforce_counts", "marts/mart_taskforce_summary", "published_warehouse"} <= built
     assert not {key for key in built if "respondent" in key or key.startswith("raw/export")}
     with duckdb.connect(str(published), read_only=True) as connection:
-        assert connection.execute("select count(*) from raw.taskforce_counts where peildatum = '2026-06-30'"
-                                  ).fetchone()[0] == len(later)
+        assert connection.execute(
+            "select count(*) from raw.taskforce_counts where peildatum = '2026-06-30'"
+        ).fetchone()[0] == len(later)
         with duckdb.connect(str(warehouse_db), read_only=True) as before:
             query = "select count(*), count(distinct nis_code) from marts.mart_respondent_resolution"
             assert connection.execute(query).fetchone() == before.execute(query).fetchone()

@@ -27,12 +27,23 @@ def figures(warehouse) -> dict[str, dict]:
 
 def test_mart_has_exactly_the_contract_columns_and_every_figure(warehouse, figures):
     columns = [row[0] for row in warehouse.execute("describe marts.mart_report_figures").fetchall()]
-    assert columns == ["figure_id", "count", "base_n", "pct", "count_printed", "base_n_printed", "pct_printed",
-                       "kind", "matches_report"]
+    assert columns == [
+        "figure_id",
+        "count",
+        "base_n",
+        "pct",
+        "count_printed",
+        "base_n_printed",
+        "pct_printed",
+        "kind",
+        "matches_report",
+    ]
     assert set(figures) == set(PUBLISHED)
 
 
-@pytest.mark.parametrize("figure_id", sorted(f for f, row in PUBLISHED.items() if row["kind"] in ("exact", "derived_n")))
+@pytest.mark.parametrize(
+    "figure_id", sorted(f for f, row in PUBLISHED.items() if row["kind"] in ("exact", "derived_n"))
+)
 def test_every_exact_and_derived_figure_is_reproduced(figures, figure_id):
     printed, ours = PUBLISHED[figure_id], figures[figure_id]
     assert ours["count"] == float(printed["count"])
@@ -55,20 +66,29 @@ def test_only_flagged_rows_do_not_match(figures):
 
 def test_the_report_inconsistencies_are_flagged_with_the_right_numbers(figures):
     vrije_tijd = figures["t4_3_vrije_tijd"]
-    assert (vrije_tijd["count"], vrije_tijd["base_n"], vrije_tijd["pct"], vrije_tijd["pct_printed"]) == (132, 172, 76.7, 76.6)
+    assert (vrije_tijd["count"], vrije_tijd["base_n"], vrije_tijd["pct"], vrije_tijd["pct_printed"]) == (
+        132,
+        172,
+        76.7,
+        76.6,
+    )
     several_forms = figures["s5_1_meerdere_vormen"]
     assert several_forms["base_n"] == 172 and several_forms["count"] < 172
 
 
 def test_population_dependent_differences_are_explained(warehouse, figures):
     # Size classes from the 2020 population: the responding counts are the report's, the bases are not.
-    bases = {figure_id: figures[figure_id]["base_n"] for figure_id in
-             ("t3_2_lt10k", "t3_2_10_20k", "t3_2_20_30k", "t3_2_30_50k", "t3_2_gt50k")}
+    bases = {
+        figure_id: figures[figure_id]["base_n"]
+        for figure_id in ("t3_2_lt10k", "t3_2_10_20k", "t3_2_20_30k", "t3_2_30_50k", "t3_2_gt50k")
+    }
     assert bases == {"t3_2_lt10k": 69, "t3_2_10_20k": 129, "t3_2_20_30k": 51, "t3_2_30_50k": 38, "t3_2_gt50k": 13}
     assert all(figures[f]["count"] == float(PUBLISHED[f]["count"]) for f in bases)
-    explanations = dict(warehouse.execute(
-        "select figure_id, explanation from marts.mart_report_figure_comparison where not matches_report"
-    ).fetchall())
+    explanations = dict(
+        warehouse.execute(
+            "select figure_id, explanation from marts.mart_report_figure_comparison where not matches_report"
+        ).fetchall()
+    )
     for figure_id, explanation in explanations.items():
         assert explanation and ("population" in explanation or "inconsistent" in explanation), figure_id
 
@@ -86,10 +106,13 @@ def test_taskforce_statistics_of_the_responding_municipalities(warehouse):
 
 
 def test_coverage_matches_tables_3_1_and_3_3(warehouse):
-    rows = dict(((d, v), (n, r)) for d, v, n, r in warehouse.execute(
-        "select dimension, dimension_value, n_municipalities, n_responding from marts.mart_response_coverage"
-        " where wave_id = 'w1_2023'"
-    ).fetchall())
+    rows = dict(
+        ((d, v), (n, r))
+        for d, v, n, r in warehouse.execute(
+            "select dimension, dimension_value, n_municipalities, n_responding from marts.mart_response_coverage"
+            " where wave_id = 'w1_2023'"
+        ).fetchall()
+    )
     assert rows[("all", "all")] == (300, 172)
     assert rows[("province", "Antwerpen")] == (69, 46)
     assert rows[("belfius_type", "kustgemeenten")] == (8, 5)
@@ -98,8 +121,9 @@ def test_coverage_matches_tables_3_1_and_3_3(warehouse):
 def test_round_trip_recovers_the_intended_municipality_answers(warehouse):
     """The answers the generator meant, per municipality and question, are exactly what the marts hold."""
     sample = build_wave1_sample()
-    assert (municipality_level(sample.codebook, recovered_answers(warehouse, "w1_2023"))
-            == municipality_level(sample.codebook, sample.intended_answers))
+    assert municipality_level(sample.codebook, recovered_answers(warehouse, "w1_2023")) == municipality_level(
+        sample.codebook, sample.intended_answers
+    )
 
 
 def test_round_trip_recovers_every_row_verdict(warehouse):

@@ -7,8 +7,18 @@ import pytest
 
 from conftest import build_warehouse
 from scenarios import (
-    AARTSELAAR, EXPECTED_2025_RESOLUTION, EXPECTED_RESOLUTION, GENT, HASSELT_2025, KORTRIJK, LEUVEN, MAP_2025_WAVE,
-    VARIANTS, write_map2025_wave, write_scenario_landing, write_variant_landing,
+    AARTSELAAR,
+    EXPECTED_2025_RESOLUTION,
+    EXPECTED_RESOLUTION,
+    GENT,
+    HASSELT_2025,
+    KORTRIJK,
+    LEUVEN,
+    MAP_2025_WAVE,
+    VARIANTS,
+    write_map2025_wave,
+    write_scenario_landing,
+    write_variant_landing,
 )
 
 # Each module build runs the whole pipeline on the scenario landing (a minute or more).
@@ -171,7 +181,8 @@ def test_every_export_variant_reads_to_the_same_answers(scenario, wave_id):
     assert scenario.execute(texts, [wave_id]).fetchall() == scenario.execute(texts, ["v_numeric_combined"]).fetchall()
     findings = scenario.execute(
         "select finding_type, finding from marts.mart_data_quality_findings "
-        "where wave_id = ? and finding_type = 'undecodable cell'", [wave_id]
+        "where wave_id = ? and finding_type = 'undecodable cell'",
+        [wave_id],
     ).fetchall()
     assert findings == []
 
@@ -188,7 +199,8 @@ def test_a_wave_on_the_2025_map_resolves_to_the_merged_municipalities(scenario):
 def test_a_2025_wave_gets_its_attributes_from_the_predecessors(scenario):
     hasselt = scenario.execute(
         "select persons, population, has_responded from marts.mart_taskforce_reception "
-        "where wave_id = ? and nis_code = ?", [MAP_2025_WAVE, HASSELT_2025],
+        "where wave_id = ? and nis_code = ?",
+        [MAP_2025_WAVE, HASSELT_2025],
     ).fetchone()
     predecessors = scenario.execute(
         "select sum(population) from marts.dim_municipality where nis_code in ('71022', '73040')"
@@ -196,6 +208,7 @@ def test_a_2025_wave_gets_its_attributes_from_the_predecessors(scenario):
     assert hasselt == (900, predecessors, True)
     coverage = scenario.execute(
         "select n_municipalities, n_responding from marts.mart_response_coverage "
-        "where wave_id = ? and dimension = 'all'", [MAP_2025_WAVE],
+        "where wave_id = ? and dimension = 'all'",
+        [MAP_2025_WAVE],
     ).fetchone()
     assert coverage == (285, 4)

@@ -25,9 +25,6 @@ import yaml
 from dagster import DagsterInstance
 
 from conftest import build_warehouse, draft_path
-from orchestration.cli import main as cli_main
-from orchestration.cli import summary_lines
-from orchestration.jobs import REFRESH_TAG
 from orchestration.backends.publishing import (
     ALLOW_DROPPED_VARIABLE,
     BUILD_SCHEMA,
@@ -39,6 +36,9 @@ from orchestration.backends.publishing import (
     publish_draft,
     release_refresh_lock,
 )
+from orchestration.cli import main as cli_main
+from orchestration.cli import summary_lines
+from orchestration.jobs import REFRESH_TAG
 from orchestration.reporting import MISSING_QUESTION_FINDING, missing_question_findings
 from orchestration.resources import WarehouseResource
 from orchestration.settings import PROJECT_ROOT
@@ -55,11 +55,20 @@ def sha256(path: Path) -> str:
 def cli_env(db_path: Path, landing: Path, dagster_home: Path) -> dict[str, str]:
     """What `make run` gives the CLI: the warehouse, the landing folder and an instance with the Makefile's
     dagster.yaml."""
-    subprocess.run(["make", "-s", str(dagster_home / "dagster.yaml"), f"DAGSTER_HOME={dagster_home}"],
-                   cwd=PROJECT_ROOT, check=True, capture_output=True, timeout=120)
-    return {**os.environ, "WAREHOUSE_DB_PATH": str(db_path), "WAREHOUSE_LANDING_DIR": str(landing),
-            "DAGSTER_HOME": str(dagster_home),
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    subprocess.run(
+        ["make", "-s", str(dagster_home / "dagster.yaml"), f"DAGSTER_HOME={dagster_home}"],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return {
+        **os.environ,
+        "WAREHOUSE_DB_PATH": str(db_path),
+        "WAREHOUSE_LANDING_DIR": str(landing),
+        "DAGSTER_HOME": str(dagster_home),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
 
 
 def wait_for_lock_holder(db_path: Path, pid: int, process: subprocess.Popen, timeout: float = 300) -> dict:
@@ -100,6 +109,7 @@ def wait_until_gone(process_group: int, draft: Path, timeout: float = 60) -> Non
 
 # --- case 3 -------------------------------------------------------------------------------------------
 
+
 def test_a_second_refresh_is_refused_while_one_runs_and_a_killed_run_frees_the_lock(published_copy, tmp_path):
     """Two `python -m orchestration.cli run` on one warehouse: the second stops naming the first (pid, since)
     and says truly that it left the warehouse alone; `kill -9` of the first leaves the published file
@@ -109,8 +119,9 @@ def test_a_second_refresh_is_refused_while_one_runs_and_a_killed_run_frees_the_l
     env = cli_env(db_path, landing, tmp_path / "dagster_home")
     warehouse = WarehouseResource(db_path=str(db_path), landing_dir=str(landing))  # as the CLI configures it
     command = [sys.executable, "-m", "orchestration.cli", "run"]
-    first = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, start_new_session=True)
+    first = subprocess.Popen(
+        command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     try:
         holder = wait_for_lock_holder(db_path, first.pid, first)
         second = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
@@ -136,8 +147,13 @@ def test_a_second_refresh_is_refused_while_one_runs_and_a_killed_run_frees_the_l
 def test_refresh_runs_queue_in_the_dagster_instance_the_makefile_writes(tmp_path):
     """`make run` / `make ui` write DAGSTER_HOME/dagster.yaml with a run queue that allows one run with the
     refresh job's tag at a time, so a sensor run and a manual run queue instead of colliding."""
-    subprocess.run(["make", "-s", str(tmp_path / "dagster.yaml"), f"DAGSTER_HOME={tmp_path}"], cwd=PROJECT_ROOT,
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        ["make", "-s", str(tmp_path / "dagster.yaml"), f"DAGSTER_HOME={tmp_path}"],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     limits = yaml.safe_load((tmp_path / "dagster.yaml").read_text())["concurrency"]["runs"]["tag_concurrency_limits"]
     assert {"key": REFRESH_TAG, "limit": 1} in limits
     from orchestration.definitions import defs
@@ -151,12 +167,15 @@ def test_refresh_runs_queue_in_the_dagster_instance_the_makefile_writes(tmp_path
 
 # --- case 4 -------------------------------------------------------------------------------------------
 
+
 def test_a_choice_code_used_twice_is_a_codebook_error(published_copy):
     db_path, landing = published_copy
     before = sha256(db_path)
     codebook = landing / "waves" / "w1_2023" / "codebook.yaml"
     text = codebook.read_text(encoding="utf-8")
-    spoiled = text.replace('      2: {label: "Coördinator of afdelingshoofd"', '      1: {label: "Coördinator of afdelingshoofd"', 1)
+    spoiled = text.replace(
+        '      2: {label: "Coördinator of afdelingshoofd"', '      1: {label: "Coördinator of afdelingshoofd"', 1
+    )
     assert spoiled != text
     codebook.write_text(spoiled, encoding="utf-8")
     with pytest.raises(CodebookError, match=r"question Q2 › choices: code `1` appears twice"):
@@ -171,10 +190,14 @@ def test_a_choice_code_used_twice_is_a_codebook_error(published_copy):
 # --- cases 5 to 8: one warehouse built from a landing directory with each of those defects ---------------
 
 BRUGGE, OOSTENDE, BRUGGE_NAMES = "31005", "35013", ("Griet", "Vandenberghe")
-CONTACT_TEXT = ("Bel Griet Vandenberghe op 0470 12 34 56 of +32 9 123 45 67, of mail griet.vdb@brugge.be. "
-                "Sinds 2023 ongeveer 1.250 mensen in 8000 Brugge; VANDENBERGHE-griet tekende.")
-MASKED_TEXT = ("Bel [naam] [naam] op [telefoon] of [telefoon], of mail [e-mail]. "
-               "Sinds 2023 ongeveer 1.250 mensen in 8000 Brugge; [naam]-[naam] tekende.")
+CONTACT_TEXT = (
+    "Bel Griet Vandenberghe op 0470 12 34 56 of +32 9 123 45 67, of mail griet.vdb@brugge.be. "
+    "Sinds 2023 ongeveer 1.250 mensen in 8000 Brugge; VANDENBERGHE-griet tekende."
+)
+MASKED_TEXT = (
+    "Bel [naam] [naam] op [telefoon] of [telefoon], of mail [e-mail]. "
+    "Sinds 2023 ongeveer 1.250 mensen in 8000 Brugge; [naam]-[naam] tekende."
+)
 
 
 def without_question(table: ExportTable, question_id: str) -> ExportTable:
@@ -211,7 +234,8 @@ def spoiled_warehouse(tmp_path_factory):
 def findings(connection, finding_type: str) -> list[tuple]:
     return connection.execute(
         "select source_file, source_row, column_name, finding from marts.mart_data_quality_findings "
-        "where finding_type = ? order by all", [finding_type]
+        "where finding_type = ? order by all",
+        [finding_type],
     ).fetchall()
 
 
@@ -247,17 +271,20 @@ def test_taskforce_rows_that_disagree_are_set_aside_and_repeats_count_once(spoil
     conflicts = [row for row in rows if row[0] == "taskforce/repeats.csv"]
     assert [source_row for _, source_row, _, _ in conflicts] == [1, 3]
     assert all(f"other counts for nis_code {BRUGGE} on 2023-04-15" in finding for *_, finding in conflicts)
-    reception = dict(spoiled_warehouse.execute(
-        "select nis_code, persons from marts.mart_taskforce_reception where wave_id = 'w1_2023' and nis_code in (?, ?)",
-        [BRUGGE, OOSTENDE],
-    ).fetchall())
+    reception = dict(
+        spoiled_warehouse.execute(
+            "select nis_code, persons from marts.mart_taskforce_reception where wave_id = 'w1_2023' and nis_code in (?, ?)",
+            [BRUGGE, OOSTENDE],
+        ).fetchall()
+    )
     assert reception == {BRUGGE: None, OOSTENDE: 300}
 
 
 def test_a_negative_number_in_q14_is_a_finding_not_a_count(spoiled_warehouse):
     rows = findings(spoiled_warehouse, "undecodable cell")
-    assert [(column, finding) for source_file, _, column, finding in rows if source_file.endswith("second_export.csv")] \
-        == [("Q14", 'a negative number is not a count: "-5"')]
+    assert [
+        (column, finding) for source_file, _, column, finding in rows if source_file.endswith("second_export.csv")
+    ] == [("Q14", 'a negative number is not a count: "-5"')]
     reported = spoiled_warehouse.execute(
         "select count(*) from intermediate.int_respondent_answers where response_id = 'R_negative' "
         "and question_id = 'Q14'"
@@ -280,8 +307,9 @@ connection.close()
 
 def test_an_analyst_holding_the_published_file_for_writing_gets_an_error_not_a_loss(published_copy):
     db_path, landing = published_copy
-    analyst = subprocess.Popen([sys.executable, "-c", ANALYST, str(db_path)], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True)
+    analyst = subprocess.Popen(
+        [sys.executable, "-c", ANALYST, str(db_path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert analyst.stdout.readline().strip() == "ready"
         wal = db_path.with_name(db_path.name + ".wal")
@@ -298,11 +326,14 @@ def test_an_analyst_holding_the_published_file_for_writing_gets_an_error_not_a_l
         if analyst.poll() is None:
             analyst.kill()
     with duckdb.connect(str(db_path), read_only=True) as connection:
-        assert connection.execute("select list(answer order by answer) from main.analyst_notes").fetchone() == ([42, 43],)
+        assert connection.execute("select list(answer order by answer) from main.analyst_notes").fetchone() == (
+            [42, 43],
+        )
         assert connection.execute("select count(*) from marts.mart_report_figures").fetchone()[0] > 0
 
 
 # --- the publish guard, kept warehouses and rollback ---------------------------------------------------
+
 
 def spoil_draft(db_path: Path, *statements: str) -> Path:
     """A draft as a run would leave it before publishing: a copy of the published file, then changed."""
@@ -319,8 +350,11 @@ def test_a_warehouse_that_lost_a_wave_or_taskforce_date_is_published_only_when_a
     before = sha256(db_path)
     with duckdb.connect(str(db_path), read_only=True) as connection:
         dropped_date = connection.execute("select min(peildatum) from raw.taskforce_counts").fetchone()[0]
-    spoil_draft(db_path, "delete from marts.mart_respondent_resolution where wave_id = 'w1_2023'",
-                f"delete from raw.taskforce_counts where peildatum = '{dropped_date}'")
+    spoil_draft(
+        db_path,
+        "delete from marts.mart_respondent_resolution where wave_id = 'w1_2023'",
+        f"delete from raw.taskforce_counts where peildatum = '{dropped_date}'",
+    )
     monkeypatch.delenv(ALLOW_DROPPED_VARIABLE, raising=False)
     result = build_warehouse(db_path, landing, selection="published_warehouse")
     assert not result.success
@@ -339,7 +373,8 @@ def test_a_warehouse_that_lost_a_wave_or_taskforce_date_is_published_only_when_a
 
 
 def test_published_warehouses_are_kept_with_what_they_were_built_from_and_rollback_restores_one(
-        published_copy, monkeypatch, capsys):
+    published_copy, monkeypatch, capsys
+):
     db_path, landing = published_copy
     original = sha256(db_path)
     for marker in ("first", "second"):
@@ -350,8 +385,12 @@ def test_published_warehouses_are_kept_with_what_they_were_built_from_and_rollba
     assert len(kept) == 2 and sha256(kept[-1].path) == original
     built_from = kept[-1].info  # the session's build, recorded when it was published
     with duckdb.connect(str(db_path), read_only=True) as connection:  # the waves the published file holds
-        waves = [wave for (wave,) in connection.execute(
-            "select distinct wave_id from marts.mart_respondent_resolution order by 1").fetchall()]
+        waves = [
+            wave
+            for (wave,) in connection.execute(
+                "select distinct wave_id from marts.mart_respondent_resolution order by 1"
+            ).fetchall()
+        ]
     assert built_from["waves"] == waves and built_from["taskforce_dates"]
     assert len(built_from["landing_fingerprint"]) == 64 and built_from["commit"]
     assert any(name.endswith("codebook.yaml") for name in built_from["files"])

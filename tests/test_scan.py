@@ -11,7 +11,6 @@ import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from extras import chromium
@@ -66,8 +65,10 @@ def dutch(value: float, decimals: int = 1) -> str:
 @pytest.mark.parametrize("wave_id", WAVES)
 def test_one_page_per_responding_municipality_and_an_index_that_links_them(warehouse, scans, wave_id):
     folder = scans / wave_id / FOLDER
-    responding = {r[0] for r in rows(warehouse, "select nis_code from marts.mart_municipality_benchmark "
-                                                "where wave_id = ?", [wave_id])}
+    responding = {
+        r[0]
+        for r in rows(warehouse, "select nis_code from marts.mart_municipality_benchmark where wave_id = ?", [wave_id])
+    }
     pages = {path.stem for path in folder.glob("*.html")} - {Path(INDEX).stem}
     assert pages == responding and len(pages) > 100
     index = (folder / INDEX).read_text(encoding="utf-8")
@@ -80,26 +81,41 @@ def test_a_page_shows_the_answers_and_the_peer_shares_of_the_benchmark(warehouse
     page = scans / wave_id / FOLDER / f"{nis_code}.html"
     text = page.read_text(encoding="utf-8")
     assert "Gemeentescan Antwerpen" in text and "Centrumsteden" in text and "SYNTHETISCHE DATA" in text
-    benchmark = {(q, c): (chosen, answered) for q, c, chosen, answered in rows(warehouse, """
+    benchmark = {
+        (q, c): (chosen, answered)
+        for q, c, chosen, answered in rows(
+            warehouse,
+            """
         select question_id, choice_code, is_chosen, has_answered from marts.mart_municipality_benchmark
-        where wave_id = ? and nis_code = ? and row_code is null""", [wave_id, nis_code])}
+        where wave_id = ? and nis_code = ? and row_code is null""",
+            [wave_id, nis_code],
+        )
+    }
     shown, question = {}, None
     for attrs, cells in parsed(page):
         if "question-label" in attrs.get("class", ""):
             question = cells[0][1].split(".")[0]
         elif "data-chosen" in attrs and question:
             shown[(question, int(attrs["data-choice"]))] = attrs["data-chosen"]
-    expected = {key: ("none" if not answered else "yes" if chosen else "no")
-                for key, (chosen, answered) in benchmark.items()}
+    expected = {
+        key: ("none" if not answered else "yes" if chosen else "no") for key, (chosen, answered) in benchmark.items()
+    }
     assert {key: value for key, value in shown.items() if key in expected} == expected
 
 
 def test_the_flanders_column_is_the_weighted_estimate_with_its_interval(warehouse, scans):
     wave_id, nis_code = "w2_2025", "44021"  # Gent
     page = scans / wave_id / FOLDER / f"{nis_code}.html"
-    estimates = {(q, c): (p, lo, hi) for q, c, p, lo, hi in rows(warehouse, """
+    estimates = {
+        (q, c): (p, lo, hi)
+        for q, c, p, lo, hi in rows(
+            warehouse,
+            """
         select question_id, choice_code, pct_weighted, ci_lower, ci_upper from marts.mart_weighted_estimate
-        where wave_id = ? and row_code is null""", [wave_id])}
+        where wave_id = ? and row_code is null""",
+            [wave_id],
+        )
+    }
     checked, question = 0, None
     for attrs, cells in parsed(page):
         if "question-label" in attrs.get("class", ""):
@@ -122,12 +138,16 @@ def test_a_peer_group_with_too_few_other_municipalities_is_too_small(warehouse_d
     of the group answered, "groep te klein" otherwise."""
     wave_id = "w1_2023"
     write_scans(warehouse_db, tmp_path, [wave_id], min_units=min_units)
-    benchmark = rows(warehouse, """
+    benchmark = rows(
+        warehouse,
+        """
         select nis_code, question_id, row_code, choice_code, has_answered, belfius_cluster_code,
                cluster_n_answered, cluster_pct, province_n_answered, province_pct, size_class_n_answered,
                size_class_pct, is_centrumstad, centrumsteden_n_answered, centrumsteden_pct
         from marts.mart_municipality_benchmark where wave_id = ? and nis_code in ('11002', '41002', '71016')
-        order by nis_code""", [wave_id])
+        order by nis_code""",
+        [wave_id],
+    )
     too_small = shown = 0
     for nis_code in ("11002", "41002", "71016"):
         mine = [r for r in benchmark if r[0] == nis_code]
@@ -139,11 +159,19 @@ def test_a_peer_group_with_too_few_other_municipalities_is_too_small(warehouse_d
                 groups["centrumsteden"] = (r[13], r[14])
             expected[(r[1], r[2], r[3])] = {
                 group: (f"{dutch(pct)} %" if _others(n, r[4]) >= min_units else TOO_SMALL)
-                for group, (n, pct) in groups.items() if n is not None}
+                for group, (n, pct) in groups.items()
+                if n is not None
+            }
         question, row = None, None
         page = tmp_path / wave_id / FOLDER / f"{nis_code}.html"
-        labels = dict(rows(warehouse, "select question_id || '|' || row_label, row_code from marts.mart_codebook "
-                                      "where wave_id = ? and row_code is not null", [wave_id]))
+        labels = dict(
+            rows(
+                warehouse,
+                "select question_id || '|' || row_label, row_code from marts.mart_codebook "
+                "where wave_id = ? and row_code is not null",
+                [wave_id],
+            )
+        )
         for attrs, cells in parsed(page):
             classes = attrs.get("class", "")
             if "question-label" in classes:
@@ -163,12 +191,18 @@ def test_a_peer_group_with_too_few_other_municipalities_is_too_small(warehouse_d
 
 def test_taskforce_reception_beside_the_medians_of_the_peers(warehouse, scans):
     wave_id, nis_code = "w1_2023", "41002"
-    (per_1000, province_n, province_median, flanders_median) = rows(warehouse, """
+    (per_1000, province_n, province_median, flanders_median) = rows(
+        warehouse,
+        """
         select persons_per_1000, province_n_with_count, province_median_per_1000, flanders_median_per_1000
         from marts.mart_municipality_reception_benchmark where wave_id = ? and nis_code = ?""",
-                                                                   [wave_id, nis_code])[0]
-    line = next(cells for attrs, cells in parsed(scans / wave_id / FOLDER / f"{nis_code}.html")
-                if attrs.get("data-row") == "per_1000")
+        [wave_id, nis_code],
+    )[0]
+    line = next(
+        cells
+        for attrs, cells in parsed(scans / wave_id / FOLDER / f"{nis_code}.html")
+        if attrs.get("data-row") == "per_1000"
+    )
     assert line[1][1] == dutch(per_1000, 2)
     groups = {a.get("data-group"): text for a, text in line}
     assert groups["flanders"] == dutch(flanders_median, 2)
@@ -177,10 +211,17 @@ def test_taskforce_reception_beside_the_medians_of_the_peers(warehouse, scans):
 
 def test_changes_since_the_compared_wave_are_the_municipalitys_own_panel_rows(warehouse, scans):
     wave_id = "w2_2025"
-    nis_code, = rows(warehouse, "select nis_code from marts.mart_municipality_panel where wave_id = ? "
-                                "and comparison_status = 'changed' order by nis_code limit 1", [wave_id])[0]
-    panel = rows(warehouse, "select question_id, comparison_status from marts.mart_municipality_panel "
-                            "where wave_id = ? and nis_code = ?", [wave_id, nis_code])
+    (nis_code,) = rows(
+        warehouse,
+        "select nis_code from marts.mart_municipality_panel where wave_id = ? "
+        "and comparison_status = 'changed' order by nis_code limit 1",
+        [wave_id],
+    )[0]
+    panel = rows(
+        warehouse,
+        "select question_id, comparison_status from marts.mart_municipality_panel where wave_id = ? and nis_code = ?",
+        [wave_id, nis_code],
+    )
     page = scans / wave_id / FOLDER / f"{nis_code}.html"
     shown = [(attrs["data-question"], attrs["data-status"]) for attrs, _ in parsed(page) if "data-status" in attrs]
     assert sorted(shown) == sorted(panel) and any(status == "changed" for _, status in shown)
@@ -190,12 +231,29 @@ def test_changes_since_the_compared_wave_are_the_municipalitys_own_panel_rows(wa
 
 def test_the_open_answers_are_its_own(warehouse, scans):
     wave_id = "w1_2023"
-    nis_code, = rows(warehouse, "select nis_code from marts.mart_open_answers where wave_id = ? "
-                                "group by nis_code order by count(*) desc, nis_code limit 1", [wave_id])[0]
-    texts = [t for (t,) in rows(warehouse, "select answer_text from marts.mart_open_answers where wave_id = ? "
-                                           "and nis_code = ?", [wave_id, nis_code])]
-    others = [t for (t,) in rows(warehouse, "select answer_text from marts.mart_open_answers where wave_id = ? "
-                                            "and nis_code <> ? and length(answer_text) > 40", [wave_id, nis_code])]
+    (nis_code,) = rows(
+        warehouse,
+        "select nis_code from marts.mart_open_answers where wave_id = ? "
+        "group by nis_code order by count(*) desc, nis_code limit 1",
+        [wave_id],
+    )[0]
+    texts = [
+        t
+        for (t,) in rows(
+            warehouse,
+            "select answer_text from marts.mart_open_answers where wave_id = ? and nis_code = ?",
+            [wave_id, nis_code],
+        )
+    ]
+    others = [
+        t
+        for (t,) in rows(
+            warehouse,
+            "select answer_text from marts.mart_open_answers where wave_id = ? "
+            "and nis_code <> ? and length(answer_text) > 40",
+            [wave_id, nis_code],
+        )
+    ]
     page = (scans / wave_id / FOLDER / f"{nis_code}.html").read_text(encoding="utf-8")
     quoted = [html.unescape(q).strip() for q in re.findall(r'<blockquote class="open">(.*?)</blockquote>', page, re.S)]
     assert sorted(quoted) == sorted(t.strip() for t in texts)
@@ -206,13 +264,29 @@ def test_the_open_answers_are_its_own(warehouse, scans):
 def test_chromium_prints_a_scan_page_to_pdf_and_the_index_searches(scans, tmp_path):
     page = scans / "w1_2023" / FOLDER / "11002.html"
     pdf = tmp_path / "scan.pdf"
-    result = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-                             f"--print-to-pdf={pdf}", page.as_uri()], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     content = pdf.read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page[^s]", content))
     assert content.startswith(b"%PDF") and 1 <= pages <= 6, pages  # A4, compact: a few pages per scan
     index = scans / "w1_2023" / FOLDER / INDEX
-    dom = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
-                          index.as_uri() + "?zoek=antwerp"], capture_output=True, text=True, timeout=120).stdout
+    dom = subprocess.run(
+        [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", index.as_uri() + "?zoek=antwerp"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
     assert 'data-shown="1"' in dom

@@ -34,8 +34,10 @@ def r_inputs(connection, folder: Path) -> pd.DataFrame:
     responding = _frame(connection, "select * from intermediate.int_responding_municipalities")
     items = _frame(connection, "select * from intermediate.int_estimation_items")
     answers = _frame(connection, "select * from intermediate.int_municipality_choice_answers")
-    trend = _frame(connection, "select * from marts.mart_question_trend where unit = 'municipality' "
-                               "and compared_choice_codes is not null")
+    trend = _frame(
+        connection,
+        "select * from marts.mart_question_trend where unit = 'municipality' and compared_choice_codes is not null",
+    )
     # Margin values as ASCII codes (R's locale on a CI machine need not be UTF-8); a missing value is a
     # category of its own, as in weighting.py.
     units = frame[["wave_id", "nis_code"]].copy()
@@ -66,14 +68,26 @@ def r_inputs(connection, folder: Path) -> pd.DataFrame:
             cells.append((estimand_id, wave_id, nis_code, int(nis_code in who_answered), int(nis_code in who_chose)))
 
     for item in items.itertuples(index=False):
-        add("estimate", item.wave_id, item.question_id, item.row_code, [int(item.choice_code)],
-            (item.wave_id, item.question_id, item.row_code, item.choice_code))
+        add(
+            "estimate",
+            item.wave_id,
+            item.question_id,
+            item.row_code,
+            [int(item.choice_code)],
+            (item.wave_id, item.question_id, item.row_code, item.choice_code),
+        )
     for pair in trend.itertuples(index=False):
-        add("compared", pair.compared_wave_id, pair.compared_question_id, pair.row_code,
+        add(
+            "compared",
+            pair.compared_wave_id,
+            pair.compared_question_id,
+            pair.row_code,
             [int(code) for code in pair.compared_choice_codes.split(",")],
-            (pair.wave_id, pair.question_id, pair.row_code, pair.choice_code))
+            (pair.wave_id, pair.question_id, pair.row_code, pair.choice_code),
+        )
     pd.DataFrame(cells, columns=["estimand_id", "wave_id", "nis_code", "answered", "chosen"]).to_csv(
-        folder / "estimands.csv", index=False)
+        folder / "estimands.csv", index=False
+    )
     decoded = {kind: {code: label for label, code in codes[column].items()} for kind, column in DOMAIN_KINDS.items()}
     return _keyed(pd.DataFrame(estimands, columns=["estimand_id", "kind"] + KEY)), decoded
 
@@ -92,14 +106,19 @@ def r_results(warehouse_db, tmp_path_factory):
     connection = duckdb.connect(str(warehouse_db), read_only=True)
     try:
         estimands, decoded = r_inputs(connection, folder)
-        marts = {name: _keyed(_frame(connection, f"select * from marts.{name}")) for name in (
-            "mart_weighted_estimate", "mart_weighted_domain_estimate", "mart_weighted_question_trend")}
+        marts = {
+            name: _keyed(_frame(connection, f"select * from marts.{name}"))
+            for name in ("mart_weighted_estimate", "mart_weighted_domain_estimate", "mart_weighted_question_trend")
+        }
     finally:
         connection.close()
     run = subprocess.run(["Rscript", str(R_SCRIPT), str(folder)], capture_output=True, text=True, timeout=1200)
     assert run.returncode == 0, run.stderr[-3000:]
-    results = pd.read_csv(folder / "results.csv", dtype={"domain": str}).rename(
-        columns={"ci_lower": "r_lower", "ci_upper": "r_upper", "ci_method": "r_ci_method"}).merge(estimands, on="estimand_id")
+    results = (
+        pd.read_csv(folder / "results.csv", dtype={"domain": str})
+        .rename(columns={"ci_lower": "r_lower", "ci_upper": "r_upper", "ci_method": "r_ci_method"})
+        .merge(estimands, on="estimand_id")
+    )
     for kind, labels in decoded.items():
         mine = results["domain_kind"] == kind
         results.loc[mine, "domain"] = results.loc[mine, "domain"].map(labels)
@@ -109,8 +128,7 @@ def r_results(warehouse_db, tmp_path_factory):
 ESTIMATE, SE, BOUND = "estimate", "se", "bound"
 
 
-def differences(mart: pd.DataFrame, r: pd.DataFrame, on: list[str], columns: dict[str, tuple[str, str]]
-                ) -> list[str]:
+def differences(mart: pd.DataFrame, r: pd.DataFrame, on: list[str], columns: dict[str, tuple[str, str]]) -> list[str]:
     """Rows of `mart` that R does not have or whose values disagree beyond the tolerances; `columns`:
     mart column → (R column, what it is: ESTIMATE, SE or BOUND)."""
     joined = mart.merge(r, on=on, how="left", indicator=True, suffixes=("", "_r"))
@@ -118,16 +136,21 @@ def differences(mart: pd.DataFrame, r: pd.DataFrame, on: list[str], columns: dic
     both = joined[joined["_merge"] == "both"]
     for mart_column, (r_column, kind) in columns.items():
         ours, theirs = both[mart_column], 100 * both[r_column]
-        allowed = {ESTIMATE: ESTIMATE_TOLERANCE, BOUND: BOUND_TOLERANCE,
-                   SE: SE_TOLERANCE * theirs + SE_ROUNDING}[kind]
+        allowed = {ESTIMATE: ESTIMATE_TOLERANCE, BOUND: BOUND_TOLERANCE, SE: SE_TOLERANCE * theirs + SE_ROUNDING}[kind]
         bad = ~(((ours - theirs).abs() <= allowed) | (ours.isna() & theirs.isna()))
-        problems += [f"{mart_column}: ours {o}, R {t:.4f} at {row}"
-                     for o, t, row in zip(ours[bad], theirs[bad], both.loc[bad, on].to_dict("records"))]
+        problems += [
+            f"{mart_column}: ours {o}, R {t:.4f} at {row}"
+            for o, t, row in zip(ours[bad], theirs[bad], both.loc[bad, on].to_dict("records"))
+        ]
     return problems
 
 
-ESTIMATE_COLUMNS = {"pct_weighted": ("p", ESTIMATE), "se_weighted": ("se", SE), "ci_lower": ("r_lower", BOUND),
-                    "ci_upper": ("r_upper", BOUND)}
+ESTIMATE_COLUMNS = {
+    "pct_weighted": ("p", ESTIMATE),
+    "se_weighted": ("se", SE),
+    "ci_lower": ("r_lower", BOUND),
+    "ci_upper": ("r_upper", BOUND),
+}
 
 
 def _r(results, kind, domain_kind):
@@ -144,8 +167,9 @@ def test_flanders_estimates_agree_with_r(r_results):
     # The design effect too (not part of the issue's tolerances): 1 % relative where R has one.
     joined = mart.merge(r, on=KEY)
     has = joined["deff"].notna() & joined["design_effect"].notna()
-    assert ((joined.loc[has, "design_effect"] - joined.loc[has, "deff"]).abs()
-            <= 0.01 * joined.loc[has, "deff"] + 0.0005).all()
+    assert (
+        (joined.loc[has, "design_effect"] - joined.loc[has, "deff"]).abs() <= 0.01 * joined.loc[has, "deff"] + 0.0005
+    ).all()
     assert (joined["n_answered"] == joined["n"]).all()
 
 
@@ -171,8 +195,21 @@ def test_changes_between_waves_agree_with_r(r_results):
     r["r_change_se"] = (r["se"] ** 2 + r["se_earlier"] ** 2) ** 0.5
     r["lower"], r["upper"] = r["change"] - 1.959964 * r["r_change_se"], r["change"] + 1.959964 * r["r_change_se"]
     assert len(mart) > 50
-    assert differences(mart, r, KEY, {
-        "pct_weighted": ("p", ESTIMATE), "se_weighted": ("se", SE),
-        "compared_pct_weighted": ("p_earlier", ESTIMATE), "compared_se_weighted": ("se_earlier", SE),
-        "change_pct_points": ("change", ESTIMATE), "change_se": ("r_change_se", SE),
-        "change_ci_lower": ("lower", BOUND), "change_ci_upper": ("upper", BOUND)}) == []
+    assert (
+        differences(
+            mart,
+            r,
+            KEY,
+            {
+                "pct_weighted": ("p", ESTIMATE),
+                "se_weighted": ("se", SE),
+                "compared_pct_weighted": ("p_earlier", ESTIMATE),
+                "compared_se_weighted": ("se_earlier", SE),
+                "change_pct_points": ("change", ESTIMATE),
+                "change_se": ("r_change_se", SE),
+                "change_ci_lower": ("lower", BOUND),
+                "change_ci_upper": ("upper", BOUND),
+            },
+        )
+        == []
+    )

@@ -28,11 +28,11 @@ import pytest
 
 from orchestration.settings import REFERENCE_DIR, SURVEY_SEEDS_DIR
 from orchestration.survey.qualtrics_reader import read_export
-from synthetic.responses import SurveyResponse
 from synthetic import build_wave1_sample, write_landing
 from synthetic.__main__ import main as cli_main
 from synthetic.consolidate import effective_answers, is_answered, order_key
 from synthetic.refdata import levenshtein
+from synthetic.responses import SurveyResponse
 
 REAL_STATUSES = {"0", "4", "16", "IP Address", "Imported", "Offline"}
 TASKFORCE_FIGURES = {"s5_2_opgevangen_totaal", "s5_2_min", "s5_2_max", "s5_2_mediaan"}
@@ -56,6 +56,7 @@ class Valid(NamedTuple):
 # ------------------------------------------------------------------------------------------------
 # Fixtures
 # ------------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def sample(wave1_sample):
@@ -87,8 +88,11 @@ def rows(sample):
 
 @pytest.fixture(scope="module")
 def valid(sample, rows) -> list[Valid]:
-    return [Valid(row.nis_code, response, effective_answers(sample.codebook, response.answers))
-            for row, response in rows if row.status == "valid"]
+    return [
+        Valid(row.nis_code, response, effective_answers(sample.codebook, response.answers))
+        for row, response in rows
+        if row.status == "valid"
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +130,7 @@ def mentions_covid(text: str) -> bool:
 # Rows, statuses and municipality texts
 # ------------------------------------------------------------------------------------------------
 
+
 def test_rows_respondents_and_municipalities_agree(sample, rows, valid):
     # Whether each verdict follows the contract rules is proven through the pipeline:
     # test_report_reproduction.test_round_trip_recovers_every_row_verdict.
@@ -147,8 +152,12 @@ def test_junk_rows(rows, valid):
         if row.status != "valid":
             junk[JUNK_KINDS[row.reason]].append((row, response))
     assert {kind: {row.status for row, _ in items} for kind, items in junk.items()} == {
-        "preview": {"excluded"}, "unlinkable": {"quarantined"}, "shared_id": {"quarantined"},
-        "profile_only": {"excluded"}, "repeat": {"excluded"}}
+        "preview": {"excluded"},
+        "unlinkable": {"quarantined"},
+        "shared_id": {"quarantined"},
+        "profile_only": {"excluded"},
+        "repeat": {"excluded"},
+    }
     assert 3 <= len(junk["preview"]) <= 5 and 3 <= len(junk["unlinkable"]) <= 5
     assert len(junk["shared_id"]) == 2 and len(junk["profile_only"]) == 1 and len(junk["repeat"]) >= 2
     # Each row has what its reason says.
@@ -178,10 +187,12 @@ def other_forms(sample) -> dict[str, set[tuple[str, str]]]:
     postal = pd.read_csv(REFERENCE_DIR / "postal_codes_2025.csv", dtype=str)
     mergers = pd.read_csv(REFERENCE_DIR / "municipality_mergers.csv", dtype=str)
     merged = mergers[mergers.effective_date <= "2019-01-01"]
-    return {"override": {(squash(text), nis) for text, nis in sample.overrides},
-            "postal": set(zip(postal.postal_code, postal.nis_code_2025)),
-            "merged": set(zip(merged.old_name_nl.map(squash), merged.new_nis_code)),
-            "deelgemeente": set(zip(deel.name_nl.map(squash), deel.nis_code))}
+    return {
+        "override": {(squash(text), nis) for text, nis in sample.overrides},
+        "postal": set(zip(postal.postal_code, postal.nis_code_2025)),
+        "merged": set(zip(merged.old_name_nl.map(squash), merged.new_nis_code)),
+        "deelgemeente": set(zip(deel.name_nl.map(squash), deel.nis_code)),
+    }
 
 
 def text_kind(text: str, nis: str, ref, other_forms: dict[str, set]) -> str:
@@ -217,6 +228,7 @@ def test_municipality_texts_are_messy_and_resolved(sample, valid, ref, other_for
 # ------------------------------------------------------------------------------------------------
 # Calibration against the published figures
 # ------------------------------------------------------------------------------------------------
+
 
 def figure_definitions(codebook):
     """figure_id -> (question, row, codes or 'text'); codes = any-of codes for the count."""
@@ -259,7 +271,9 @@ def test_every_counted_figure(sample, valid, figures, ref):
         elif figure_id.startswith("t3_1_"):
             province = figure["category"]
             got = len(resp) if province == "Totaal" else int((resp.province_name_nl == province).sum())
-            assert got == count and base == (300 if province == "Totaal" else int((ref.province_name_nl == province).sum()))
+            assert got == count and base == (
+                300 if province == "Totaal" else int((ref.province_name_nl == province).sum())
+            )
         elif figure_id.startswith("t3_3_"):
             assert int((resp.type_label_nl == figure["category"]).sum()) == count, figure_id
         elif figure_id == "s3_questionnaires":
@@ -276,8 +290,15 @@ def test_every_counted_figure(sample, valid, figures, ref):
         else:
             raise AssertionError(f"figure {figure_id} is not checked")
         checked += 1
-    assert checked == sum(1 for f in figures.values() if f["kind"] in ("exact", "derived_n") and f["count"]
-                          and f["figure_id"] not in TASKFORCE_FIGURES) > 120
+    assert (
+        checked
+        == sum(
+            1
+            for f in figures.values()
+            if f["kind"] in ("exact", "derived_n") and f["count"] and f["figure_id"] not in TASKFORCE_FIGURES
+        )
+        > 120
+    )
 
 
 def test_coverage_by_size_class_and_centrumsteden(sample, ref):
@@ -286,15 +307,23 @@ def test_coverage_by_size_class_and_centrumsteden(sample, ref):
     def size(row):
         if row.is_centrumstad == "True" or row.population >= 50000:
             return "top"
-        return next(label for limit, label in ((10000, "<10"), (20000, "10-20"), (30000, "20-30"), (50000, "30-50"))
-                    if row.population < limit)
+        return next(
+            label
+            for limit, label in ((10000, "<10"), (20000, "10-20"), (30000, "20-30"), (50000, "30-50"))
+            if row.population < limit
+        )
 
     assert Counter(resp.apply(size, axis=1)) == {"<10": 28, "10-20": 65, "20-30": 40, "30-50": 26, "top": 13}
     assert set(ref.index[ref.is_centrumstad == "True"]) <= set(resp.index)
     assert "72043" in resp.index  # Pelt
-    assert Counter(resp.type_code) == {"woongemeenten": 56, "landelijke_gemeenten": 35, "economische_activiteit": 47,
-                                        "verstedelijkte_gemeenten": 16, "grote_en_regionale_steden": 13,
-                                        "kustgemeenten": 5}
+    assert Counter(resp.type_code) == {
+        "woongemeenten": 56,
+        "landelijke_gemeenten": 35,
+        "economische_activiteit": 47,
+        "verstedelijkte_gemeenten": 16,
+        "grote_en_regionale_steden": 13,
+        "kustgemeenten": 5,
+    }
 
 
 # test_intended_answers_equal_the_rules is gone: without a second consolidation it would compare
@@ -383,9 +412,13 @@ def test_colleagues_complement_and_contradict(sample, colleagues):
     for kind in ("complement", "contradict_single", "union_adds", "exclusive_dropped", "q14_disagree"):
         assert found[kind] >= 1, kind
     # Answers given although not shown are exactly the declared display violations; display logic drops them.
-    dropped = {(respondent.response.response_id, qid) for group in colleagues.values() for respondent in group
-               for qid, value in respondent.response.answers.items()
-               if is_answered(cb.question(qid), value) and qid not in respondent.answers}
+    dropped = {
+        (respondent.response.response_id, qid)
+        for group in colleagues.values()
+        for respondent in group
+        for qid, value in respondent.response.answers.items()
+        if is_answered(cb.question(qid), value) and qid not in respondent.answers
+    }
     assert dropped == set(sample.display_violations)
     assert 4 <= len({rid for rid, _ in dropped}) <= 10 and len(sample.display_violations) >= 4
 
@@ -421,6 +454,7 @@ def test_metadata_looks_like_qualtrics(sample, valid):
 # ------------------------------------------------------------------------------------------------
 # Taskforce
 # ------------------------------------------------------------------------------------------------
+
 
 def round1(x: float) -> float:
     return math.floor(x * 10 + 0.5) / 10
@@ -460,6 +494,7 @@ def test_q14_is_near_the_taskforce(sample, valid):
 # Landing files
 # ------------------------------------------------------------------------------------------------
 
+
 def _tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
@@ -473,10 +508,16 @@ def test_write_landing_layout_and_determinism(sample, tmp_path):
     exports = [n for n in names if n.startswith("waves/w1_2023/") and n.endswith(".csv")]
     assert len(exports) == 2 and all(Path(n).name.startswith("SYNTHETIC_") for n in exports)
     assert set(names) == {
-        "waves/w1_2023/codebook.yaml", *exports, "taskforce/SYNTHETIC_taskforce_2022-03_2023-04.csv",
-        "overrides/municipality_names.csv", "README_SYNTHETIC.md"}
+        "waves/w1_2023/codebook.yaml",
+        *exports,
+        "taskforce/SYNTHETIC_taskforce_2022-03_2023-04.csv",
+        "overrides/municipality_names.csv",
+        "README_SYNTHETIC.md",
+    }
     assert len(written) == len(names)
-    assert (first / "waves/w1_2023/codebook.yaml").read_bytes() == (SURVEY_SEEDS_DIR / "w1_2023_codebook.yaml").read_bytes()
+    assert (first / "waves/w1_2023/codebook.yaml").read_bytes() == (
+        SURVEY_SEEDS_DIR / "w1_2023_codebook.yaml"
+    ).read_bytes()
     assert "synthetic" in (first / "README_SYNTHETIC.md").read_text(encoding="utf-8").lower()
     assert (first / "overrides/municipality_names.csv").read_text(encoding="utf-8").startswith("raw_text,nis_code\n")
     total = 0

@@ -11,8 +11,20 @@ import pytest
 from conftest import build_warehouse
 from orchestration.reporting import mismatches_markdown, report_waves_not_loaded
 from scenarios import (
-    ANTWERPEN, BORGLOON, EXPECTED_FOLLOW_UP_RESOLUTION, FOLLOW_UP_WAVE, GENT, HASSELT_2019, HASSELT_2025, KORTESSEM,
-    KORTRIJK, LEUVEN, PAJOTTEGEM, TONGEREN, TONGEREN_BORGLOON, write_follow_up_landing,
+    ANTWERPEN,
+    BORGLOON,
+    EXPECTED_FOLLOW_UP_RESOLUTION,
+    FOLLOW_UP_WAVE,
+    GENT,
+    HASSELT_2019,
+    HASSELT_2025,
+    KORTESSEM,
+    KORTRIJK,
+    LEUVEN,
+    PAJOTTEGEM,
+    TONGEREN,
+    TONGEREN_BORGLOON,
+    write_follow_up_landing,
 )
 
 
@@ -27,9 +39,12 @@ def follow_up(tmp_path_factory):
 
 
 def test_old_and_new_names_resolve_on_the_2025_map(follow_up):
-    rows = dict(follow_up.execute(
-        "select response_id, nis_code from marts.mart_respondent_resolution where wave_id = ? and status = 'valid'",
-        [FOLLOW_UP_WAVE]).fetchall())
+    rows = dict(
+        follow_up.execute(
+            "select response_id, nis_code from marts.mart_respondent_resolution where wave_id = ? and status = 'valid'",
+            [FOLLOW_UP_WAVE],
+        ).fetchall()
+    )
     assert rows == EXPECTED_FOLLOW_UP_RESOLUTION
 
 
@@ -38,7 +53,9 @@ def trend(follow_up, question_id: str, row_code: int | None = None) -> list[tupl
         "select choice_code, n_selected, n_answered, pct, compared_wave_id, compared_question_id, "
         "compared_choice_codes, compared_n_selected, compared_n_answered, compared_pct, pct_point_change "
         "from marts.mart_question_trend where wave_id = ? and question_id = ? and row_code is not distinct from ? "
-        "order by choice_code", [FOLLOW_UP_WAVE, question_id, row_code]).fetchall()
+        "order by choice_code",
+        [FOLLOW_UP_WAVE, question_id, row_code],
+    ).fetchall()
 
 
 def test_trend_of_a_single_question_with_a_split_code(follow_up):
@@ -72,8 +89,12 @@ def test_trend_of_a_matrix_compares_row_by_row_where_both_waves_answered(follow_
 
 
 def test_new_and_open_questions_have_no_trend(follow_up):
-    questions = {q for (q,) in follow_up.execute(
-        "select distinct question_id from marts.mart_question_trend where wave_id = ?", [FOLLOW_UP_WAVE]).fetchall()}
+    questions = {
+        q
+        for (q,) in follow_up.execute(
+            "select distinct question_id from marts.mart_question_trend where wave_id = ?", [FOLLOW_UP_WAVE]
+        ).fetchall()
+    }
     assert questions == {"QA", "QB", "QM"}
 
 
@@ -88,10 +109,14 @@ def test_trend_counts_equal_mart_question_result(follow_up):
 
 
 def panel(follow_up, question_id: str) -> dict[str, tuple]:
-    return {nis: rest for nis, *rest in follow_up.execute(
-        "select nis_code, comparison_status, answer_codes, compared_answer_codes, compared_answers_by_municipality "
-        "from marts.mart_municipality_panel where wave_id = ? and question_id = ?",
-        [FOLLOW_UP_WAVE, question_id]).fetchall()}
+    return {
+        nis: rest
+        for nis, *rest in follow_up.execute(
+            "select nis_code, comparison_status, answer_codes, compared_answer_codes, compared_answers_by_municipality "
+            "from marts.mart_municipality_panel where wave_id = ? and question_id = ?",
+            [FOLLOW_UP_WAVE, question_id],
+        ).fetchall()
+    }
 
 
 def test_panel_compares_the_same_municipalities_on_the_2025_map(follow_up):
@@ -100,7 +125,7 @@ def test_panel_compares_the_same_municipalities_on_the_2025_map(follow_up):
     assert qa[HASSELT_2025] == ["unchanged", "2", "1", f"{HASSELT_2019}: 1 | {KORTESSEM}: 1"]
     assert qa[GENT][:3] == ["changed", "3", "1"]
     assert qa[LEUVEN][:3] == ["unchanged", "3", "2"]
-    assert qa[ANTWERPEN][:3] == ["unchanged", "4", "3"]   # typed as Borsbeek; Borsbeek itself did not answer
+    assert qa[ANTWERPEN][:3] == ["unchanged", "4", "3"]  # typed as Borsbeek; Borsbeek itself did not answer
     assert qa[PAJOTTEGEM][0] == "only_this_wave"
     assert qa[KORTRIJK][0] == "only_compared_wave"
 
@@ -118,7 +143,9 @@ def test_panel_trend_counts_only_municipalities_that_answered_both_waves(follow_
     rows = follow_up.execute(
         "select choice_code, n_municipalities, n_selected, pct, compared_n_selected, compared_pct, "
         "n_predecessors_differ, n_changed, pct_point_change from marts.mart_panel_question_trend "
-        "where wave_id = ? and question_id = 'QA' order by choice_code", [FOLLOW_UP_WAVE]).fetchall()
+        "where wave_id = ? and question_id = 'QA' order by choice_code",
+        [FOLLOW_UP_WAVE],
+    ).fetchall()
     # Compared: Hasselt (2 vs 1), Gent (3 vs 1), Leuven (3 vs 2), Antwerpen (4 vs 3); Tongeren-Borgloon left out.
     assert rows == [
         (1, 4, 0, 0.0, 2, 50.0, 1, 1, -50.0),
@@ -129,35 +156,49 @@ def test_panel_trend_counts_only_municipalities_that_answered_both_waves(follow_
 
 
 def test_taskforce_series_on_the_2025_map(follow_up):
-    rows = {(str(date), nis): rest for date, nis, *rest in follow_up.execute(
-        "select snapshot_date, nis_code, persons, minors, population_reference_date, n_codes_reported "
-        "from marts.mart_taskforce_timeseries where persons is not null").fetchall()}
+    rows = {
+        (str(date), nis): rest
+        for date, nis, *rest in follow_up.execute(
+            "select snapshot_date, nis_code, persons, minors, population_reference_date, n_codes_reported "
+            "from marts.mart_taskforce_timeseries where persons is not null"
+        ).fetchall()
+    }
     # 2024: Hasselt and Kortessem summed into Hasselt (2025); population of 2020 is the closest shipped.
-    assert rows[("2024-12-15", HASSELT_2025)][:2] == [520, 155] and str(rows[("2024-12-15", HASSELT_2025)][2]) == "2020-01-01"
+    assert (
+        rows[("2024-12-15", HASSELT_2025)][:2] == [520, 155]
+        and str(rows[("2024-12-15", HASSELT_2025)][2]) == "2020-01-01"
+    )
     # 2025: the 2025 code's own row wins over a predecessor row of the same date.
     assert rows[("2025-03-15", HASSELT_2025)][:2] == [530, 160] and rows[("2025-03-15", HASSELT_2025)][3] == 1
     # A 2019 snapshot uses the 2019 population.
     assert str(rows[("2019-03-01", HASSELT_2025)][2]) == "2019-01-01"
     assert rows[("2024-12-15", "02000")][:2] == [1520, 455]
-    n_dates = follow_up.execute("select count(distinct snapshot_date) from marts.mart_taskforce_timeseries").fetchone()[0]
+    n_dates = follow_up.execute("select count(distinct snapshot_date) from marts.mart_taskforce_timeseries").fetchone()[
+        0
+    ]
     per_date = follow_up.execute(
-        "select count(*) from marts.mart_taskforce_timeseries group by snapshot_date").fetchall()
+        "select count(*) from marts.mart_taskforce_timeseries group by snapshot_date"
+    ).fetchall()
     assert n_dates == 3 and per_date == [(286,)] * 3  # 285 municipalities and Flanders
 
 
 def test_per_1000_uses_the_population_of_the_date_used(follow_up):
-    persons, population, per_1000, summed = follow_up.execute("""
+    persons, population, per_1000, summed = follow_up.execute(
+        """
         select persons, population, persons_per_1000,
                (select sum(population) from staging.stg_reference__population
                 where nis_code in ('71022', '73040') and reference_date = '2020-01-01')
         from marts.mart_taskforce_timeseries where snapshot_date = '2024-12-15' and nis_code = ?
-    """, [HASSELT_2025]).fetchone()
+    """,
+        [HASSELT_2025],
+    ).fetchone()
     assert population == summed and per_1000 == pytest.approx(1000 * persons / population)
 
 
 # ---------------------------------------------------------------------------------------------------
 # A landing with only the follow-up wave: compared against the bundled wave-1 codebook, no report check
 # ---------------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def follow_up_only(tmp_path_factory):
@@ -177,9 +218,11 @@ def test_without_the_report_wave_no_figure_is_listed_as_not_matching(follow_up_o
     connection, result = follow_up_only
     assert connection.execute("select count(*) from marts.mart_report_figures").fetchone() == (0,)
     assert report_waves_not_loaded(connection) == ["w1_2023"]
-    metadata = next(event.event_specific_data.materialization.metadata
-                    for event in result.get_asset_materialization_events()
-                    if event.asset_key.to_user_string() == "marts/mart_report_figures")
+    metadata = next(
+        event.event_specific_data.materialization.metadata
+        for event in result.get_asset_materialization_events()
+        if event.asset_key.to_user_string() == "marts/mart_report_figures"
+    )
     assert metadata["figures_not_matching"].value == 0
     text = metadata["not_matching"].value
     assert text.count("w1_2023") == 1 and "not in the landing directory" in text
@@ -192,7 +235,8 @@ def test_make_run_summary_says_once_that_the_report_wave_is_not_loaded(follow_up
     connection, _ = follow_up_only
     lines = summary_lines(connection)
     assert [line for line in lines if "w1_2023" in line] == [
-        "Published figures of w1_2023 not checked: that wave is not in the landing directory."]
+        "Published figures of w1_2023 not checked: that wave is not in the landing directory."
+    ]
     assert not any("not matching" in line or "reproduced" in line for line in lines)
     assert f"Waves: {FOLLOW_UP_WAVE} (2025 map)" in lines
 
@@ -201,4 +245,5 @@ def test_a_follow_up_alone_builds_but_has_no_trend_without_earlier_answers(follo
     connection, _ = follow_up_only
     assert connection.execute("select count(*) from marts.mart_question_trend").fetchone() == (0,)
     assert connection.execute(
-        "select count(distinct compared_wave_id) from staging.stg_codebook__comparisons").fetchone() == (1,)
+        "select count(distinct compared_wave_id) from staging.stg_codebook__comparisons"
+    ).fetchone() == (1,)

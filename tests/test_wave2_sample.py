@@ -56,35 +56,48 @@ def test_every_row_gets_the_intended_verdict(warehouse, wave2):
 
 
 def test_respondents_type_old_and_new_names(warehouse, successor):
-    methods = dict(warehouse.execute(
-        "select method, count(*) from marts.mart_respondent_resolution where wave_id = ? and status = 'valid' "
-        "group by method", [WAVE2]).fetchall())
+    methods = dict(
+        warehouse.execute(
+            "select method, count(*) from marts.mart_respondent_resolution where wave_id = ? and status = 'valid' "
+            "group by method",
+            [WAVE2],
+        ).fetchall()
+    )
     assert methods.get("merged_name", 0) >= 3 and methods.get("exact_name", 0) >= 100
-    old_names = set(pd.read_csv(REFERENCE_DIR / "municipality_mergers.csv", dtype=str)
-                    .query("effective_date == '2025-01-01'")["old_name_nl"])
-    typed = {text for (text,) in warehouse.execute(
-        "select municipality_text from marts.mart_respondent_resolution where wave_id = ? and method = 'merged_name'",
-        [WAVE2]).fetchall()}
+    old_names = set(
+        pd.read_csv(REFERENCE_DIR / "municipality_mergers.csv", dtype=str).query("effective_date == '2025-01-01'")[
+            "old_name_nl"
+        ]
+    )
+    typed = {
+        text
+        for (text,) in warehouse.execute(
+            "select municipality_text from marts.mart_respondent_resolution where wave_id = ? and method = 'merged_name'",
+            [WAVE2],
+        ).fetchall()
+    }
     assert typed and typed <= old_names
 
 
 def test_consolidated_answers_are_the_intended_ones(warehouse, wave2):
-    assert (municipality_level(wave2.codebook, recovered_answers(warehouse, WAVE2))
-            == municipality_level(wave2.codebook, wave2.intended_answers))
+    assert municipality_level(wave2.codebook, recovered_answers(warehouse, WAVE2)) == municipality_level(
+        wave2.codebook, wave2.intended_answers
+    )
 
 
 def test_the_questionnaire_keeps_drops_adds_and_recodes(wave2):
     compared = {q.id: q.comparable_to for q in wave2.codebook.questions if q.comparable_to}
-    assert any(c.recode for c in compared.values())                       # recoded
-    assert any(c.question != qid for qid, c in compared.items())          # renumbered
+    assert any(c.recode for c in compared.values())  # recoded
+    assert any(c.question != qid for qid, c in compared.items())  # renumbered
     assert any(q.has_choices and not q.comparable_to for q in wave2.codebook.questions)  # added
     wave1_closed = {q.id for q in build_wave1_sample().codebook.questions if q.has_choices}
-    assert wave1_closed - {c.question for c in compared.values()}         # dropped
+    assert wave1_closed - {c.question for c in compared.values()}  # dropped
 
 
 # ---------------------------------------------------------------------------------------------------
 # Trend and panel, recomputed from the intended answers
 # ---------------------------------------------------------------------------------------------------
+
 
 def units(sample, question_id: str) -> dict[str, object]:
     """unit -> answer to the question, over the question's unit (municipality, or valid respondent)."""
@@ -131,16 +144,29 @@ def expected_trend(wave1, wave2) -> dict[tuple, tuple]:
                 compared = sum(bool(answer & set(codes)) for answer in earlier.values())
                 change = round(pct(n_selected, len(later)) - pct(compared, len(earlier)), 1)
                 expected[(question.id, row, code)] = (
-                    n_selected, len(later), pct(n_selected, len(later)), comparison.question,
-                    ",".join(map(str, codes)), compared, len(earlier), pct(compared, len(earlier)), change)
+                    n_selected,
+                    len(later),
+                    pct(n_selected, len(later)),
+                    comparison.question,
+                    ",".join(map(str, codes)),
+                    compared,
+                    len(earlier),
+                    pct(compared, len(earlier)),
+                    change,
+                )
     return expected
 
 
 def test_question_trend_matches_the_intended_answers(warehouse, wave1, wave2):
-    actual = {(q, row, code): tuple(rest) for q, row, code, *rest in warehouse.execute(
-        "select question_id, row_code, choice_code, n_selected, n_answered, pct, compared_question_id, "
-        "compared_choice_codes, compared_n_selected, compared_n_answered, compared_pct, pct_point_change "
-        "from marts.mart_question_trend where wave_id = ? and compared_wave_id = 'w1_2023'", [WAVE2]).fetchall()}
+    actual = {
+        (q, row, code): tuple(rest)
+        for q, row, code, *rest in warehouse.execute(
+            "select question_id, row_code, choice_code, n_selected, n_answered, pct, compared_question_id, "
+            "compared_choice_codes, compared_n_selected, compared_n_answered, compared_pct, pct_point_change "
+            "from marts.mart_question_trend where wave_id = ? and compared_wave_id = 'w1_2023'",
+            [WAVE2],
+        ).fetchall()
+    }
     expected = expected_trend(wave1, wave2)
     assert len(expected) > 50 and {key[0] for key in expected} >= {"Q2", "Q6", "Q21", "Q31"}
     assert actual == expected
@@ -171,17 +197,25 @@ def expected_panel(wave1, wave2, successor) -> dict[tuple, str]:
                     (earlier,) = before
                     now = later[nis]
                     covered = {v for code in now for v in comparison.compared_codes(code)}
-                    held = all(earlier & set(comparison.compared_codes(code))
-                               for code in now if comparison.compared_codes(code))
+                    held = all(
+                        earlier & set(comparison.compared_codes(code))
+                        for code in now
+                        if comparison.compared_codes(code)
+                    )
                     status = "unchanged" if held and (earlier & targets) <= covered else "changed"
                 expected[(question.id, row, nis)] = status
     return expected
 
 
 def test_municipality_panel_follows_the_rule(warehouse, wave1, wave2, successor):
-    actual = {(q, row, nis): status for q, row, nis, status in warehouse.execute(
-        "select question_id, row_code, nis_code, comparison_status from marts.mart_municipality_panel "
-        "where wave_id = ?", [WAVE2]).fetchall()}
+    actual = {
+        (q, row, nis): status
+        for q, row, nis, status in warehouse.execute(
+            "select question_id, row_code, nis_code, comparison_status from marts.mart_municipality_panel "
+            "where wave_id = ?",
+            [WAVE2],
+        ).fetchall()
+    }
     expected = expected_panel(wave1, wave2, successor)
     statuses = set(expected.values())
     assert statuses == {"unchanged", "changed", "only_this_wave", "only_compared_wave", "predecessors_differ"}
@@ -190,25 +224,37 @@ def test_municipality_panel_follows_the_rule(warehouse, wave1, wave2, successor)
 
 def test_panel_trend_counts_the_compared_municipalities(warehouse, wave1, wave2, successor):
     panel = expected_panel(wave1, wave2, successor)
-    compared = sum(status in ("changed", "unchanged") for (q, row, _), status in panel.items()
-                   if (q, row) == ("Q6", None))
+    compared = sum(
+        status in ("changed", "unchanged") for (q, row, _), status in panel.items() if (q, row) == ("Q6", None)
+    )
     differ = sum(status == "predecessors_differ" for (q, row, _), status in panel.items() if (q, row) == ("Q6", None))
     rows = warehouse.execute(
         "select distinct n_municipalities, n_predecessors_differ from marts.mart_panel_question_trend "
-        "where wave_id = ? and question_id = 'Q6'", [WAVE2]).fetchall()
+        "where wave_id = ? and question_id = 'Q6'",
+        [WAVE2],
+    ).fetchall()
     assert rows == [(compared, differ)]
 
 
 def test_taskforce_series_sums_every_snapshot_on_the_2025_map(warehouse, wave1, wave2, successor):
     snapshots = pd.concat([wave1.taskforce, wave2.taskforce])
     snapshots["nis_2025"] = snapshots["nis_code"].map(successor)
-    expected = {(date, nis): int(persons) for (date, nis), persons
-                in snapshots.groupby(["peildatum", "nis_2025"])["personen"].sum().items()}
-    actual = {(str(date), nis): persons for date, nis, persons in warehouse.execute(
-        "select snapshot_date, nis_code, persons from marts.mart_taskforce_timeseries "
-        "where area_level = 'municipality'").fetchall()}
+    expected = {
+        (date, nis): int(persons)
+        for (date, nis), persons in snapshots.groupby(["peildatum", "nis_2025"])["personen"].sum().items()
+    }
+    actual = {
+        (str(date), nis): persons
+        for date, nis, persons in warehouse.execute(
+            "select snapshot_date, nis_code, persons from marts.mart_taskforce_timeseries "
+            "where area_level = 'municipality'"
+        ).fetchall()
+    }
     assert actual == expected and len({date for date, _ in actual}) == snapshots["peildatum"].nunique()
-    flanders = dict(warehouse.execute(
-        "select strftime(snapshot_date, '%Y-%m-%d'), persons from marts.mart_taskforce_timeseries "
-        "where area_level = 'flanders'").fetchall())
+    flanders = dict(
+        warehouse.execute(
+            "select strftime(snapshot_date, '%Y-%m-%d'), persons from marts.mart_taskforce_timeseries "
+            "where area_level = 'flanders'"
+        ).fetchall()
+    )
     assert flanders == {date: int(total) for date, total in snapshots.groupby("peildatum")["personen"].sum().items()}

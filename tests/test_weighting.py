@@ -32,15 +32,28 @@ import pandas as pd
 import pytest
 
 from orchestration.deliverables.weighting import (
-    CI_BETA, CI_BETA_DEFF1, CI_CENSUS, domain_estimates, korn_graubard, pct_of_counts, rake, raking_residuals,
-    srs_variance, wave_design, weighted_changes, weighted_estimates,
+    CI_BETA,
+    CI_BETA_DEFF1,
+    CI_CENSUS,
+    domain_estimates,
+    korn_graubard,
+    pct_of_counts,
+    rake,
+    raking_residuals,
+    srs_variance,
+    wave_design,
+    weighted_changes,
+    weighted_estimates,
 )
 
-POPULATION = pd.DataFrame({
-    "wave_id": "w", "nis_code": [f"a{i}" for i in range(1, 7)] + [f"b{i}" for i in range(1, 5)],
-    "region": ["A"] * 6 + ["B"] * 4,
-    "size": ["S", "L", "S", "S", "L", "L", "S", "L", "L", "S"],
-})
+POPULATION = pd.DataFrame(
+    {
+        "wave_id": "w",
+        "nis_code": [f"a{i}" for i in range(1, 7)] + [f"b{i}" for i in range(1, 5)],
+        "region": ["A"] * 6 + ["B"] * 4,
+        "size": ["S", "L", "S", "S", "L", "L", "S", "L", "L", "S"],
+    }
+)
 SAMPLE_CODES = ["a1", "a2", "b1", "b2", "b3"]
 Y = np.array([1, 0, 1, 1, 0.0])
 
@@ -55,6 +68,7 @@ def hand_design(margins=("region",)):
 
 # --- raking ---------------------------------------------------------------------------------------------
 
+
 def test_raking_on_one_margin_is_post_stratification():
     weights, notes = rake(sample(), POPULATION, ("region",))
     assert weights == pytest.approx([3, 3, 4 / 3, 4 / 3, 4 / 3])
@@ -67,7 +81,8 @@ def test_raking_on_two_margins_matches_both_and_keeps_weights_multiplicative():
     weights, _ = rake(frame, POPULATION, ("region", "size"))
     for margin in ("region", "size"):
         assert pd.Series(weights).groupby(frame[margin].to_numpy()).sum().to_dict() == pytest.approx(
-            POPULATION[margin].value_counts().to_dict())
+            POPULATION[margin].value_counts().to_dict()
+        )
     # Sampled cells: a1 = (A, S), a2 = (A, L), b1 = (B, S), b2 = b3 = (B, L). Raking weights are a product
     # a(region) · b(size), so the cross-ratio of the four cells is 1.
     w_as, w_al, w_bs, w_bl = weights[0], weights[1], weights[2], weights[3]
@@ -106,6 +121,7 @@ def test_units_without_a_margin_value_that_nobody_represents_are_named():
 
 # --- the share and its variance ----------------------------------------------------------------------
 
+
 def test_share_variance_and_design_effect_match_the_hand_calculation():
     result = hand_design().estimate(np.ones(5), Y)
     assert result.share[0] == pytest.approx(0.566667, abs=1e-6)
@@ -130,8 +146,9 @@ def test_a_unit_that_did_not_answer_stays_in_the_design_with_weight_zero():
 
 def test_the_finite_population_correction_vanishes_when_everyone_responded():
     population = POPULATION[POPULATION["nis_code"].isin(["a1", "a2", "b1", "b2"])]
-    design = wave_design("w", population, pd.DataFrame({"wave_id": "w", "nis_code": ["a1", "a2", "b1", "b2"]}),
-                         ("region",))
+    design = wave_design(
+        "w", population, pd.DataFrame({"wave_id": "w", "nis_code": ["a1", "a2", "b1", "b2"]}), ("region",)
+    )
     result = design.estimate(np.ones(4), np.array([1, 0, 1, 1.0]))
     assert result.variance[0] == 0.0
     assert korn_graubard(result.share[0], result.variance[0], 4, 4, population_n=4) == (0.75, 0.75, CI_CENSUS)
@@ -158,8 +175,9 @@ def test_ten_rounds_of_raking_residuals_are_the_regression_residuals_on_the_marg
     coefficients, *_ = np.linalg.lstsq(dummies, u, rcond=None)
     assert raking_residuals(u, categories, rounds=200) == pytest.approx(u - dummies @ coefficients, abs=1e-10)
     ten = raking_residuals(u, categories)
-    assert np.sqrt((ten ** 2).sum(axis=0)) == pytest.approx(np.sqrt(((u - dummies @ coefficients) ** 2).sum(axis=0)),
-                                                            rel=1e-3)
+    assert np.sqrt((ten**2).sum(axis=0)) == pytest.approx(
+        np.sqrt(((u - dummies @ coefficients) ** 2).sum(axis=0)), rel=1e-3
+    )
 
 
 def test_repeated_samples_the_variance_estimate_matches_the_spread_of_the_estimates():
@@ -169,11 +187,19 @@ def test_repeated_samples_the_variance_estimate_matches_the_spread_of_the_estima
     intervals cover the population share about 95 % of the time."""
     rng = np.random.default_rng(2023)
     big_n, n, replicates = 300, 172, 250
-    population = pd.DataFrame({
-        "wave_id": "w", "nis_code": [f"{i:05d}" for i in range(big_n)],
-        "province_name_nl": rng.choice(list("ABCDE"), big_n), "size_class": rng.choice(list("12345"), big_n),
-        "belfius_type_code": rng.choice(list("uvwxyz"), big_n)})
-    signal = population["province_name_nl"].map(dict(A=-1, B=0, C=.5, D=1, E=-.5)) + population["size_class"].astype(int) * .4
+    population = pd.DataFrame(
+        {
+            "wave_id": "w",
+            "nis_code": [f"{i:05d}" for i in range(big_n)],
+            "province_name_nl": rng.choice(list("ABCDE"), big_n),
+            "size_class": rng.choice(list("12345"), big_n),
+            "belfius_type_code": rng.choice(list("uvwxyz"), big_n),
+        }
+    )
+    signal = (
+        population["province_name_nl"].map(dict(A=-1, B=0, C=0.5, D=1, E=-0.5))
+        + population["size_class"].astype(int) * 0.4
+    )
     y = (signal + rng.normal(0, 1, big_n) > np.quantile(signal, 0.6)).to_numpy(dtype=float)
     answers = rng.random(big_n) < 0.9
     target = y[answers].mean()
@@ -198,6 +224,7 @@ def test_repeated_samples_the_variance_estimate_matches_the_spread_of_the_estima
 
 
 # --- intervals -----------------------------------------------------------------------------------------
+
 
 def test_korn_graubard_without_design_effect_is_clopper_pearson():
     # 3 of 10: the exact (Clopper-Pearson) interval is [0.0667, 0.6525] (e.g. Agresti and Coull 1998).
@@ -232,8 +259,9 @@ def test_unweighted_pct_rounds_half_up_like_the_contract():
 FRAME = POPULATION.rename(columns={"region": "province_name_nl", "size": "size_class"})
 RESPONDING = pd.DataFrame({"wave_id": "w", "nis_code": SAMPLE_CODES})
 ITEMS = pd.DataFrame({"wave_id": "w", "question_id": "Q", "row_code": [pd.NA], "choice_code": [1]})
-ANSWERS = pd.DataFrame({"wave_id": "w", "nis_code": SAMPLE_CODES, "question_id": "Q", "row_code": pd.NA,
-                        "choice_code": [1, 2, 1, 1, 2]})
+ANSWERS = pd.DataFrame(
+    {"wave_id": "w", "nis_code": SAMPLE_CODES, "question_id": "Q", "row_code": pd.NA, "choice_code": [1, 2, 1, 1, 2]}
+)
 
 
 def test_weighted_estimates_rows_carry_both_shares_the_se_and_the_interval():
@@ -242,7 +270,10 @@ def test_weighted_estimates_rows_carry_both_shares_the_se_and_the_interval():
     assert (row["pct_weighted"], row["se_weighted"], row["design_effect"]) == (56.7, 18.850, 1.158)
     lower, upper, method = korn_graubard(17 / 30, 0.0355324, 5, 5, 10)
     assert (row["ci_lower"], row["ci_upper"], row["ci_method"]) == (
-        round(100 * lower, 1), round(100 * upper, 1), CI_BETA)
+        round(100 * lower, 1),
+        round(100 * upper, 1),
+        CI_BETA,
+    )
     assert row["ci_lower"] < row["pct_weighted"] < row["ci_upper"]
 
 
@@ -263,9 +294,19 @@ def test_change_is_the_difference_with_both_variances():
     frame = pd.concat([FRAME, later])
     responding = pd.concat([RESPONDING, RESPONDING.assign(wave_id="w2")])
     answers = pd.concat([ANSWERS, ANSWERS.assign(wave_id="w2", choice_code=[1, 1, 1, 1, 2])])
-    trend = pd.DataFrame({"wave_id": ["w2"], "question_id": "Q", "row_code": [pd.NA], "choice_code": [1],
-                          "choice_label": "ja", "unit": "municipality", "compared_wave_id": "w",
-                          "compared_question_id": "Q", "compared_choice_codes": ["1"]})
+    trend = pd.DataFrame(
+        {
+            "wave_id": ["w2"],
+            "question_id": "Q",
+            "row_code": [pd.NA],
+            "choice_code": [1],
+            "choice_label": "ja",
+            "unit": "municipality",
+            "compared_wave_id": "w",
+            "compared_question_id": "Q",
+            "compared_choice_codes": ["1"],
+        }
+    )
     (row,) = weighted_changes(frame, responding, trend, answers, margins=("province_name_nl",)).to_dict("records")
     earlier = hand_design().estimate(np.ones(5), Y)
     now = hand_design().estimate(np.ones(5), np.array([1, 1, 1, 1, 0.0]))
@@ -278,8 +319,18 @@ def test_change_is_the_difference_with_both_variances():
 
 
 def test_a_new_choice_without_earlier_codes_gets_no_change():
-    trend = pd.DataFrame({"wave_id": ["w"], "question_id": "Q", "row_code": [pd.NA], "choice_code": [1],
-                          "choice_label": "ja", "unit": "municipality", "compared_wave_id": "w",
-                          "compared_question_id": "Q", "compared_choice_codes": [None]})
+    trend = pd.DataFrame(
+        {
+            "wave_id": ["w"],
+            "question_id": "Q",
+            "row_code": [pd.NA],
+            "choice_code": [1],
+            "choice_label": "ja",
+            "unit": "municipality",
+            "compared_wave_id": "w",
+            "compared_question_id": "Q",
+            "compared_choice_codes": [None],
+        }
+    )
     (row,) = weighted_changes(FRAME, RESPONDING, trend, ANSWERS, margins=("province_name_nl",)).to_dict("records")
     assert row["pct_weighted"] == 56.7 and pd.isna(row["change_pct_points"]) and pd.isna(row["change_excludes_zero"])

@@ -6,9 +6,10 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from dagster import (
     AssetCheckEvaluation,
@@ -24,9 +25,11 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from orchestration.assets import dbt_checks
-from orchestration.dbt_project import dbt_project
 from orchestration import settings
+from orchestration.assets import dbt_checks
+from orchestration.backends import backend_for, replace_tables
+from orchestration.dbt_project import dbt_project
+from orchestration.deliverables.weighting import PYTHON_MARTS
 from orchestration.reporting import (
     mismatches_markdown,
     not_loaded_sentence,
@@ -35,9 +38,7 @@ from orchestration.reporting import (
     wave_findings_markdown,
     wave_resolution_markdown,
 )
-from orchestration.deliverables.weighting import PYTHON_MARTS
 from orchestration.resources import WarehouseResource
-from orchestration.backends import backend_for, replace_tables
 
 REPORT_FIGURES = AssetKey(["marts", "mart_report_figures"])
 RESOLUTION = AssetKey(["marts", "mart_respondent_resolution"])
@@ -64,8 +65,9 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
             return "marts"
         return super().get_group_name(dbt_resource_props)
 
-    def get_asset_check_spec(self, asset_spec: AssetSpec, manifest: Mapping[str, Any], unique_id: str,
-                             project) -> AssetCheckSpec | None:
+    def get_asset_check_spec(
+        self, asset_spec: AssetSpec, manifest: Mapping[str, Any], unique_id: str, project
+    ) -> AssetCheckSpec | None:
         """One `dbt_tests` check per model for all its tests (orchestration/assets/dbt_checks.py)."""
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
         return None if spec is None else dbt_checks.summary_check_spec(spec.asset_key)
@@ -137,8 +139,11 @@ def keep_partial_parse(environment_values: Mapping[str, str], target_path: Path)
 
 def prune_run_targets(op_name: str, keep: int = RUN_TARGETS_KEEP) -> list[Path]:
     """Removes the op's run target folders beyond the `keep` newest, if older than an hour; returns them."""
-    folders = sorted((path for path in (settings.DBT_PROJECT_DIR / "target").glob(f"{op_name}-*") if path.is_dir()),
-                     key=lambda path: path.stat().st_mtime, reverse=True)
+    folders = sorted(
+        (path for path in (settings.DBT_PROJECT_DIR / "target").glob(f"{op_name}-*") if path.is_dir()),
+        key=lambda path: path.stat().st_mtime,
+        reverse=True,
+    )
     now = time.time()
     removed = [path for path in folders[keep:] if now - path.stat().st_mtime > RUN_TARGET_MIN_AGE_S]
     for path in removed:
@@ -160,8 +165,13 @@ def as_asset_event(event):
     if isinstance(event, AssetMaterialization):
         return Output(None, output_name=event.asset_key.to_python_identifier(), metadata=event.metadata)
     if isinstance(event, AssetCheckEvaluation):
-        return AssetCheckResult(asset_key=event.asset_key, check_name=event.check_name, passed=event.passed,
-                                metadata=event.metadata, severity=event.severity)
+        return AssetCheckResult(
+            asset_key=event.asset_key,
+            check_name=event.check_name,
+            passed=event.passed,
+            metadata=event.metadata,
+            severity=event.severity,
+        )
     return event
 
 
@@ -174,8 +184,10 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
     """Builds and tests every model, then adds row counts and, on mart_report_figures, the figures that
     do not match. Outputs wait until dbt has finished: DuckDB lets one process write at a time."""
     if dbt.target != settings.DBT_TARGETS[warehouse.target]:
-        raise Failure(description=f"dbt builds target {dbt.target!r} but the warehouse is {warehouse.target!r}; "
-                                  "give both the same WAREHOUSE_TARGET")
+        raise Failure(
+            description=f"dbt builds target {dbt.target!r} but the warehouse is {warehouse.target!r}; "
+            "give both the same WAREHOUSE_TARGET"
+        )
     outputs = []
     values = dbt_environment(str(warehouse.ensure_draft()), warehouse.target)
     invocations = [dbt_build_args(warehouse.target)]
@@ -196,11 +208,18 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
             if number == 0:
                 invocation = dbt.cli(args, context=context, target_path=target_path)
             else:  # with the context, dagster-dbt would add the run's whole selection to `--select`
-                invocation = dbt.cli(args, manifest=dbt_project.manifest_path, target_path=target_path,
-                                     dagster_dbt_translator=TRANSLATOR)
+                invocation = dbt.cli(
+                    args, manifest=dbt_project.manifest_path, target_path=target_path, dagster_dbt_translator=TRANSLATOR
+                )
         try:
-            events = dbt_checks.dagster_events(invocation.stream_raw_events(), context, invocation.manifest,
-                                               invocation.dagster_dbt_translator, dbt_project, target_path)
+            events = dbt_checks.dagster_events(
+                invocation.stream_raw_events(),
+                context,
+                invocation.manifest,
+                invocation.dagster_dbt_translator,
+                dbt_project,
+                target_path,
+            )
             for event in events:
                 event = as_asset_event(event)
                 if isinstance(event, Output):
@@ -219,8 +238,11 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
                 not_loaded = report_waves_not_loaded(connection)
                 if not_loaded:
                     context.log.info(not_loaded_sentence(not_loaded))
-                metadata |= {"figures_not_matching": len(rows), "report_waves_not_loaded": ", ".join(not_loaded),
-                             "not_matching": MetadataValue.md(mismatches_markdown(rows, not_loaded))}
+                metadata |= {
+                    "figures_not_matching": len(rows),
+                    "report_waves_not_loaded": ", ".join(not_loaded),
+                    "not_matching": MetadataValue.md(mismatches_markdown(rows, not_loaded)),
+                }
             elif asset_key == RESOLUTION:
                 metadata |= {"per_wave": MetadataValue.md(wave_resolution_markdown(connection))}
             elif asset_key == FINDINGS:

@@ -9,8 +9,9 @@ rows. An error-level test still fails the run (dbt's exit code), whatever the ch
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 from dagster import AssetCheckKey, AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, MetadataValue
 from dagster_dbt.asset_utils import get_asset_check_key_for_test
@@ -20,15 +21,18 @@ SUMMARY_CHECK = "dbt_tests"
 
 def summary_check_spec(asset_key: AssetKey) -> AssetCheckSpec:
     return AssetCheckSpec(
-        SUMMARY_CHECK, asset=asset_key, blocking=True,
+        SUMMARY_CHECK,
+        asset=asset_key,
+        blocking=True,
         description="Every dbt test of this model (unique, not_null, relationships, accepted values, row-level "
-                    "rules): passes when all pass; the failing ones are listed with their failing rows.",
+        "rules): passes when all pass; the failing ones are listed with their failing rows.",
     )
 
 
 @dataclass
 class TestSummary:
     """The dbt test results of one model in one run."""
+
     passed: list[str] = field(default_factory=list)
     warned: list[tuple[str, Any]] = field(default_factory=list)
     failed: list[tuple[str, Any]] = field(default_factory=list)
@@ -45,19 +49,22 @@ class TestSummary:
         listing = [f"- `{name}` failed: {rows} rows" for name, rows in self.failed]
         listing += [f"- `{name}` warned: {rows} rows" for name, rows in self.warned]
         return AssetCheckResult(
-            check_name=SUMMARY_CHECK, asset_key=asset_key,
+            check_name=SUMMARY_CHECK,
+            asset_key=asset_key,
             passed=not (self.failed or self.warned),
             severity=AssetCheckSeverity.ERROR if self.failed else AssetCheckSeverity.WARN,
             metadata={
                 "tests": len(self.passed) + len(self.warned) + len(self.failed),
-                "failed": len(self.failed), "warned": len(self.warned),
+                "failed": len(self.failed),
+                "warned": len(self.warned),
                 "not_passing": MetadataValue.md("\n".join(listing) or "none"),
             },
         )
 
 
-def dagster_events(raw_events: Iterable, context, manifest: Mapping[str, Any], translator, project,
-                   target_path) -> Iterator:
+def dagster_events(
+    raw_events: Iterable, context, manifest: Mapping[str, Any], translator, project, target_path
+) -> Iterator:
     """dagster-dbt's events for each dbt event, except test results, which are collected and yielded as
     one `dbt_tests` result per model once dbt has finished (also when it fails)."""
     selected = set(context.selected_asset_check_keys)
@@ -74,7 +81,8 @@ def dagster_events(raw_events: Iterable, context, manifest: Mapping[str, Any], t
         data = event.raw_event["data"]
         status = str(data["node_info"].get("node_status") or data.get("status") or "").lower()
         summaries.setdefault(summary_key, TestSummary()).add(
-            manifest["nodes"][unique_id]["name"], status, data.get("num_failures"))
+            manifest["nodes"][unique_id]["name"], status, data.get("num_failures")
+        )
         return True
 
     error = None
@@ -82,8 +90,12 @@ def dagster_events(raw_events: Iterable, context, manifest: Mapping[str, Any], t
         for event in raw_events:
             if not collected(event):
                 yield from event.to_default_asset_events(
-                    manifest=manifest, dagster_dbt_translator=translator, context=context,
-                    target_path=target_path, project=project)
+                    manifest=manifest,
+                    dagster_dbt_translator=translator,
+                    context=context,
+                    target_path=target_path,
+                    project=project,
+                )
     except Exception as exc:  # dbt failed (e.g. an error-level test): the summaries still show which
         error = exc
     for key, summary in summaries.items():

@@ -5,7 +5,6 @@ before the job starts (`python -m synthetic --demo-landing`)."""
 from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
 
 from orchestration.backends.publishing import PublishError, allowed_drops, check_nothing_dropped
-
 from orchestration.resources import WarehouseResource
 from orchestration.survey.landing import (
     discover_landing,
@@ -26,8 +25,13 @@ def landing_directory(context: AssetExecutionContext, warehouse: WarehouseResour
     published = warehouse.published_build()
     if published:
         try:
-            check_nothing_dropped({"waves": set(published["waves"])}, {"waves": set(inventory.waves)},
-                                  warehouse.location(), allowed_drops(), what=f"the landing directory {landing}")
+            check_nothing_dropped(
+                {"waves": set(published["waves"])},
+                {"waves": set(inventory.waves)},
+                warehouse.location(),
+                allowed_drops(),
+                what=f"the landing directory {landing}",
+            )
         except PublishError as error:
             raise Failure(description=f"{error} Nothing was changed.") from None
     files = [relative_name(path, landing) for path in inventory.all_paths()]

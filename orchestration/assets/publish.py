@@ -5,9 +5,9 @@ import datetime as dt
 from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
 
 from orchestration.assets.dbt import warehouse_dbt_models
-from orchestration.build_inputs import project_fingerprint
 from orchestration.backends import contents
 from orchestration.backends.publishing import BuildInfo, git_commit
+from orchestration.build_inputs import project_fingerprint
 from orchestration.reporting import missing_question_findings
 from orchestration.resources import WarehouseResource
 from orchestration.survey.file_reads import changes_since_read, recorded_reads
@@ -20,8 +20,10 @@ def warehouse_draft(context: AssetExecutionContext, warehouse: WarehouseResource
     load and dbt model writes there."""
     if not warehouse.supports_partial_refresh and context.run.job_name == "refresh_taskforce":
         # Its draft must hold everything published; on PostgreSQL a draft holds the loaded tables only.
-        raise Failure(description="refresh_taskforce runs on DuckDB only; on PostgreSQL run refresh_warehouse "
-                                  "(docs/POSTGRES.md). Nothing was changed.")
+        raise Failure(
+            description="refresh_taskforce runs on DuckDB only; on PostgreSQL run refresh_warehouse "
+            "(docs/POSTGRES.md). Nothing was changed."
+        )
     warehouse.start_draft()
     return MaterializeResult(metadata={"draft": MetadataValue.path(str(warehouse.draft_path))})
 
@@ -41,8 +43,10 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseReso
         reads = recorded_reads(connection)
     changed = changes_since_read(landing, reads[reads["run_id"] == context.run.run_id])
     if changed:
-        raise Failure(description="not published: the warehouse would not hold what these landing files say; "
-                                  "the published warehouse is unchanged.\n" + "\n".join(changed))
+        raise Failure(
+            description="not published: the warehouse would not hold what these landing files say; "
+            "the published warehouse is unchanged.\n" + "\n".join(changed)
+        )
     with warehouse.connect(read_only=True) as connection:
         tables = connection.execute(
             "select table_schema, count(*) from information_schema.tables"
@@ -52,24 +56,34 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseReso
         for finding in missing_question_findings(connection):
             context.log.warning(f"data quality: {finding}")
     file_sha256 = dict(sorted(zip(reads["source_file"], reads["file_sha256"])))
-    parts = part_fingerprints(zip(reads["source_file"], reads["size_bytes"], reads["mtime_ns"]),
-                              wave_parts(discover_landing(landing)))
+    parts = part_fingerprints(
+        zip(reads["source_file"], reads["size_bytes"], reads["mtime_ns"]), wave_parts(discover_landing(landing))
+    )
     build = BuildInfo(
-        run_id=context.run.run_id, landing_dir=str(landing), landing_fingerprint=landing_fingerprint(file_sha256),
-        files=list(file_sha256), waves=sorted(built["waves"]), taskforce_dates=sorted(built["taskforce dates"]),
-        commit=git_commit(), built_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        landing_parts=parts, file_sha256=file_sha256, project_fingerprint=project_fingerprint(),
+        run_id=context.run.run_id,
+        landing_dir=str(landing),
+        landing_fingerprint=landing_fingerprint(file_sha256),
+        files=list(file_sha256),
+        waves=sorted(built["waves"]),
+        taskforce_dates=sorted(built["taskforce dates"]),
+        commit=git_commit(),
+        built_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        landing_parts=parts,
+        file_sha256=file_sha256,
+        project_fingerprint=project_fingerprint(),
     )
     dropped = warehouse.publish(build)
     if dropped:
         context.log.warning(f"published without {', '.join(dropped)} (allowed by WAREHOUSE_ALLOW_DROPPED)")
     context.log.info(f"published {warehouse.location()}")
     size = warehouse.backend.size_metadata()
-    return MaterializeResult(metadata={
-        "path": MetadataValue.path(warehouse.location()),
-        "tables_per_schema": MetadataValue.md("\n".join(f"- `{schema}`: {count}" for schema, count in tables)),
-        **size,
-        "waves": ", ".join(build.waves),
-        "taskforce_dates": ", ".join(build.taskforce_dates),
-        "dropped_with_permission": ", ".join(dropped) or "(none)",
-    })
+    return MaterializeResult(
+        metadata={
+            "path": MetadataValue.path(warehouse.location()),
+            "tables_per_schema": MetadataValue.md("\n".join(f"- `{schema}`: {count}" for schema, count in tables)),
+            **size,
+            "waves": ", ".join(build.waves),
+            "taskforce_dates": ", ".join(build.taskforce_dates),
+            "dropped_with_permission": ", ".join(dropped) or "(none)",
+        }
+    )

@@ -17,16 +17,32 @@ import os
 from pathlib import Path
 
 from dagster import (
-    AssetExecutionContext, AssetKey, AssetSelection, DefaultScheduleStatus, EnvVar, Failure, FreshnessPolicy,
-    MaterializeResult, MetadataValue, RunRequest, ScheduleEvaluationContext, SkipReason, asset, define_asset_job,
-    in_process_executor, schedule,
+    AssetExecutionContext,
+    AssetKey,
+    AssetSelection,
+    ConfigurableResource,
+    DefaultScheduleStatus,
+    EnvVar,
+    Failure,
+    FreshnessPolicy,
+    MaterializeResult,
+    MetadataValue,
+    RunRequest,
+    ScheduleEvaluationContext,
+    SkipReason,
+    asset,
+    define_asset_job,
+    in_process_executor,
+    schedule,
 )
-from dagster import ConfigurableResource
 
 from orchestration import settings
 from orchestration.partitions import registered_waves, wave_partitions
 from orchestration.qualtrics.client import (
-    API_TOKEN_VARIABLE, BASE_URL_VARIABLE, DEADLINE_SECONDS, QualtricsClient,
+    API_TOKEN_VARIABLE,
+    BASE_URL_VARIABLE,
+    DEADLINE_SECONDS,
+    QualtricsClient,
 )
 from orchestration.qualtrics.pull import STALE_AFTER, PullError, connected_waves, local_today, pull_wave
 from orchestration.resources import WarehouseResource
@@ -64,11 +80,17 @@ def qualtrics_resource() -> QualtricsResource:
     return QualtricsResource()
 
 
-@asset(key=PULL_KEY, group_name=GROUP, partitions_def=wave_partitions, output_required=False,
-       freshness_policy=PULL_FRESHNESS, kinds={"csv"},
-       description="Responses pulled from the Qualtrics API into the wave's landing folder (contract §5.2): "
-                   "`waves/<wave_id>/qualtrics_<UTC time>.csv`, `survey.qsf` and the continuation token in "
-                   "`.qualtrics_state.json`. Stale when the last pull is older than 26 hours.")
+@asset(
+    key=PULL_KEY,
+    group_name=GROUP,
+    partitions_def=wave_partitions,
+    output_required=False,
+    freshness_policy=PULL_FRESHNESS,
+    kinds={"csv"},
+    description="Responses pulled from the Qualtrics API into the wave's landing folder (contract §5.2): "
+    "`waves/<wave_id>/qualtrics_<UTC time>.csv`, `survey.qsf` and the continuation token in "
+    "`.qualtrics_state.json`. Stale when the last pull is older than 26 hours.",
+)
 def qualtrics_responses(context: AssetExecutionContext, warehouse: WarehouseResource, qualtrics: QualtricsResource):
     """One pull of the partition's wave; nothing when the account is not configured or the wave has no
     `qualtrics: {survey_id: …}`. A failed pull changes nothing and fails the run with the reason."""
@@ -120,14 +142,18 @@ pull_qualtrics_job = define_asset_job(
     selection=AssetSelection.assets(qualtrics_responses),
     executor_def=in_process_executor,
     description="Pull a wave's responses from the Qualtrics API into its landing folder (the landing sensor "
-                "then refreshes the wave).",
+    "then refreshes the wave).",
 )
 
 
-@schedule(job=pull_qualtrics_job, cron_schedule="0 6 * * *", execution_timezone="Europe/Brussels",
-          default_status=DefaultScheduleStatus.RUNNING,
-          description="Every morning at 06:00, a pull of each connected wave in fieldwork (fieldwork_start to "
-                      "fieldwork_end plus 7 days); skips when none is, or QUALTRICS_* are not set.")
+@schedule(
+    job=pull_qualtrics_job,
+    cron_schedule="0 6 * * *",
+    execution_timezone="Europe/Brussels",
+    default_status=DefaultScheduleStatus.RUNNING,
+    description="Every morning at 06:00, a pull of each connected wave in fieldwork (fieldwork_start to "
+    "fieldwork_end plus 7 days); skips when none is, or QUALTRICS_* are not set.",
+)
 def qualtrics_pull_schedule(context: ScheduleEvaluationContext):
     when = context.scheduled_execution_time or dt.datetime.now(dt.UTC)
     return plan_pulls(settings.landing_dir(), local_today(when), set(registered_waves(context.instance)))
@@ -144,7 +170,11 @@ def plan_pulls(landing: Path, today: dt.date, registered: set[str]) -> SkipReaso
     if not due:
         connected = ", ".join(wave.wave_id for wave in waves) or "none"
         return SkipReason(f"no connected wave is in fieldwork on {today} (connected: {connected})")
-    requests = [RunRequest(run_key=f"{wave_id}:{today}", partition_key=wave_id) for wave_id in due if wave_id in registered]
+    requests = [
+        RunRequest(run_key=f"{wave_id}:{today}", partition_key=wave_id) for wave_id in due if wave_id in registered
+    ]
     if not requests:
-        return SkipReason(f"wave(s) {', '.join(due)} are not partitions yet (the landing sensor adds them within a minute)")
+        return SkipReason(
+            f"wave(s) {', '.join(due)} are not partitions yet (the landing sensor adds them within a minute)"
+        )
     return requests

@@ -1,14 +1,21 @@
 """Reference seeds (municipalities, population, Belfius typology, …) and published figures into DuckDB."""
 
 from dagster import (
-    AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, AssetSpec, Failure, MaterializeResult,
-    MetadataValue, multi_asset,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetKey,
+    AssetSpec,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    multi_asset,
 )
 
 from orchestration.assets.publish import warehouse_draft
+from orchestration.backends import replace_tables
 from orchestration.reference import FIGURE_TABLES, REFERENCE_TABLES, load_reference_frames, reference_problems
 from orchestration.resources import WarehouseResource
-from orchestration.backends import replace_tables
 
 REFERENCE_SCHEMA = "reference"
 _TABLES = [table.name for table in REFERENCE_TABLES + FIGURE_TABLES]
@@ -20,14 +27,18 @@ def _checked_table(check_name: str) -> AssetKey:
 
 @multi_asset(
     specs=[
-        AssetSpec(AssetKey([REFERENCE_SCHEMA, name]), group_name="reference", kinds={"duckdb", "csv"}, skippable=True,
-                  deps=[warehouse_draft],
-                  description=f"`seeds/` file `{name}` loaded verbatim into {REFERENCE_SCHEMA}.{name}.")
+        AssetSpec(
+            AssetKey([REFERENCE_SCHEMA, name]),
+            group_name="reference",
+            kinds={"duckdb", "csv"},
+            skippable=True,
+            deps=[warehouse_draft],
+            description=f"`seeds/` file `{name}` loaded verbatim into {REFERENCE_SCHEMA}.{name}.",
+        )
         for name in _TABLES
     ],
     check_specs=[
-        AssetCheckSpec(check, asset=_checked_table(check))
-        for check in [f"{name}_key_columns" for name in _TABLES]
+        AssetCheckSpec(check, asset=_checked_table(check)) for check in [f"{name}_key_columns" for name in _TABLES]
     ],
 )
 def reference_tables(warehouse: WarehouseResource):
@@ -37,7 +48,9 @@ def reference_tables(warehouse: WarehouseResource):
     problems = reference_problems(frames)
     results = [
         AssetCheckResult(
-            check_name=check, asset_key=_checked_table(check), passed=not found,
+            check_name=check,
+            asset_key=_checked_table(check),
+            passed=not found,
             severity=AssetCheckSeverity.ERROR,
             metadata={"problems": MetadataValue.md("\n".join(f"- {line}" for line in found[:50]) or "none")},
         )

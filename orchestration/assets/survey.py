@@ -5,43 +5,72 @@ replaces only their rows; a run without partitions (tests, a hand-run materializ
 the landing directory."""
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, TypeVar
+from typing import TypeVar
 
 import pandas as pd
 from dagster import (
-    AssetExecutionContext, AssetKey, AssetSpec, BackfillPolicy, Failure, MaterializeResult, MetadataValue, multi_asset,
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    BackfillPolicy,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    multi_asset,
 )
 
 from orchestration.assets.landing import landing_directory
 from orchestration.assets.publish import warehouse_draft
+from orchestration.backends import replace_tables, wave_tables
 from orchestration.partitions import registered_waves, wave_partitions
 from orchestration.resources import WarehouseResource
 from orchestration.settings import SURVEY_SEEDS_DIR
 from orchestration.survey.codebook import (
-    Codebook, CodebookError, UnusableEarlierCodebook, codebook_frames, comparison_problems, load_codebook,
+    Codebook,
+    CodebookError,
+    UnusableEarlierCodebook,
+    codebook_frames,
+    comparison_problems,
+    load_codebook,
 )
 from orchestration.survey.file_reads import (
-    FileCopy, FileRead, LandingFileChanged, read_landing_file, reads_frame, record_reads,
+    FileCopy,
+    FileRead,
+    LandingFileChanged,
+    read_landing_file,
+    reads_frame,
+    record_reads,
 )
 from orchestration.survey.landing import CODEBOOK_NAME, LandingInventory, WaveFiles, discover_landing, relative_name
 from orchestration.survey.qsf import load_qsf_codebook
 from orchestration.survey.qualtrics_reader import CsvFileError, export_frame_chunks, stream_export
 from orchestration.survey.raw_tables import empty_frame, stack_frames
-from orchestration.backends import replace_tables, wave_tables
 
 T = TypeVar("T")
 RAW_SCHEMA = "raw"
-CODEBOOK_TABLES = ("codebook_waves", "codebook_questions", "codebook_choices", "codebook_rows", "codebook_comparisons",
-                   "codebook_findings")
+CODEBOOK_TABLES = (
+    "codebook_waves",
+    "codebook_questions",
+    "codebook_choices",
+    "codebook_rows",
+    "codebook_comparisons",
+    "codebook_findings",
+)
 EXPORT_TABLES = ("export_files", "export_columns", "export_rows", "export_cells")
 
 
 def raw_specs(tables: tuple[str, ...], description: str, group: str = "survey") -> list[AssetSpec]:
     return [
-        AssetSpec(AssetKey([RAW_SCHEMA, name]), group_name=group, deps=[landing_directory, warehouse_draft],
-                  kinds={"duckdb"}, description=f"{description} (`{RAW_SCHEMA}.{name}`).")
+        AssetSpec(
+            AssetKey([RAW_SCHEMA, name]),
+            group_name=group,
+            deps=[landing_directory, warehouse_draft],
+            kinds={"duckdb"},
+            description=f"{description} (`{RAW_SCHEMA}.{name}`).",
+        )
         for name in tables
     ]
 
@@ -62,8 +91,14 @@ def read_files(paths: Iterable[Path], parse: Callable[[FileCopy], T], what: str)
     return results, reads
 
 
-def record_landing_reads(context: AssetExecutionContext, warehouse: WarehouseResource, kind: str,
-                         reads: Iterable[FileRead], loaded_at: dt.datetime, waves: "RunWaves | None" = None) -> None:
+def record_landing_reads(
+    context: AssetExecutionContext,
+    warehouse: WarehouseResource,
+    kind: str,
+    reads: Iterable[FileRead],
+    loaded_at: dt.datetime,
+    waves: "RunWaves | None" = None,
+) -> None:
     """Record in the draft what loader `kind` read from the landing (`raw.landing_files`, for the build
     record and the check before publishing); for a run of some waves, only those waves' reads are replaced.
     Files from outside the landing (a bundled codebook, the shipped theme dictionary) are not recorded."""
@@ -71,8 +106,12 @@ def record_landing_reads(context: AssetExecutionContext, warehouse: WarehouseRes
     pairs = [(relative_name(read.path, landing), read) for read in reads if read.path.is_relative_to(landing)]
     parts = None if waves is None or waves.replaced is None else [f"wave:{wave_id}" for wave_id in waves.replaced]
     with warehouse.connect() as connection:
-        record_reads(connection, reads_frame(pairs, kind=kind, run_id=context.run.run_id, loaded_at=loaded_at),
-                     kind=kind, parts=parts)
+        record_reads(
+            connection,
+            reads_frame(pairs, kind=kind, run_id=context.run.run_id, loaded_at=loaded_at),
+            kind=kind,
+            parts=parts,
+        )
 
 
 def stack(frames: list[dict[str, pd.DataFrame]], tables: tuple[str, ...]) -> dict[str, pd.DataFrame]:
@@ -115,8 +154,9 @@ def run_waves(context: AssetExecutionContext, inventory: LandingInventory) -> Ru
     return RunWaves(loaded=[wave_id for wave_id in waves if wave_id in inventory.waves], replaced=waves)
 
 
-def write_wave_rows(warehouse: WarehouseResource, waves: RunWaves, tables: tuple[str, ...],
-                    pieces: Iterable[tuple[str, pd.DataFrame]]) -> dict[str, int]:
+def write_wave_rows(
+    warehouse: WarehouseResource, waves: RunWaves, tables: tuple[str, ...], pieces: Iterable[tuple[str, pd.DataFrame]]
+) -> dict[str, int]:
     """Replaces the run's waves' rows in `tables` from (table, frame) pieces, in one transaction; row counts."""
     with warehouse.connect() as connection:
         with wave_tables(connection, RAW_SCHEMA, waves.replaced) as writer:
@@ -129,9 +169,14 @@ def write_wave_rows(warehouse: WarehouseResource, waves: RunWaves, tables: tuple
 def wave_results(waves: RunWaves, rows: dict[str, int], metadata: dict | None = None) -> list[MaterializeResult]:
     """A materialization per table (per wave partition of the run), with its row count and the run's waves."""
     return [
-        MaterializeResult(asset_key=AssetKey([RAW_SCHEMA, name]), metadata={
-            "dagster/row_count": count, "waves": ", ".join(waves.loaded), **(metadata or {}).get(name, {}),
-        })
+        MaterializeResult(
+            asset_key=AssetKey([RAW_SCHEMA, name]),
+            metadata={
+                "dagster/row_count": count,
+                "waves": ", ".join(waves.loaded),
+                **(metadata or {}).get(name, {}),
+            },
+        )
         for name, count in rows.items()
     ]
 
@@ -142,8 +187,11 @@ def bundled_codebook(wave_id: str) -> Path | None:
     return path if path.is_file() else None
 
 
-@multi_asset(specs=raw_specs(CODEBOOK_TABLES, "Questionnaires of every wave in the landing directory"),
-             partitions_def=wave_partitions, backfill_policy=BackfillPolicy.single_run())
+@multi_asset(
+    specs=raw_specs(CODEBOOK_TABLES, "Questionnaires of every wave in the landing directory"),
+    partitions_def=wave_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+)
 def wave_codebooks(context: AssetExecutionContext, warehouse: WarehouseResource):
     """Validates each `waves/<wave_id>/codebook.yaml` (for a wave without one, the codebook this project
     ships for it, if any) — or, in a wave folder with `survey.qsf`, the survey definition with the
@@ -186,9 +234,10 @@ def wave_codebooks(context: AssetExecutionContext, warehouse: WarehouseResource)
             continue
         codebooks[wave_id] = (codebook, codebook_path)
         unusable.discard(wave_id)
-    for wave_id, (codebook, codebook_path) in codebooks.items():
+    for codebook, codebook_path in codebooks.values():
         compared = comparison_problems(
-            codebook, lambda earlier: earlier_codebook(earlier, codebooks, inventory, unusable, problems))
+            codebook, lambda earlier: earlier_codebook(earlier, codebooks, inventory, unusable, problems)
+        )
         if compared:
             problems.append(str(CodebookError(codebook.source or str(codebook_path), compared)))
     if problems:
@@ -197,16 +246,22 @@ def wave_codebooks(context: AssetExecutionContext, warehouse: WarehouseResource)
     for wave_id, (codebook, codebook_path) in codebooks.items():
         from_landing = inventory.waves[wave_id].codebook_path is not None
         source_file = relative_name(codebook_path, landing) if from_landing else f"(bundled) {codebook_path.name}"
-        frames.append(codebook_frames(
-            codebook, source_file=source_file, file_sha256=reads[wave_id].sha256, loaded_at=loaded_at,
-        ))
+        frames.append(
+            codebook_frames(
+                codebook,
+                source_file=source_file,
+                file_sha256=reads[wave_id].sha256,
+                loaded_at=loaded_at,
+            )
+        )
     rows = write_wave_rows(warehouse, waves, CODEBOOK_TABLES, stack(frames, CODEBOOK_TABLES).items())
     record_landing_reads(context, warehouse, "codebook", reads.values(), loaded_at, waves)
     yield from wave_results(waves, rows)
 
 
-def load_wave_definition(wave_id: str, files: WaveFiles, problems: list[str],
-                         reads: dict[str, FileRead]) -> tuple[Codebook, Path] | None:
+def load_wave_definition(
+    wave_id: str, files: WaveFiles, problems: list[str], reads: dict[str, FileRead]
+) -> tuple[Codebook, Path] | None:
     """The codebook of a wave folder with survey.qsf and its overlay codebook.yaml (both read once, both
     recorded in `reads`), with the QSF as the file it comes from; None, with the problems listed, when the
     pair cannot be used."""
@@ -214,8 +269,12 @@ def load_wave_definition(wave_id: str, files: WaveFiles, problems: list[str],
     try:
         qsf_copy = read_landing_file(files.qsf_path)
         overlay_copy = read_landing_file(files.codebook_path) if files.codebook_path else None
-        codebook = load_qsf_codebook(files.qsf_path, overlay, qsf_data=qsf_copy.data(),
-                                     overlay_data=overlay_copy.data() if overlay_copy else None)
+        codebook = load_qsf_codebook(
+            files.qsf_path,
+            overlay,
+            qsf_data=qsf_copy.data(),
+            overlay_data=overlay_copy.data() if overlay_copy else None,
+        )
     except (CodebookError, LandingFileChanged) as error:
         problems.append(str(error))
         return None
@@ -227,8 +286,13 @@ def load_wave_definition(wave_id: str, files: WaveFiles, problems: list[str],
     return codebook, files.qsf_path
 
 
-def earlier_codebook(wave_id: str, run_codebooks: dict[str, tuple[Codebook, Path]], inventory: LandingInventory,
-                     unusable: set[str], problems: list[str]) -> Codebook | None:
+def earlier_codebook(
+    wave_id: str,
+    run_codebooks: dict[str, tuple[Codebook, Path]],
+    inventory: LandingInventory,
+    unusable: set[str],
+    problems: list[str],
+) -> Codebook | None:
     """The codebook a `comparable_to` is checked against: the one this run loads for that wave, else the
     landing's (a wave outside this run's partitions), else the bundled one (a wave the project knows but
     this landing does not hold); None for an unknown wave. An earlier codebook that is itself invalid is
@@ -261,8 +325,11 @@ def earlier_codebook(wave_id: str, run_codebooks: dict[str, tuple[Codebook, Path
         raise UnusableEarlierCodebook(wave_id) from None
 
 
-@multi_asset(specs=raw_specs(EXPORT_TABLES, "Every Qualtrics export row and non-blank cell, verbatim"),
-             partitions_def=wave_partitions, backfill_policy=BackfillPolicy.single_run())
+@multi_asset(
+    specs=raw_specs(EXPORT_TABLES, "Every Qualtrics export row and non-blank cell, verbatim"),
+    partitions_def=wave_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+)
 def qualtrics_exports(context: AssetExecutionContext, warehouse: WarehouseResource):
     """Lands every export of the run's waves with file name, row number, sha256 and load time, whatever its
     quality. Rows are judged later, in dbt; only a file that is not a readable export stops the load.
@@ -280,8 +347,9 @@ def qualtrics_exports(context: AssetExecutionContext, warehouse: WarehouseResour
             for path in inventory.waves[wave_id].export_paths:
                 try:
                     parsed = stream_export(read_landing_file(path))
-                    chunks = export_frame_chunks(parsed, wave_id=wave_id, source_file=relative_name(path, landing),
-                                                 loaded_at=loaded_at)
+                    chunks = export_frame_chunks(
+                        parsed, wave_id=wave_id, source_file=relative_name(path, landing), loaded_at=loaded_at
+                    )
                     for name, frame in chunks:
                         if name == "export_files":
                             files.append(frame)
@@ -295,6 +363,7 @@ def qualtrics_exports(context: AssetExecutionContext, warehouse: WarehouseResour
     rows = write_wave_rows(warehouse, waves, EXPORT_TABLES, pieces())
     record_landing_reads(context, warehouse, "export", reads, loaded_at, waves)
     listing = stack_frames(files, "export_files")[
-        ["wave_id", "source_file", "header_format", "delimiter", "encoding", "n_rows", "loaded_at"]]
+        ["wave_id", "source_file", "header_format", "delimiter", "encoding", "n_rows", "loaded_at"]
+    ]
     table = MetadataValue.md(listing.to_markdown(index=False) if len(listing) else "(no exports)")
     yield from wave_results(waves, rows, {"export_files": {"files": table}})

@@ -12,8 +12,9 @@ record, the kept warehouses), `postgres_io` (the same on a PostgreSQL server, an
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Iterator, Mapping, Protocol
+from typing import Protocol
 
 import pandas as pd
 
@@ -74,6 +75,7 @@ def current_backend() -> Backend:
 # --- Connections of either backend --------------------------------------------------------------------
 # A draft or published connection is a DuckDB connection or a PostgresWarehouse; these do the same on both.
 
+
 def _on_postgres(connection) -> bool:
     return isinstance(connection, postgres_io.PostgresWarehouse)
 
@@ -102,9 +104,12 @@ def contents(connection) -> dict[str, set[str]]:
 def table_exists(connection, schema: str, name: str) -> bool:
     if _on_postgres(connection):
         return connection.table_exists(schema, name)
-    return bool(connection.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name],
-    ).fetchone()[0])
+    return bool(
+        connection.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+    )
 
 
 def frame(connection, sql: str) -> pd.DataFrame:

@@ -46,7 +46,7 @@ class DuckDBBackend:
         return str(self.published_path)
 
     def open_hint(self) -> str:
-        return f"Open it read-only:  duckdb -readonly {self.published_path}   (or: make query SQL=\"...\")"
+        return f'Open it read-only:  duckdb -readonly {self.published_path}   (or: make query SQL="...")'
 
     def lock(self) -> None:
         acquire_refresh_lock(self.published_path)

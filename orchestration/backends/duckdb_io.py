@@ -7,8 +7,8 @@ previous tables (and everything dbt built on them) exactly as they were.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Iterator, Mapping
 
 import duckdb
 import pandas as pd
@@ -97,8 +97,9 @@ def create_compatible_database(db_path: str | Path, storage_version: str = PUBLI
 
 def storage_version(connection: duckdb.DuckDBPyConnection) -> str:
     """The storage format of the connection's database, e.g. `v1.4.0+`."""
-    return connection.execute("select tags['storage_version'] from duckdb_databases()"
-                              " where database_name = current_database()").fetchone()[0]
+    return connection.execute(
+        "select tags['storage_version'] from duckdb_databases() where database_name = current_database()"
+    ).fetchone()[0]
 
 
 def rewrite_reason(connection: duckdb.DuckDBPyConnection) -> str | None:
@@ -106,8 +107,9 @@ def rewrite_reason(connection: duckdb.DuckDBPyConnection) -> str | None:
     found = storage_version(connection)
     if found != f"{PUBLISHED_STORAGE_VERSION}+":
         return f"storage format {found}, not {PUBLISHED_STORAGE_VERSION}"
-    total, free = connection.execute("select total_blocks, free_blocks from pragma_database_size()"
-                                     " where database_name = current_database()").fetchone()
+    total, free = connection.execute(
+        "select total_blocks, free_blocks from pragma_database_size() where database_name = current_database()"
+    ).fetchone()
     if free > total * MAX_FREE_SHARE:
         return f"{free} of its {total} blocks are free"
     return None
@@ -149,8 +151,9 @@ class WaveTables(WaveTablesBase):
     def append(self, name: str, frame: pd.DataFrame) -> None:
         self.connection.register("_incoming_frame", frame)
         if name not in self.rows:
-            self.connection.execute(f"create or replace table {self._loading(name)} as "
-                                    "select * from _incoming_frame limit 0")
+            self.connection.execute(
+                f"create or replace table {self._loading(name)} as select * from _incoming_frame limit 0"
+            )
             self.rows[name] = 0
         self.connection.execute(f"insert into {self._loading(name)} by name select * from _incoming_frame")
         self.connection.unregister("_incoming_frame")
@@ -167,7 +170,9 @@ class WaveTables(WaveTablesBase):
                 ).fetchall()[0][0]
                 held = set()
                 if exists and self.wave_ids is not None:
-                    held = {wave for (wave,) in self.connection.execute(f"select distinct wave_id from {table}").fetchall()}
+                    held = {
+                        wave for (wave,) in self.connection.execute(f"select distinct wave_id from {table}").fetchall()
+                    }
                 if self.recreates(exists, held):
                     self.connection.execute(f"create or replace table {table} as select * from {self._loading(name)}")
                 else:

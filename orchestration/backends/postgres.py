@@ -24,11 +24,15 @@ class PostgresBackend:
     # The smaller jobs need a draft that copies everything published; here a draft holds the loaded tables only.
     supports_partial_refresh = False
     runs_python_models = False  # dbt-postgres runs no Python models (the dbt asset writes those marts)
-    rollback_refusal = ("rollback keeps and restores DuckDB files only; on PostgreSQL restore the server's "
-                        "backup (docs/POSTGRES.md). Nothing was changed.")
+    rollback_refusal = (
+        "rollback keeps and restores DuckDB files only; on PostgreSQL restore the server's "
+        "backup (docs/POSTGRES.md). Nothing was changed."
+    )
     published_is_duckdb_file = False  # the deliverables read a snapshot (`published_duckdb`)
-    docs_refusal = ("make docs builds dbt's site from the DuckDB warehouse only; on PostgreSQL run "
-                    "`dbt docs generate --target postgres` in dbt_project/ (docs/POSTGRES.md)")
+    docs_refusal = (
+        "make docs builds dbt's site from the DuckDB warehouse only; on PostgreSQL run "
+        "`dbt docs generate --target postgres` in dbt_project/ (docs/POSTGRES.md)"
+    )
 
     def __init__(self, db_path: Path, draft_dir: str = ""):
         # WAREHOUSE_DB_PATH names the folder the deliverables go to, and dbt's profile a DuckDB path.
@@ -43,7 +47,7 @@ class PostgresBackend:
         return "PostgreSQL (PG* variables)"
 
     def open_hint(self) -> str:
-        return "Query it:  psql (PG* variables)   (or: make query SQL=\"...\"); analysts: docs/POSTGRES.md"
+        return 'Query it:  psql (PG* variables)   (or: make query SQL="..."); analysts: docs/POSTGRES.md'
 
     def lock(self) -> None:
         postgres_io.acquire_refresh_lock()
@@ -70,7 +74,8 @@ class PostgresBackend:
         self.lock()
         with postgres_io.connect() as connection:
             return postgres_io.PostgresWarehouse(connection, postgres_io.DRAFT_PREFIX).publish_draft(
-                build=build, allowed=allowed_drops())
+                build=build, allowed=allowed_drops()
+            )
 
     @contextlib.contextmanager
     def open_published(self):
@@ -104,8 +109,13 @@ class PostgresBackend:
         """The models go to the draft schemas (`draft_<schema>`, published by renaming them); always the
         same vars, so the partial parse stays valid from run to run. The dbt unit tests (rules on hand-made
         rows written in DuckDB's SQL) run on DuckDB only (`make test-fast`); every data test runs."""
-        return ["build", "--vars", json.dumps({"schema_prefix": postgres_io.DRAFT_PREFIX}),
-                "--exclude", "resource_type:unit_test"]
+        return [
+            "build",
+            "--vars",
+            json.dumps({"schema_prefix": postgres_io.DRAFT_PREFIX}),
+            "--exclude",
+            "resource_type:unit_test",
+        ]
 
     def run_log_dir(self) -> Path:
         return settings.DEFAULT_DB_PATH.parent / "postgres.logs"

@@ -13,7 +13,7 @@ import decimal
 import io
 import os
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 import duckdb
 import pandas as pd
@@ -46,7 +46,7 @@ def quote_identifier(name: str) -> str:
 
 
 @contextlib.contextmanager
-def connect(*, autocommit: bool = False, **overrides) -> Iterator["psycopg2.extensions.connection"]:  # noqa: F821
+def connect(*, autocommit: bool = False, **overrides) -> Iterator[psycopg2.extensions.connection]:  # noqa: F821
     """A connection to the server named by the PG* variables (libpq reads them itself); `overrides`
     (dbname, user, password, ...) replace single settings."""
     import psycopg2
@@ -72,7 +72,9 @@ def grant_analyst_access_sql(role: str, schemas: tuple[str, ...] = ANALYST_SCHEM
     return statements
 
 
-def create_analyst_role(connection, role: str | None = None, login: str | None = None, password: str | None = None) -> str:
+def create_analyst_role(
+    connection, role: str | None = None, login: str | None = None, password: str | None = None
+) -> str:
     """Creates (or refreshes) the read-only group role, and optionally a login role that is a member of it.
     The group cannot log in, owns nothing and is granted `marts` only. Nothing needs revoking: a new
     schema (raw, reference, staging, intermediate) grants PUBLIC nothing, and the builder creates none of
@@ -89,11 +91,12 @@ def create_analyst_role(connection, role: str | None = None, login: str | None =
         if login:
             cursor.execute("select 1 from pg_roles where rolname = %s", (login,))
             verb = "alter" if cursor.fetchone() else "create"
-            cursor.execute(f"{verb} role {quote_identifier(login)} login inherit" + (" password %s" if password else ""),
-                           (password,) if password else None)
+            cursor.execute(
+                f"{verb} role {quote_identifier(login)} login inherit" + (" password %s" if password else ""),
+                (password,) if password else None,
+            )
             cursor.execute(f"grant {quote_identifier(role)} to {quote_identifier(login)}")
     return role
-
 
 
 # --- Loading and publishing (WAREHOUSE_TARGET=postgres) ------------------------------------------------
@@ -174,20 +177,24 @@ class PostgresWarehouse:
 
     def table_exists(self, schema: str, name: str) -> bool:
         cursor = self.connection.cursor()
-        cursor.execute("select to_regclass(%s) is not null", (f"{quote_identifier_any(self.schema(schema))}."
-                                                              f"{quote_identifier_any(name)}",))
+        cursor.execute(
+            "select to_regclass(%s) is not null",
+            (f"{quote_identifier_any(self.schema(schema))}.{quote_identifier_any(name)}",),
+        )
         return cursor.fetchone()[0]
 
     def contents(self) -> dict[str, set[str]]:
         """What the DuckDB file's `publishing.contents` says, on these schemas (a table not built yet holds nothing)."""
         result = {}
-        for kind, query, schema, table in (("waves", WAVES_QUERY, "marts", "mart_respondent_resolution"),
-                                           ("taskforce dates", TASKFORCE_DATES_QUERY, "staging", "stg_taskforce__counts")):
+        for kind, query, schema, table in (
+            ("waves", WAVES_QUERY, "marts", "mart_respondent_resolution"),
+            ("taskforce dates", TASKFORCE_DATES_QUERY, "staging", "stg_taskforce__counts"),
+        ):
             exists = self.table_exists(schema, table)
             result[kind] = {str(v) for (v,) in self.execute(query).fetchall() if v is not None} if exists else set()
         return result
 
-    def wave_tables(self, schema: str, wave_ids: list[str] | None) -> "PostgresWaveTables":
+    def wave_tables(self, schema: str, wave_ids: list[str] | None) -> PostgresWaveTables:
         return PostgresWaveTables(self, schema, wave_ids)
 
     def replace_tables(self, schema: str, frames) -> dict[str, int]:
@@ -211,16 +218,19 @@ class PostgresWarehouse:
                 tables = [name for (name,) in cursor.fetchall()]
                 cursor.execute(f"create schema {quote_identifier(DRAFT_PREFIX + schema)}")
                 for name in tables:
-                    cursor.execute(f"create table {quote_identifier(DRAFT_PREFIX + schema)}.{quote_identifier_any(name)}"
-                                   f" as table {quote_identifier(schema)}.{quote_identifier_any(name)}")
+                    cursor.execute(
+                        f"create table {quote_identifier(DRAFT_PREFIX + schema)}.{quote_identifier_any(name)}"
+                        f" as table {quote_identifier(schema)}.{quote_identifier_any(name)}"
+                    )
 
     def drop_draft(self) -> None:
         with self.connection, self.connection.cursor() as cursor:
             for schema in WAREHOUSE_SCHEMAS:
                 cursor.execute(f"drop schema if exists {quote_identifier(DRAFT_PREFIX + schema)} cascade")
 
-    def publish_draft(self, role: str | None = None, *, build=None, allowed: set[str] = frozenset(),
-                      guard: bool = True) -> list[str]:
+    def publish_draft(
+        self, role: str | None = None, *, build=None, allowed: set[str] = frozenset(), guard: bool = True
+    ) -> list[str]:
         """Renames every draft schema over its published one in one transaction, then grants the analysts'
         role the new `marts` (a new schema has no grants). As on DuckDB (`publishing.publish_draft`) it
         first refuses a draft that lost a wave or Taskforce date the published warehouse has (unless
@@ -239,7 +249,9 @@ class PostgresWarehouse:
                 if cursor.fetchone() is None:
                     continue
                 cursor.execute(f"drop schema if exists {quote_identifier(schema)} cascade")
-                cursor.execute(f"alter schema {quote_identifier(DRAFT_PREFIX + schema)} rename to {quote_identifier(schema)}")
+                cursor.execute(
+                    f"alter schema {quote_identifier(DRAFT_PREFIX + schema)} rename to {quote_identifier(schema)}"
+                )
             cursor.execute("select 1 from pg_roles where rolname = %s", (role,))
             if cursor.fetchone():
                 for statement in grant_analyst_access_sql(role, ANALYST_SCHEMAS):
@@ -290,8 +302,11 @@ class PostgresWaveTables(WaveTablesBase):
                     cursor.execute(f"alter table {loading} rename to {quote_identifier_any(name)}")
                     continue
                 cursor.execute(f"delete from {table} where wave_id = any(%s)", (self.wave_ids,))
-                cursor.execute("select column_name from information_schema.columns where table_schema = %s"
-                               " and table_name = %s order by ordinal_position", (self.schema, "_loading_" + name))
+                cursor.execute(
+                    "select column_name from information_schema.columns where table_schema = %s"
+                    " and table_name = %s order by ordinal_position",
+                    (self.schema, "_loading_" + name),
+                )
                 columns = ", ".join(quote_identifier_any(column) for (column,) in cursor.fetchall())
                 cursor.execute(f"insert into {table} ({columns}) select {columns} from {loading}")
                 cursor.execute(f"drop table {loading}")
@@ -304,15 +319,21 @@ def _exists(cursor, table: str) -> bool:
 
 def copy_frame(cursor, table: str, frame, *, create: bool) -> None:
     """Appends `frame` to `table` with COPY (CSV), creating the table first when `create`."""
-    types = {c: column_type(t, frame[c] if t == object else ()) for c, t in frame.dtypes.items()}
+    types = {c: column_type(t, frame[c] if pd.api.types.is_object_dtype(t) else ()) for c, t in frame.dtypes.items()}
     if create:
         columns = ", ".join(f"{quote_identifier_any(str(c))} {t}" for c, t in types.items())
         cursor.execute(f"create table {table} ({columns})")
     frame = frame.assign(**{c: frame[c].map(array_literal) for c, t in types.items() if t.endswith("[]")})
     # Missing values travel as \N and every column is FORCE_NULL, so '' stays an empty string.
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, header=False, na_rep="\\N", quoting=csv.QUOTE_NONNUMERIC,
-                 date_format="%Y-%m-%d %H:%M:%S.%f%z")
+    frame.to_csv(
+        buffer,
+        index=False,
+        header=False,
+        na_rep="\\N",
+        quoting=csv.QUOTE_NONNUMERIC,
+        date_format="%Y-%m-%d %H:%M:%S.%f%z",
+    )
     buffer.seek(0)
     all_columns = ", ".join(quote_identifier_any(str(c)) for c in frame.columns)
     options = f"format csv, null '\\N', force_null ({all_columns})" if len(frame.columns) else "format csv"
@@ -327,8 +348,12 @@ def write_duckdb_snapshot(path) -> None:
     with connect() as connection:
         connection.set_session(readonly=True)
         published = PostgresWarehouse(connection)
-        marts = [f"marts.{name}" for (name,) in published.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
+        marts = [
+            f"marts.{name}"
+            for (name,) in published.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
         target = duckdb.connect(str(path))
         try:
             for qualified in marts:
@@ -375,12 +400,15 @@ def acquire_refresh_lock() -> None:
             "select activity.pid, activity.backend_start, activity.client_addr from pg_locks as locks"
             " join pg_stat_activity as activity on activity.pid = locks.pid"
             " where locks.locktype = 'advisory' and locks.granted and locks.objid = hashtext(%s)::oid",
-            (REFRESH_LOCK_KEY,))
+            (REFRESH_LOCK_KEY,),
+        )
         holder = cursor.fetchone()
     connection.close()
     since = f" since {holder[1]:%Y-%m-%d %H:%M:%S%z}, server pid {holder[0]}" if holder else ""
-    raise PublishError(f"another refresh of {location()} is running{since}; this run stopped before touching "
-                       "the warehouse. Wait for it to finish (a killed run frees the lock by itself).")
+    raise PublishError(
+        f"another refresh of {location()} is running{since}; this run stopped before touching "
+        "the warehouse. Wait for it to finish (a killed run frees the lock by itself)."
+    )
 
 
 def release_refresh_lock() -> None:

@@ -25,15 +25,15 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 import pandas as pd
 
-from orchestration.settings import PROJECT_ROOT
 from orchestration.backends.duckdb_io import replace_tables, rewrite_reason, write_compatible_copy
+from orchestration.settings import PROJECT_ROOT
 
 KEEP_PUBLISHED = 5  # previous published warehouses kept in <db>.history/
 BUILD_SCHEMA, BUILD_TABLE = "meta", "warehouse_build"
@@ -87,8 +87,12 @@ def acquire_refresh_lock(db_path: Path, purpose: str = "refresh") -> None:
             "this run stopped before touching the warehouse. Wait for it to finish (a killed run frees the "
             "lock by itself)."
         ) from None
-    holder = {"pid": os.getpid(), "since": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-              "host": socket.gethostname(), "purpose": purpose}
+    holder = {
+        "pid": os.getpid(),
+        "since": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "host": socket.gethostname(),
+        "purpose": purpose,
+    }
     os.ftruncate(descriptor, 0)
     os.pwrite(descriptor, (json.dumps(holder) + "\n").encode("utf-8"), 0)
     _held_locks[path] = descriptor
@@ -182,8 +186,10 @@ def require_published_database(db_path: Path, variable: str = "WAREHOUSE_DB_PATH
             unreadable = unreadable.replace(f' "{name}"', "")
         reason = re.sub(r"^[A-Za-z ]*Error: ", "", unreadable).rstrip("!. ")
         reason = reason[:1].lower() + reason[1:]
-        raise PublishError(f"{variable}={db_path} is not a DuckDB database (DuckDB: {reason}); "
-                           "point it at a warehouse file or a new path")
+        raise PublishError(
+            f"{variable}={db_path} is not a DuckDB database (DuckDB: {reason}); "
+            "point it at a warehouse file or a new path"
+        )
 
 
 @contextlib.contextmanager
@@ -205,6 +211,7 @@ def read_only_hold(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection | None]:
 # ---------------------------------------------------------------------------------------------------
 # What a warehouse holds, and what it was built from
 
+
 def _values(connection: duckdb.DuckDBPyConnection, query: str) -> set[str]:
     try:
         return {str(value) for (value,) in connection.execute(query).fetchall() if value is not None}
@@ -223,8 +230,13 @@ def allowed_drops(value: str | None = None) -> set[str]:
     return {item.strip() for item in value.split(",") if item.strip()}
 
 
-def check_nothing_dropped(published: dict[str, set[str]], draft: dict[str, set[str]], db_path: Path,
-                          allowed: set[str], what: str = "the new warehouse") -> list[str]:
+def check_nothing_dropped(
+    published: dict[str, set[str]],
+    draft: dict[str, set[str]],
+    db_path: Path,
+    allowed: set[str],
+    what: str = "the new warehouse",
+) -> list[str]:
     """Stops when the draft lacks a wave or Taskforce date the published warehouse has, unless allowed.
     Returns what is dropped with permission (for the run log)."""
     dropped = {kind: sorted(published[kind] - draft[kind]) for kind in published}
@@ -241,10 +253,16 @@ def check_nothing_dropped(published: dict[str, set[str]], draft: dict[str, set[s
 
 def git_commit() -> str:
     try:
-        result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                                timeout=10, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10, check=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         return result.stdout.strip() + ("+uncommitted changes" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -298,8 +316,16 @@ def read_build_info(connection) -> dict | None:
 # ---------------------------------------------------------------------------------------------------
 # Publishing and the history of published warehouses
 
-def publish_draft(draft: Path, published: Path, *, build: BuildInfo | None, allowed: set[str],
-                  guard: bool = True, rewrite: bool = True) -> list[str]:
+
+def publish_draft(
+    draft: Path,
+    published: Path,
+    *,
+    build: BuildInfo | None,
+    allowed: set[str],
+    guard: bool = True,
+    rewrite: bool = True,
+) -> list[str]:
     """Replaces `published` by `draft` (the caller holds the refresh lock). The old file goes to the
     history, with its `.wal` if a crashed writer left one: nothing is deleted. Returns drops allowed.
     `rewrite=False` publishes the file as it is (a kept warehouse was written compatibly when first published)."""
@@ -339,8 +365,9 @@ def _keep_in_history(published: Path, connection: duckdb.DuckDBPyConnection) -> 
         shutil.copy2(published, target)
     if wal_path(published).exists():  # left by a writer that crashed: it belongs to this file
         os.replace(wal_path(published), wal_path(target))
-    (folder / f"{stamp}.json").write_text(json.dumps({"kept_at": stamp, **info}, indent=2, default=str),
-                                          encoding="utf-8")
+    (folder / f"{stamp}.json").write_text(
+        json.dumps({"kept_at": stamp, **info}, indent=2, default=str), encoding="utf-8"
+    )
 
 
 @dataclass(frozen=True)

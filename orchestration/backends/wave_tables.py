@@ -11,7 +11,7 @@ allowed). A backend writes the SQL: `_create_schema`, `append`, `_discard` and `
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import pandas as pd
 

@@ -38,9 +38,8 @@ def main(argv: list[str] | None = None) -> int:
 
         paths = write_exports(db_path, db_path.parent / "exports")
     elif arguments.command == "report":
-        from orchestration.deliverables.report import write_reports
-
         from orchestration.deliverables.fieldwork import PAGE_NAME, write_fieldwork_pages
+        from orchestration.deliverables.report import write_reports
 
         paths = [p for p in write_reports(db_path, db_path.parent / "reports") if p.name == "report.html"]
         paths += [p for p in write_fieldwork_pages(db_path, db_path.parent / "reports") if p.name == PAGE_NAME]
@@ -74,9 +73,8 @@ def from_snapshot(arguments, folder, backend) -> int:
 
             paths = [p for p in write_scans(db_path, folder / "reports") if p.name == INDEX]
         else:
-            from orchestration.deliverables.report import write_reports
-
             from orchestration.deliverables.fieldwork import PAGE_NAME, write_fieldwork_pages
+            from orchestration.deliverables.report import write_reports
 
             paths = [p for p in write_reports(db_path, folder / "reports") if p.name == "report.html"]
             paths += [p for p in write_fieldwork_pages(db_path, folder / "reports") if p.name == PAGE_NAME]

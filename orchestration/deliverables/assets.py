@@ -8,7 +8,6 @@
 - `wave_scans` writes the municipality scans beside each report (`reports/<wave_id>/municipalities/`).
 """
 
-
 import datetime as dt
 
 from dagster import MaterializeResult, MetadataValue, asset, multi_asset
@@ -16,9 +15,15 @@ from dagster import MaterializeResult, MetadataValue, asset, multi_asset
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.survey import raw_specs, read_files, record_landing_reads, write_raw
 from orchestration.deliverables.exports import wave_ids, write_exports
-from orchestration.deliverables.fieldwork import monitor_metadata, read_monitor, reminder_markdown, write_fieldwork_pages
+from orchestration.deliverables.fieldwork import (
+    monitor_metadata,
+    read_monitor,
+    reminder_markdown,
+    write_fieldwork_pages,
+)
 from orchestration.deliverables.report import write_reports
-from orchestration.deliverables.scan import INDEX as SCAN_INDEX, write_scans
+from orchestration.deliverables.scan import INDEX as SCAN_INDEX
+from orchestration.deliverables.scan import write_scans
 from orchestration.resources import WarehouseResource
 from orchestration.settings import SURVEY_SEEDS_DIR
 from orchestration.survey.flat_files import read_open_answer_themes
@@ -28,25 +33,35 @@ GROUP = "deliverables"
 SHIPPED_THEMES = SURVEY_SEEDS_DIR / "open_answer_themes.csv"
 
 
-@multi_asset(specs=raw_specs(("open_answer_themes",), "The open-answer theme dictionary: "
-                             "`overrides/open_answer_themes.csv` of the landing directory, else the shipped one",
-                             group=GROUP))
+@multi_asset(
+    specs=raw_specs(
+        ("open_answer_themes",),
+        "The open-answer theme dictionary: "
+        "`overrides/open_answer_themes.csv` of the landing directory, else the shipped one",
+        group=GROUP,
+    )
+)
 def open_answer_theme_dictionary(context, warehouse: WarehouseResource):
     landing, loaded_at = warehouse.landing_path, dt.datetime.now(dt.UTC)
     override = discover_landing(landing).themes_path
     path = override or SHIPPED_THEMES
     source = relative_name(path, landing) if override else f"shipped: {path.name}"
-    frames, reads = read_files([path], lambda copy: read_open_answer_themes(copy, source_file=source,
-                                                                             loaded_at=loaded_at),
-                               "open-answer theme dictionary")
-    yield from write_raw(warehouse, {"open_answer_themes": frames[0]},
-                         metadata={"open_answer_themes": {"source": source}})
+    frames, reads = read_files(
+        [path],
+        lambda copy: read_open_answer_themes(copy, source_file=source, loaded_at=loaded_at),
+        "open-answer theme dictionary",
+    )
+    yield from write_raw(
+        warehouse, {"open_answer_themes": frames[0]}, metadata={"open_answer_themes": {"source": source}}
+    )
     record_landing_reads(context, warehouse, "themes", reads, loaded_at)
 
 
 def _files_metadata(paths, root) -> dict:
-    return {"folder": MetadataValue.path(str(root)), "files": MetadataValue.md(
-        "\n".join(f"- `{path.relative_to(root)}`" for path in paths))}
+    return {
+        "folder": MetadataValue.path(str(root)),
+        "files": MetadataValue.md("\n".join(f"- `{path.relative_to(root)}`" for path in paths)),
+    }
 
 
 @asset(group_name=GROUP, deps=[published_warehouse], kinds={"csv", "excel", "parquet"})
@@ -80,8 +95,12 @@ def wave_scans(warehouse: WarehouseResource) -> MaterializeResult:
     indexes = [path for path in paths if path.name == SCAN_INDEX]
     # Not `folder`/`files` (a page per municipality): `make run` prints the report stage's files from the
     # report's own metadata.
-    return MaterializeResult(metadata={"pages": len(paths) - len(indexes), "indexes": MetadataValue.md(
-        "\n".join(f"- `{path.relative_to(root)}`" for path in indexes))})
+    return MaterializeResult(
+        metadata={
+            "pages": len(paths) - len(indexes),
+            "indexes": MetadataValue.md("\n".join(f"- `{path.relative_to(root)}`" for path in indexes)),
+        }
+    )
 
 
 @asset(group_name=GROUP, deps=[published_warehouse], kinds={"html", "csv"})
@@ -108,4 +127,3 @@ def fieldwork_monitor(warehouse: WarehouseResource) -> MaterializeResult:
 
 
 DELIVERABLE_ASSETS = [open_answer_theme_dictionary, wave_exports, wave_report, fieldwork_monitor, wave_scans]
-

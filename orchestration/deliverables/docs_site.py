@@ -39,7 +39,9 @@ def write_docs_site(db_path: str | Path, output: str | Path) -> Path:
             subprocess.run(
                 [dbt_resource().dbt_executable, "docs", "generate", "--static", "--target-path", str(target)],
                 # profiles.yml reads the database file from the environment (as for a run), not from `--vars`
-                cwd=DBT_PROJECT_DIR, check=True, env={**os.environ, **dbt_environment(str(copy))},
+                cwd=DBT_PROJECT_DIR,
+                check=True,
+                env={**os.environ, **dbt_environment(str(copy))},
             )
         finally:
             remove_database(copy)

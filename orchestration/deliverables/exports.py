@@ -22,9 +22,9 @@ import duckdb
 import pandas as pd
 import pyreadstat
 
+from orchestration.backends.duckdb_io import connect
 from orchestration.deliverables.small_bases import SmallBaseRule, small_base_rule
 from orchestration.deliverables.text_cells import as_text, text_frame, write_strings_as_text
-from orchestration.backends.duckdb_io import connect
 
 
 def labelled_rows_sql(mart: str, columns: str) -> str:
@@ -44,8 +44,9 @@ def labelled_rows_sql(mart: str, columns: str) -> str:
 
 QUESTION_RESULTS_SQL = labelled_rows_sql("mart_question_result", "m.unit, m.n_selected, m.n_answered, m.pct")
 ESTIMATES_SQL = labelled_rows_sql(
-    "mart_weighted_estimate", "m.n_answered, m.population_n, m.pct_unweighted, m.pct_weighted, m.ci_lower, "
-    "m.ci_upper, m.method")
+    "mart_weighted_estimate",
+    "m.n_answered, m.population_n, m.pct_unweighted, m.pct_weighted, m.ci_lower, m.ci_upper, m.method",
+)
 CODEBOOK_SQL = """
     select wave_id, question_position, section, question_id, question_type, unit, question_label, row_code,
            row_label, choice_code, choice_label, is_exclusive
@@ -54,18 +55,29 @@ CODEBOOK_SQL = """
     order by question_position, row_code nulls first, choice_position
 """
 PROFILE_COLUMN_LABELS = {
-    "wave_id": "Wave", "nis_code": "NIS code of the municipality", "name_nl": "Municipality",
-    "province_name_nl": "Province", "size_class": "Size class (inhabitants)", "belfius_type_code": "Belfius type",
-    "is_centrumstad": "Centrumstad (1 = yes)", "population": "Inhabitants", "n_questionnaires": "Valid questionnaires",
-    "taskforce_persons": "Taskforce: persons received", "taskforce_minors": "Taskforce: minors received",
+    "wave_id": "Wave",
+    "nis_code": "NIS code of the municipality",
+    "name_nl": "Municipality",
+    "province_name_nl": "Province",
+    "size_class": "Size class (inhabitants)",
+    "belfius_type_code": "Belfius type",
+    "is_centrumstad": "Centrumstad (1 = yes)",
+    "population": "Inhabitants",
+    "n_questionnaires": "Valid questionnaires",
+    "taskforce_persons": "Taskforce: persons received",
+    "taskforce_minors": "Taskforce: minors received",
     "taskforce_persons_per_1000": "Taskforce: persons per 1 000 inhabitants",
 }
 INDICATOR = re.compile(r"^(?P<question>q[0-9a-z]+?)(?:_r(?P<row>\d+))?(?:_c(?P<choice>\d+))?(?P<answered>_answered)?$")
 
 
 def wave_ids(connection: duckdb.DuckDBPyConnection) -> list[str]:
-    return [row[0] for row in connection.execute(
-        "select wave_id from marts.mart_wave_loads where in_landing order by 1").fetchall()]
+    return [
+        row[0]
+        for row in connection.execute(
+            "select wave_id from marts.mart_wave_loads where in_landing order by 1"
+        ).fetchall()
+    ]
 
 
 def is_synthetic(connection: duckdb.DuckDBPyConnection, wave_id: str) -> bool:
@@ -74,8 +86,9 @@ def is_synthetic(connection: duckdb.DuckDBPyConnection, wave_id: str) -> bool:
     return bool(row and row[0])
 
 
-def write_exports(db_path: str | Path, root: str | Path, *, min_units: int | None = None,
-                  waves: list[str] | None = None) -> list[Path]:
+def write_exports(
+    db_path: str | Path, root: str | Path, *, min_units: int | None = None, waves: list[str] | None = None
+) -> list[Path]:
     """Writes every wave's (or the given waves') export folders afresh and returns the files written.
     `min_units`: the small-base rule's minimum, EXPORT_MIN_UNITS when None (`small_bases.small_base_rule`)."""
     rule = small_base_rule(min_units)
@@ -122,10 +135,14 @@ def _write_readme(folder: Path, wave_id: str, profile: str, synthetic: bool, rul
     if profile == "public":
         lines += ["Aggregates only: no municipality rows, no open answers.", rule.statement()]
     else:
-        lines.append("Every row, whatever its base: these files stay with the team (the public folder applies "
-                     "the small-base rule).")
-    lines.append("Texts that start like a spreadsheet formula (=, +, -, @, tab, carriage return) begin with an "
-                 "apostrophe ('), so they are shown as text and never run.")
+        lines.append(
+            "Every row, whatever its base: these files stay with the team (the public folder applies "
+            "the small-base rule)."
+        )
+    lines.append(
+        "Texts that start like a spreadsheet formula (=, +, -, @, tab, carriage return) begin with an "
+        "apostrophe ('), so they are shown as text and never run."
+    )
     path = folder / "README.txt"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -157,7 +174,8 @@ def write_workbook(results, estimates, codebook, path: Path) -> Path:
             rows = table[table["section"] == section]
             if not rows.empty:
                 text_frame(rows.drop(columns=["section"])).to_excel(
-                    writer, sheet_name=sheet_name(section, taken), index=False)
+                    writer, sheet_name=sheet_name(section, taken), index=False
+                )
         text_frame(codebook).to_excel(writer, sheet_name="codebook", index=False)
         write_strings_as_text(writer.book)
     return path
@@ -188,10 +206,14 @@ def profile_labels(columns: list[str], codebook: pd.DataFrame) -> tuple[dict[str
             value_labels[column] = {0: "not chosen", 1: "chosen"}
         else:
             choices = entries.dropna(subset=["choice_code"]).drop_duplicates("choice_code")
-            value_labels[column] = {int(code): text for code, text in zip(choices["choice_code"], choices["choice_label"])}
+            value_labels[column] = {
+                int(code): text for code, text in zip(choices["choice_code"], choices["choice_label"])
+            }
         variable_labels[column] = label
-    return ({column: as_text(label) for column, label in variable_labels.items()},
-            {column: {code: as_text(text) for code, text in labels.items()} for column, labels in value_labels.items()})
+    return (
+        {column: as_text(label) for column, label in variable_labels.items()},
+        {column: {code: as_text(text) for code, text in labels.items()} for column, labels in value_labels.items()},
+    )
 
 
 def profile_columns(connection, wave_id: str) -> list[str]:
@@ -199,17 +221,26 @@ def profile_columns(connection, wave_id: str) -> list[str]:
     table, so a wave's rows also carry (empty) columns of items only another wave's codebook has."""
     item_columns = connection.execute(
         "select profile_column, bool_or(wave_id = ?) from marts.mart_codebook where profile_column is not null "
-        "group by profile_column", [wave_id]).fetchall()
+        "group by profile_column",
+        [wave_id],
+    ).fetchall()
     other_waves_only = {column for column, in_wave in item_columns if not in_wave}
-    columns = [r[0] for r in connection.execute(
-        "select column_name from information_schema.columns where table_schema = 'marts' "
-        "and table_name = 'mart_municipality_profile' order by ordinal_position").fetchall()]
+    columns = [
+        r[0]
+        for r in connection.execute(
+            "select column_name from information_schema.columns where table_schema = 'marts' "
+            "and table_name = 'mart_municipality_profile' order by ordinal_position"
+        ).fetchall()
+    ]
     return [column for column in columns if column not in other_waves_only]
 
 
 def profile_select(connection, wave_id: str) -> str:
-    return ("select " + ", ".join(f'"{column}"' for column in profile_columns(connection, wave_id))
-            + f" from marts.mart_municipality_profile where wave_id = '{_quote(wave_id)}'")
+    return (
+        "select "
+        + ", ".join(f'"{column}"' for column in profile_columns(connection, wave_id))
+        + f" from marts.mart_municipality_profile where wave_id = '{_quote(wave_id)}'"
+    )
 
 
 def write_profile(connection, wave_id: str, codebook: pd.DataFrame, folder: Path) -> list[Path]:
@@ -222,15 +253,24 @@ def write_profile(connection, wave_id: str, codebook: pd.DataFrame, folder: Path
     frame = connection.execute(select).df()
     for column in frame.columns:
         # SPSS numbers are doubles; missing answers become system-missing.
-        if frame[column].dtype.kind in "biuf" or str(frame[column].dtype) in ("Int8", "Int16", "Int32", "Int64", "boolean"):
+        if frame[column].dtype.kind in "biuf" or str(frame[column].dtype) in (
+            "Int8",
+            "Int16",
+            "Int32",
+            "Int64",
+            "boolean",
+        ):
             frame[column] = frame[column].astype("Float64").astype(float)
         else:
             frame[column] = frame[column].astype(object).where(frame[column].notna(), "").astype(str).map(as_text)
     variable_labels, value_labels = profile_labels(list(frame.columns), codebook)
     sav = folder / "municipality_profile.sav"
     pyreadstat.write_sav(
-        frame, str(sav), column_labels=[variable_labels.get(c, c) for c in frame.columns],
-        variable_value_labels=value_labels, file_label=f"Municipality profile, wave {wave_id}",
+        frame,
+        str(sav),
+        column_labels=[variable_labels.get(c, c) for c in frame.columns],
+        variable_value_labels=value_labels,
+        file_label=f"Municipality profile, wave {wave_id}",
     )
     return [sav, parquet]
 
@@ -240,14 +280,15 @@ def write_profile(connection, wave_id: str, codebook: pd.DataFrame, folder: Path
 MARTS_ON_MAP = {"dim_municipality": "2019-2024", "dim_municipality_2025": "2025", "mart_taskforce_timeseries": "2025"}
 MARTS_WAVE_FILTER = {
     "mart_report_figures": "figure_id in (select figure_id from marts.mart_report_figure_comparison "
-                           "where wave_id = '{wave_id}')",
+    "where wave_id = '{wave_id}')",
 }
 
 
 def wave_marts(connection, wave_id: str) -> dict[str, str]:
     """The marts that belong in the wave's files, each with the filter keeping the wave's rows."""
     (municipality_map,) = connection.execute(
-        "select municipality_map from marts.mart_wave_loads where wave_id = ?", [wave_id]).fetchone()
+        "select municipality_map from marts.mart_wave_loads where wave_id = ?", [wave_id]
+    ).fetchone()
     marts = connection.execute(
         "select table_name, bool_or(column_name = 'wave_id') from information_schema.columns "
         "where table_schema = 'marts' group by table_name order by table_name"
@@ -264,8 +305,10 @@ def wave_marts(connection, wave_id: str) -> dict[str, str]:
         else:
             unknown.append(name)
     if unknown:
-        raise ValueError(f"marts without a wave_id column that no wave is assigned to: {', '.join(unknown)} "
-                         "(name them in MARTS_ON_MAP or MARTS_WAVE_FILTER of orchestration/deliverables/exports.py)")
+        raise ValueError(
+            f"marts without a wave_id column that no wave is assigned to: {', '.join(unknown)} "
+            "(name them in MARTS_ON_MAP or MARTS_WAVE_FILTER of orchestration/deliverables/exports.py)"
+        )
     return selected
 
 
@@ -275,8 +318,11 @@ def write_marts_parquet(connection, wave_id: str, folder: Path) -> list[Path]:
     written = []
     for name, where in wave_marts(connection, wave_id).items():
         path = folder / f"{name}.parquet"
-        select = (profile_select(connection, wave_id) if name == "mart_municipality_profile"
-                  else f'select * from marts."{name}" where {where}')
+        select = (
+            profile_select(connection, wave_id)
+            if name == "mart_municipality_profile"
+            else f'select * from marts."{name}" where {where}'
+        )
         connection.execute(f"copy ({select}) to '{_quote(str(path))}' (format parquet)")
         written.append(path)
     return written

@@ -19,16 +19,26 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestration.backends.duckdb_io import connect
 from orchestration.deliverables.exports import is_synthetic, wave_ids
 from orchestration.deliverables.pages import render_page
 from orchestration.deliverables.text_cells import as_text
-from orchestration.backends.duckdb_io import connect
 
 PAGE_NAME, REMINDERS_NAME = "fieldwork.html", "reminders.csv"
-DIMENSIONS = (("province_name_nl", "Province", "province"), ("size_class", "Size class (inhabitants)", "size class"),
-              ("belfius_cluster_code", "Belfius cluster", "Belfius cluster"))  # (column, header, heading)
-REMINDER_COLUMNS = ["nis_code", "name_nl", "province_name_nl", "size_class", "belfius_cluster_code", "is_centrumstad",
-                    "answered_previous_wave"]
+DIMENSIONS = (
+    ("province_name_nl", "Province", "province"),
+    ("size_class", "Size class (inhabitants)", "size class"),
+    ("belfius_cluster_code", "Belfius cluster", "Belfius cluster"),
+)  # (column, header, heading)
+REMINDER_COLUMNS = [
+    "nis_code",
+    "name_nl",
+    "province_name_nl",
+    "size_class",
+    "belfius_cluster_code",
+    "is_centrumstad",
+    "answered_previous_wave",
+]
 DIM_OF_MAP = {"2019-2024": "marts.dim_municipality", "2025": "marts.dim_municipality_2025"}
 CHART_WIDTH, CHART_HEIGHT, MARGIN = 640, 260, 40
 
@@ -51,16 +61,28 @@ class Monitor:
 def read_monitor(connection, wave_id: str) -> Monitor:
     """The wave's monitor from the marts."""
     title, municipality_map = connection.execute(
-        "select title, municipality_map from marts.mart_wave_loads where wave_id = ?", [wave_id]).fetchone()
-    days = _dicts(connection.execute(
-        "select day, responses_recorded, valid_responses, municipalities_covered, municipalities_on_map, coverage_pct "
-        "from marts.mart_fieldwork_progress where wave_id = ? order by day", [wave_id]))
-    missing = _dicts(connection.execute(
-        f"select {', '.join(REMINDER_COLUMNS)} from marts.mart_fieldwork_nonresponse where wave_id = ? "
-        "order by province_name_nl, name_nl, nis_code", [wave_id]))
+        "select title, municipality_map from marts.mart_wave_loads where wave_id = ?", [wave_id]
+    ).fetchone()
+    days = _dicts(
+        connection.execute(
+            "select day, responses_recorded, valid_responses, municipalities_covered, municipalities_on_map, coverage_pct "
+            "from marts.mart_fieldwork_progress where wave_id = ? order by day",
+            [wave_id],
+        )
+    )
+    missing = _dicts(
+        connection.execute(
+            f"select {', '.join(REMINDER_COLUMNS)} from marts.mart_fieldwork_nonresponse where wave_id = ? "
+            "order by province_name_nl, name_nl, nis_code",
+            [wave_id],
+        )
+    )
     missing_codes = {row["nis_code"] for row in missing}
-    municipalities = _dicts(connection.execute(
-        f"select nis_code, province_name_nl, size_class, belfius_cluster_code from {DIM_OF_MAP[municipality_map]}"))
+    municipalities = _dicts(
+        connection.execute(
+            f"select nis_code, province_name_nl, size_class, belfius_cluster_code from {DIM_OF_MAP[municipality_map]}"
+        )
+    )
     groups = {}
     for column, _, _ in DIMENSIONS:
         counts: dict[str, list[int]] = {}
@@ -69,10 +91,13 @@ def read_monitor(connection, wave_id: str) -> Monitor:
             counts.setdefault(value, [0, 0])
             counts[value][0] += 1
             counts[value][1] += municipality["nis_code"] not in missing_codes
-        groups[column] = [{"value": value, "on_map": on_map, "covered": covered,
-                           "coverage_pct": _pct_half_up(covered, on_map)}
-                          for value, (on_map, covered) in sorted(counts.items(), key=lambda item: _order(column, item[0]))]
-    return Monitor(wave_id, title or wave_id, municipality_map, is_synthetic(connection, wave_id), days, missing, groups)
+        groups[column] = [
+            {"value": value, "on_map": on_map, "covered": covered, "coverage_pct": _pct_half_up(covered, on_map)}
+            for value, (on_map, covered) in sorted(counts.items(), key=lambda item: _order(column, item[0]))
+        ]
+    return Monitor(
+        wave_id, title or wave_id, municipality_map, is_synthetic(connection, wave_id), days, missing, groups
+    )
 
 
 def write_fieldwork_pages(db_path: str | Path, root: str | Path, waves: list[str] | None = None) -> list[Path]:
@@ -84,8 +109,16 @@ def write_fieldwork_pages(db_path: str | Path, root: str | Path, waves: list[str
             folder = Path(root) / wave_id
             folder.mkdir(parents=True, exist_ok=True)
             page = folder / PAGE_NAME
-            page.write_text(render_page("fieldwork.html.j2", monitor=monitor, chart=coverage_chart(monitor.days),
-                                        dimensions=DIMENSIONS, reminders_name=REMINDERS_NAME), encoding="utf-8")
+            page.write_text(
+                render_page(
+                    "fieldwork.html.j2",
+                    monitor=monitor,
+                    chart=coverage_chart(monitor.days),
+                    dimensions=DIMENSIONS,
+                    reminders_name=REMINDERS_NAME,
+                ),
+                encoding="utf-8",
+            )
             written += [page, write_reminders(monitor, folder / REMINDERS_NAME)]
     return written
 
@@ -103,8 +136,10 @@ def write_reminders(monitor: Monitor, path: Path) -> Path:
 def monitor_metadata(db_path: str | Path, wave_id: str) -> dict:
     """The wave's monitor as Dagster metadata: coverage on its last day and how many are still missing."""
     with connect(db_path, read_only=True) as connection:
-        if not connection.execute("select count(*) from information_schema.tables where table_schema = 'marts' "
-                                  "and table_name = 'mart_fieldwork_progress'").fetchone()[0]:
+        if not connection.execute(
+            "select count(*) from information_schema.tables where table_schema = 'marts' "
+            "and table_name = 'mart_fieldwork_progress'"
+        ).fetchone()[0]:
             return {}
         monitor = read_monitor(connection, wave_id)
     last = monitor.last
@@ -124,8 +159,10 @@ def reminder_markdown(monitor: Monitor, limit: int = 40) -> str:
     """The first rows of the reminder list as a Markdown table (Dagster metadata)."""
     lines = ["| NIS | municipality | province | size class | answered previous wave |", "|---|---|---|---|---|"]
     for row in monitor.missing[:limit]:
-        lines.append(f"| {row['nis_code']} | {_md(row['name_nl'])} | {_md(row['province_name_nl'])} | "
-                     f"{_md(row['size_class'])} | {_yes_no(row['answered_previous_wave'])} |")
+        lines.append(
+            f"| {row['nis_code']} | {_md(row['name_nl'])} | {_md(row['province_name_nl'])} | "
+            f"{_md(row['size_class'])} | {_yes_no(row['answered_previous_wave'])} |"
+        )
     if len(monitor.missing) > limit:
         lines.append(f"| … | {len(monitor.missing) - limit} more in {REMINDERS_NAME} | | | |")
     return "\n".join(lines)
@@ -137,21 +174,28 @@ def coverage_chart(days: list[dict]) -> str:
         return ""
     width, height = CHART_WIDTH - 2 * MARGIN, CHART_HEIGHT - 2 * MARGIN
     step = width / max(len(days) - 1, 1)
-    points = " ".join(f"{MARGIN + index * step:.1f},{MARGIN + height * (1 - day['coverage_pct'] / 100):.1f}"
-                      for index, day in enumerate(days))
+    points = " ".join(
+        f"{MARGIN + index * step:.1f},{MARGIN + height * (1 - day['coverage_pct'] / 100):.1f}"
+        for index, day in enumerate(days)
+    )
     grid = "".join(
         f'<line x1="{MARGIN}" x2="{MARGIN + width}" y1="{MARGIN + height * (1 - level / 100):.1f}" '
         f'y2="{MARGIN + height * (1 - level / 100):.1f}" class="grid"/>'
         f'<text x="{MARGIN - 6}" y="{MARGIN + height * (1 - level / 100) + 4:.1f}" text-anchor="end">{level} %</text>'
-        for level in (0, 25, 50, 75, 100))
+        for level in (0, 25, 50, 75, 100)
+    )
     labels = "".join(
         f'<text x="{MARGIN + index * step:.1f}" y="{CHART_HEIGHT - MARGIN + 16}" text-anchor="middle">'
-        f'{html.escape(day["day"].strftime("%d/%m"))}</text>'
-        for index, day in enumerate(days) if index in (0, len(days) - 1) or index % 7 == 0)
+        f"{html.escape(day['day'].strftime('%d/%m'))}</text>"
+        for index, day in enumerate(days)
+        if index in (0, len(days) - 1) or index % 7 == 0
+    )
     last = days[-1]
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT}" role="img" '
-            f'aria-label="Coverage by day, {last["coverage_pct"]} % on {last["day"]}" class="curve">{grid}'
-            f'<polyline points="{points}" class="line"/>{labels}</svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT}" role="img" '
+        f'aria-label="Coverage by day, {last["coverage_pct"]} % on {last["day"]}" class="curve">{grid}'
+        f'<polyline points="{points}" class="line"/>{labels}</svg>'
+    )
 
 
 def _dicts(result) -> list[dict]:

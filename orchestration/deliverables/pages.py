@@ -44,8 +44,12 @@ def text(value) -> Markup:
 def page_environment() -> Environment:
     """The templates with the shared filters; `trim_blocks`/`lstrip_blocks` so block tags on lines of their
     own leave no blank lines in the page."""
-    environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
-                              trim_blocks=True, lstrip_blocks=True)
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     environment.filters.update(num=num, attr=attr, text=text)
     return environment
 

@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import io
 import multiprocessing
 import os
 import shutil
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import matplotlib
 
@@ -33,23 +32,30 @@ matplotlib.rcParams["svg.hashsalt"] = "warehouse-report"  # SVG ids from the con
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from orchestration.deliverables.pages import render_page  # noqa: E402
-from orchestration.deliverables.exports import ESTIMATES_SQL, QUESTION_RESULTS_SQL, is_synthetic, wave_ids  # noqa: E402
-from orchestration.deliverables.small_bases import SmallBaseRule, small_base_rule  # noqa: E402
 from orchestration.backends.duckdb_io import connect  # noqa: E402
+from orchestration.deliverables.exports import ESTIMATES_SQL, QUESTION_RESULTS_SQL, is_synthetic, wave_ids  # noqa: E402
+from orchestration.deliverables.pages import render_page  # noqa: E402
+from orchestration.deliverables.small_bases import SmallBaseRule, small_base_rule  # noqa: E402
 
 # A drawing process pays off from a few charts on (it starts in ~0.1 s, drawing a chart takes ~0.2 s).
 MIN_CHARTS_PER_PROCESS = 4
 COVERAGE_LABELS = {"province": "Province", "size_class": "Size class (inhabitants)", "belfius_type": "Belfius type"}
 TASKFORCE_FIELDS = [
     ("n_municipalities_with_count", "Responding municipalities with a Taskforce count"),
-    ("persons_total", "Persons received (total)"), ("minors_total", "Of whom minors"),
-    ("minors_share_pct", "Share of minors (%)"), ("persons_min", "Fewest persons in one municipality"),
-    ("persons_max", "Most persons in one municipality"), ("persons_median", "Median persons per municipality"),
-    ("per_1000_median", "Median persons per 1 000 inhabitants"), ("per_1000_max", "Highest per 1 000 inhabitants"),
+    ("persons_total", "Persons received (total)"),
+    ("minors_total", "Of whom minors"),
+    ("minors_share_pct", "Share of minors (%)"),
+    ("persons_min", "Fewest persons in one municipality"),
+    ("persons_max", "Most persons in one municipality"),
+    ("persons_median", "Median persons per municipality"),
+    ("per_1000_median", "Median persons per 1 000 inhabitants"),
+    ("per_1000_max", "Highest per 1 000 inhabitants"),
 ]
-def write_reports(db_path: str | Path, root: str | Path, waves: list[str] | None = None, *,
-                  min_units: int | None = None) -> list[Path]:
+
+
+def write_reports(
+    db_path: str | Path, root: str | Path, waves: list[str] | None = None, *, min_units: int | None = None
+) -> list[Path]:
     """Every wave's (or the given waves') report; `min_units`: the small-base rule's minimum, EXPORT_MIN_UNITS
     when None (`small_bases.small_base_rule`, the public exports' rule)."""
     rule = small_base_rule(min_units)
@@ -137,9 +143,11 @@ class ChartCache:
 
 
 def _table_exists(connection, schema: str, name: str) -> bool:
-    return bool(connection.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
-    ).fetchone()[0])
+    return bool(
+        connection.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
+        ).fetchone()[0]
+    )
 
 
 def trend_rows(connection, wave_id: str) -> pd.DataFrame | None:
@@ -149,7 +157,8 @@ def trend_rows(connection, wave_id: str) -> pd.DataFrame | None:
     rows = connection.execute(
         "select question_id, row_code, choice_code, choice_label, n_answered, pct, compared_wave_id, "
         "compared_question_id, compared_n_answered, compared_pct, pct_point_change "
-        "from marts.mart_question_trend where wave_id = ? order by question_id, row_code, choice_code", [wave_id]
+        "from marts.mart_question_trend where wave_id = ? order by question_id, row_code, choice_code",
+        [wave_id],
     ).df()
     return rows if not rows.empty else None
 
@@ -163,13 +172,27 @@ def bar_chart(title: str, labels: list[str], pct: list[float], weighted: list[tu
     for position, value in zip(positions, pct):
         # Inside the bar's base, so the interval markers near its end stay readable.
         inside = (value or 0) >= 12
-        axes.text(1 if inside else (value or 0) + 1, position, f"{value:.1f}" if value is not None else "–",
-                  va="center", ha="left", fontsize=8, color="white" if inside else "#1d2430")
+        axes.text(
+            1 if inside else (value or 0) + 1,
+            position,
+            f"{value:.1f}" if value is not None else "–",
+            va="center",
+            ha="left",
+            fontsize=8,
+            color="white" if inside else "#1d2430",
+        )
     if weighted and any(w[0] is not None for w in weighted):
         points = [(p, w) for p, w in zip(positions, weighted) if w[0] is not None]
-        axes.errorbar([w[0] for _, w in points], [p for p, _ in points],
-                      xerr=[[w[0] - w[1] for _, w in points], [w[2] - w[0] for _, w in points]],
-                      fmt="D", color="#d9822b", markersize=4, capsize=3, label="weighted estimate, 95 % interval")
+        axes.errorbar(
+            [w[0] for _, w in points],
+            [p for p, _ in points],
+            xerr=[[w[0] - w[1] for _, w in points], [w[2] - w[0] for _, w in points]],
+            fmt="D",
+            color="#d9822b",
+            markersize=4,
+            capsize=3,
+            label="weighted estimate, 95 % interval",
+        )
         axes.legend(loc="lower right", fontsize=7, frameon=False)
     axes.set_yticks(positions, [_wrap(label) for label in labels], fontsize=8)
     axes.set_xlim(0, 105)
@@ -194,6 +217,7 @@ def _wrap(text: str, width: int = 45) -> str:
 @dataclass(frozen=True)
 class WaveData:
     """What a wave's report shows, read from the published warehouse."""
+
     wave_id: str
     title: str
     synthetic: bool
@@ -212,14 +236,19 @@ def read_wave(connection, wave_id: str, rule: SmallBaseRule) -> WaveData:
     title = connection.execute("select title from marts.mart_wave_loads where wave_id = ?", [wave_id]).fetchone()
     merged = results.merge(estimates[keys + ["pct_weighted", "ci_lower", "ci_upper"]], on=keys, how="left")
     return WaveData(
-        wave_id=wave_id, title=title[0] if title and title[0] else wave_id,
-        synthetic=is_synthetic(connection, wave_id), merged=merged, charts=question_charts(merged, rule),
+        wave_id=wave_id,
+        title=title[0] if title and title[0] else wave_id,
+        synthetic=is_synthetic(connection, wave_id),
+        merged=merged,
+        charts=question_charts(merged, rule),
         coverage=connection.execute(
             "select dimension, dimension_value, dimension_label, n_municipalities, n_responding, n_questionnaires, "
             "pct_responding from marts.mart_response_coverage where wave_id = ? order by dimension, dimension_position",
-            [wave_id]).df(),
+            [wave_id],
+        ).df(),
         taskforce=connection.execute("select * from marts.mart_taskforce_summary where wave_id = ?", [wave_id]).df(),
-        trend=trend_rows(connection, wave_id), rule=rule,
+        trend=trend_rows(connection, wave_id),
+        rule=rule,
     )
 
 
@@ -236,10 +265,18 @@ def question_charts(merged: pd.DataFrame, rule: SmallBaseRule) -> dict[str, tupl
             continue
         first = rows.iloc[0]
         charts[question_id] = (
-            f"{question_id} (n = {first.n_answered})", list(rows["choice_label"]),
+            f"{question_id} (n = {first.n_answered})",
+            list(rows["choice_label"]),
             [None if pd.isna(v) else float(v) for v in rows["pct"]],
-            [(None if pd.isna(w) else float(w), None if pd.isna(lo) else float(lo), None if pd.isna(hi) else float(hi))
-             for w, lo, hi in zip(rows["pct_weighted"], rows["ci_lower"], rows["ci_upper"])])
+            [
+                (
+                    None if pd.isna(w) else float(w),
+                    None if pd.isna(lo) else float(lo),
+                    None if pd.isna(hi) else float(hi),
+                )
+                for w, lo, hi in zip(rows["pct_weighted"], rows["ci_lower"], rows["ci_upper"])
+            ],
+        )
     return charts
 
 
@@ -269,27 +306,59 @@ def report_context(wave: WaveData, drawn: dict[str, str]) -> dict:
     dimensions = []
     for name, label in COVERAGE_LABELS.items():
         rows = coverage[coverage["dimension"] == name]
-        dimensions.append({"name": name, "label": label, "has_none": bool(rows["dimension_value"].isna().any()),
-                           "rows": [r._asdict() | {"dimension_value": None if pd.isna(r.dimension_value) else
-                                                   r.dimension_value} for r in rows.itertuples()]})
+        dimensions.append(
+            {
+                "name": name,
+                "label": label,
+                "has_none": bool(rows["dimension_value"].isna().any()),
+                "rows": [
+                    r._asdict() | {"dimension_value": None if pd.isna(r.dimension_value) else r.dimension_value}
+                    for r in rows.itertuples()
+                ],
+            }
+        )
     taskforce = None
     if not wave.taskforce.empty:
         row = wave.taskforce.iloc[0]
-        taskforce = {"reference_date": pd.Timestamp(row["population_reference_date"]).date(), "fields": [
-            (label, round(float(row[field]), 2) if pd.notna(row[field]) else None)
-            for field, label in TASKFORCE_FIELDS if field in row.index]}
-    sections = [{"name": section, "questions": [
-        question_view(merged[merged["question_id"] == question_id], wave.rule, drawn.get(question_id))
-        for question_id in dict.fromkeys(merged.loc[merged["section"] == section, "question_id"])]}
-        for section in dict.fromkeys(merged["section"])]
+        taskforce = {
+            "reference_date": pd.Timestamp(row["population_reference_date"]).date(),
+            "fields": [
+                (label, round(float(row[field]), 2) if pd.notna(row[field]) else None)
+                for field, label in TASKFORCE_FIELDS
+                if field in row.index
+            ],
+        }
+    sections = [
+        {
+            "name": section,
+            "questions": [
+                question_view(merged[merged["question_id"] == question_id], wave.rule, drawn.get(question_id))
+                for question_id in dict.fromkeys(merged.loc[merged["section"] == section, "question_id"])
+            ],
+        }
+        for section in dict.fromkeys(merged["section"])
+    ]
     trend = None
     if wave.trend is not None:
         units = dict(zip(merged["question_id"], merged["unit"]))
-        trend = [r._asdict() | {"unit": units.get(r.question_id, "municipality"),
-                                "shown": wave.rule.shown(r.n_answered) and wave.rule.shown(r.compared_n_answered)}
-                 for r in wave.trend.itertuples()]
-    return {"wave": wave, "rule": wave.rule, "total": None if total.empty else total.iloc[0], "coverage": dimensions,
-            "taskforce": taskforce, "sections": sections, "trend": trend, "charts": drawn}
+        trend = [
+            r._asdict()
+            | {
+                "unit": units.get(r.question_id, "municipality"),
+                "shown": wave.rule.shown(r.n_answered) and wave.rule.shown(r.compared_n_answered),
+            }
+            for r in wave.trend.itertuples()
+        ]
+    return {
+        "wave": wave,
+        "rule": wave.rule,
+        "total": None if total.empty else total.iloc[0],
+        "coverage": dimensions,
+        "taskforce": taskforce,
+        "sections": sections,
+        "trend": trend,
+        "charts": drawn,
+    }
 
 
 def question_view(rows: pd.DataFrame, rule: SmallBaseRule, chart: str | None) -> dict:
@@ -297,8 +366,17 @@ def question_view(rows: pd.DataFrame, rule: SmallBaseRule, chart: str | None) ->
     first = rows.iloc[0]
     is_open = first.choice_code is None or pd.isna(first.choice_code)
     kind = "suppressed" if not any(rule.shown(n) for n in rows["n_answered"]) else "open" if is_open else "table"
-    return {"id": first.question_id, "label": first.question_label, "unit": first.unit, "kind": kind,
-            "open": is_open, "n_answered": first.n_answered, "chart": chart,
-            "matrix": bool(rows["row_code"].notna().any()),  # only a matrix question's table has a Row column
-            "rows": [r._asdict() | {"interval": "–" if pd.isna(r.ci_lower) else f"{r.ci_lower:.1f} – {r.ci_upper:.1f}"}
-                     for r in rows.itertuples()]}
+    return {
+        "id": first.question_id,
+        "label": first.question_label,
+        "unit": first.unit,
+        "kind": kind,
+        "open": is_open,
+        "n_answered": first.n_answered,
+        "chart": chart,
+        "matrix": bool(rows["row_code"].notna().any()),  # only a matrix question's table has a Row column
+        "rows": [
+            r._asdict() | {"interval": "–" if pd.isna(r.ci_lower) else f"{r.ci_lower:.1f} – {r.ci_upper:.1f}"}
+            for r in rows.itertuples()
+        ],
+    }

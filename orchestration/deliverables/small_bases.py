@@ -56,12 +56,16 @@ class SmallBaseRule:
     def statement(self) -> str:
         """The rule in one sentence, as the public README states it."""
         if not self.suppresses:
-            return ("Nothing is suppressed (EXPORT_MIN_UNITS=0): every row is included, whatever the number of "
-                    "units that answered.")
+            return (
+                "Nothing is suppressed (EXPORT_MIN_UNITS=0): every row is included, whatever the number of "
+                "units that answered."
+            )
         units = "unit" if self.min_units == 1 else "units"
-        return (f"Rows whose base (n_answered) is fewer than {self.min_units} {units} (municipalities; respondents "
-                f"for a question with unit respondent) are left out (EXPORT_MIN_UNITS={self.min_units}); "
-                "the report does not show them either.")
+        return (
+            f"Rows whose base (n_answered) is fewer than {self.min_units} {units} (municipalities; respondents "
+            f"for a question with unit respondent) are left out (EXPORT_MIN_UNITS={self.min_units}); "
+            "the report does not show them either."
+        )
 
 
 def small_base_rule(min_units: int | None = None) -> SmallBaseRule:

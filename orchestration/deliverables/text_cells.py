@@ -31,8 +31,12 @@ def as_text(value: Any) -> Any:
 
 def is_text_column(series: pd.Series) -> bool:
     """A column that may hold text: not numeric, boolean or a date (those are written as they are)."""
-    return not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)
-                or pd.api.types.is_datetime64_any_dtype(series) or isinstance(series.dtype, pd.PeriodDtype))
+    return not (
+        pd.api.types.is_numeric_dtype(series)
+        or pd.api.types.is_bool_dtype(series)
+        or pd.api.types.is_datetime64_any_dtype(series)
+        or isinstance(series.dtype, pd.PeriodDtype)
+    )
 
 
 def text_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -62,8 +62,13 @@ class WeightingError(ValueError):
     """Weights cannot be computed (no sample, or a unit outside the frame)."""
 
 
-def rake(sample: pd.DataFrame, population: pd.DataFrame, margins: tuple[str, ...],
-         tolerance: float = 1e-10, max_iterations: int = 1000) -> tuple[np.ndarray, list[str]]:
+def rake(
+    sample: pd.DataFrame,
+    population: pd.DataFrame,
+    margins: tuple[str, ...],
+    tolerance: float = 1e-10,
+    max_iterations: int = 1000,
+) -> tuple[np.ndarray, list[str]]:
     """Raking weights for `sample` rows so that each margin's weighted counts equal `population`'s counts.
 
     A margin with a population category that has no sampled unit cannot be matched; it is left out and
@@ -73,8 +78,13 @@ def rake(sample: pd.DataFrame, population: pd.DataFrame, margins: tuple[str, ...
     return weights, notes
 
 
-def _rake(sample: pd.DataFrame, population: pd.DataFrame, margins: tuple[str, ...], tolerance: float = 1e-10,
-          max_iterations: int = 1000) -> tuple[np.ndarray, tuple[str, ...], list[str]]:
+def _rake(
+    sample: pd.DataFrame,
+    population: pd.DataFrame,
+    margins: tuple[str, ...],
+    tolerance: float = 1e-10,
+    max_iterations: int = 1000,
+) -> tuple[np.ndarray, tuple[str, ...], list[str]]:
     """(weights, the margins raked on, notes)."""
     n, big_n = len(sample), len(population)
     if n == 0:
@@ -86,7 +96,9 @@ def _rake(sample: pd.DataFrame, population: pd.DataFrame, margins: tuple[str, ..
     for margin in margins:
         missing = sorted(map(str, set(population[margin]) - set(sample[margin])))
         if missing:
-            notes.append(f"{MARGIN_LABELS.get(margin, margin)} left out (no respondent in {', '.join(map(str, missing))})")
+            notes.append(
+                f"{MARGIN_LABELS.get(margin, margin)} left out (no respondent in {', '.join(map(str, missing))})"
+            )
         else:
             usable.append(margin)
     weights = np.full(n, big_n / n, dtype=float)
@@ -141,6 +153,7 @@ def srs_variance(x: np.ndarray, n: int, population_n: int) -> np.ndarray:
 class Estimates:
     """Per column of a domain × indicator matrix: n_domain (units in the domain), domain_weight (sum of
     their weights), share, variance (NaN when n < 2), design_effect (NaN when undefined)."""
+
     n_domain: np.ndarray
     domain_weight: np.ndarray
     share: np.ndarray
@@ -151,6 +164,7 @@ class Estimates:
 @dataclass
 class WaveDesign:
     """One wave's raked design: the responding units (sorted by nis_code) and their weights."""
+
     wave_id: str
     units: pd.DataFrame
     population: pd.DataFrame
@@ -187,13 +201,15 @@ class WaveDesign:
         variance = np.where(n_domain > 0, variance, np.nan)
         with np.errstate(invalid="ignore", divide="ignore"):
             srs = share * (1 - share) * n_domain / (n_domain - 1) * (total - n_domain) / (total * n_domain)
-            deff = np.where((n_domain > 1) & (total > n_domain) & (srs > 0), variance / np.where(srs > 0, srs, 1),
-                            np.nan)
+            deff = np.where(
+                (n_domain > 1) & (total > n_domain) & (srs > 0), variance / np.where(srs > 0, srs, 1), np.nan
+            )
         return Estimates(n_domain.astype(int), total, share, variance, deff)
 
 
-def wave_design(wave_id: str, frame: pd.DataFrame, sample: pd.DataFrame,
-                margins: tuple[str, ...] = MARGINS) -> WaveDesign | None:
+def wave_design(
+    wave_id: str, frame: pd.DataFrame, sample: pd.DataFrame, margins: tuple[str, ...] = MARGINS
+) -> WaveDesign | None:
     """The raked design of one wave: `frame` and `sample` as in `weighted_estimates`; None without respondents."""
     population = frame[frame["wave_id"] == wave_id].reset_index(drop=True)
     codes = sample.loc[sample["wave_id"] == wave_id, "nis_code"]
@@ -209,8 +225,9 @@ def wave_design(wave_id: str, frame: pd.DataFrame, sample: pd.DataFrame,
     return WaveDesign(wave_id, responding, population, weights, used, notes, categories)
 
 
-def korn_graubard(share: float, variance: float, n_rows: int, n_domain: int, population_n: int | None = None
-                  ) -> tuple[float | None, float | None, str | None]:
+def korn_graubard(
+    share: float, variance: float, n_rows: int, n_domain: int, population_n: int | None = None
+) -> tuple[float | None, float | None, str | None]:
     """(lower, upper, ci_method) of the 95 % interval of `share` as svyciprop(method = "beta") computes it
     (n_rows: the design's rows, n_domain: its units with a weight, degf + 1; population_n: N, when every
     unit of it is in the sample there is no sampling error). None without an interval."""
@@ -256,10 +273,13 @@ def _code(value) -> int | None:
 
 
 def method_text(design: WaveDesign, margins: tuple[str, ...]) -> str:
-    return ("raking on " + " × ".join(MARGIN_LABELS.get(m, m) for m in margins)
-            + " (survey::rake); share over the municipalities that answered (a domain of the sample); "
-            "linearised variance with the raking residuals and the finite-population correction (svymean); "
-            "95 % interval per ci_method (svyciprop)" + "".join(f"; {note}" for note in design.notes))
+    return (
+        "raking on "
+        + " × ".join(MARGIN_LABELS.get(m, m) for m in margins)
+        + " (survey::rake); share over the municipalities that answered (a domain of the sample); "
+        "linearised variance with the raking residuals and the finite-population correction (svymean); "
+        "95 % interval per ci_method (svyciprop)" + "".join(f"; {note}" for note in design.notes)
+    )
 
 
 class AnswerIndex:
@@ -299,20 +319,42 @@ def _designs(frame: pd.DataFrame, sample: pd.DataFrame, waves, margins) -> dict[
 def _estimate_values(design: WaveDesign, result: Estimates, j: int) -> dict:
     """The mart columns of column j of `result` (percentages and intervals rounded as the marts round)."""
     share, variance = float(result.share[j]), float(result.variance[j])
-    lower, upper, ci_method = korn_graubard(share, variance, design.n, int(result.n_domain[j]),
-                                             design.population_n)
-    return {"pct_weighted": pct(share), "se_weighted": pct(math.sqrt(variance), 3) if not math.isnan(variance) else None,
-            "ci_lower": pct(lower), "ci_upper": pct(upper),
-            "design_effect": rounded(float(result.design_effect[j]), 3), "ci_method": ci_method}
+    lower, upper, ci_method = korn_graubard(share, variance, design.n, int(result.n_domain[j]), design.population_n)
+    return {
+        "pct_weighted": pct(share),
+        "se_weighted": pct(math.sqrt(variance), 3) if not math.isnan(variance) else None,
+        "ci_lower": pct(lower),
+        "ci_upper": pct(upper),
+        "design_effect": rounded(float(result.design_effect[j]), 3),
+        "ci_method": ci_method,
+    }
 
 
-ESTIMATE_COLUMNS = ["wave_id", "question_id", "row_code", "choice_code", "n_answered", "population_n",
-                    "pct_unweighted", "pct_weighted", "se_weighted", "ci_lower", "ci_upper", "design_effect",
-                    "ci_method", "method"]
+ESTIMATE_COLUMNS = [
+    "wave_id",
+    "question_id",
+    "row_code",
+    "choice_code",
+    "n_answered",
+    "population_n",
+    "pct_unweighted",
+    "pct_weighted",
+    "se_weighted",
+    "ci_lower",
+    "ci_upper",
+    "design_effect",
+    "ci_method",
+    "method",
+]
 
 
-def weighted_estimates(frame: pd.DataFrame, sample: pd.DataFrame, items: pd.DataFrame, answers: pd.DataFrame,
-                       margins: tuple[str, ...] = MARGINS) -> pd.DataFrame:
+def weighted_estimates(
+    frame: pd.DataFrame,
+    sample: pd.DataFrame,
+    items: pd.DataFrame,
+    answers: pd.DataFrame,
+    margins: tuple[str, ...] = MARGINS,
+) -> pd.DataFrame:
     """One row per wave × item (question, matrix row) × choice, as in `marts.mart_weighted_estimate`.
 
     frame: wave_id, nis_code and the margins (every municipality on the wave's map);
@@ -333,29 +375,68 @@ def weighted_estimates(frame: pd.DataFrame, sample: pd.DataFrame, items: pd.Data
         method = method_text(design, margins)
         for j, item in enumerate(wave_items.itertuples(index=False)):
             n_answered = int(result.n_domain[j])
-            rows.append({"wave_id": wave_id, "question_id": item.question_id, "row_code": item.row_code,
-                         "choice_code": item.choice_code, "n_answered": n_answered,
-                         "population_n": design.population_n,
-                         "pct_unweighted": pct_of_counts(int(chosen[:, j].sum()), n_answered),
-                         **_estimate_values(design, result, j), "method": method})
+            rows.append(
+                {
+                    "wave_id": wave_id,
+                    "question_id": item.question_id,
+                    "row_code": item.row_code,
+                    "choice_code": item.choice_code,
+                    "n_answered": n_answered,
+                    "population_n": design.population_n,
+                    "pct_unweighted": pct_of_counts(int(chosen[:, j].sum()), n_answered),
+                    **_estimate_values(design, result, j),
+                    "method": method,
+                }
+            )
     return _typed(pd.DataFrame(rows, columns=ESTIMATE_COLUMNS))
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    types = {"row_code": "Int64", "choice_code": "Int64", "n_answered": "int64", "population_n": "int64",
-             "compared_n_answered": "Int64"}
-    floats = [c for c in frame.columns if c.startswith(("pct", "se_", "ci_l", "ci_u", "design", "compared_pct",
-                                                        "compared_se", "change_")) and c != "change_excludes_zero"]
+    types = {
+        "row_code": "Int64",
+        "choice_code": "Int64",
+        "n_answered": "int64",
+        "population_n": "int64",
+        "compared_n_answered": "Int64",
+    }
+    floats = [
+        c
+        for c in frame.columns
+        if c.startswith(("pct", "se_", "ci_l", "ci_u", "design", "compared_pct", "compared_se", "change_"))
+        and c != "change_excludes_zero"
+    ]
     return frame.astype({c: t for c, t in types.items() if c in frame.columns} | {c: "float64" for c in floats})
 
 
-DOMAIN_COLUMNS = ["wave_id", "domain_kind", "domain", "question_id", "row_code", "choice_code", "n_answered",
-                  "population_n", "is_small_base", "pct_unweighted", "pct_weighted", "se_weighted", "ci_lower",
-                  "ci_upper", "design_effect", "ci_method", "method"]
+DOMAIN_COLUMNS = [
+    "wave_id",
+    "domain_kind",
+    "domain",
+    "question_id",
+    "row_code",
+    "choice_code",
+    "n_answered",
+    "population_n",
+    "is_small_base",
+    "pct_unweighted",
+    "pct_weighted",
+    "se_weighted",
+    "ci_lower",
+    "ci_upper",
+    "design_effect",
+    "ci_method",
+    "method",
+]
 
 
-def domain_estimates(frame: pd.DataFrame, sample: pd.DataFrame, items: pd.DataFrame, answers: pd.DataFrame,
-                     min_units: int, margins: tuple[str, ...] = MARGINS) -> pd.DataFrame:
+def domain_estimates(
+    frame: pd.DataFrame,
+    sample: pd.DataFrame,
+    items: pd.DataFrame,
+    answers: pd.DataFrame,
+    min_units: int,
+    margins: tuple[str, ...] = MARGINS,
+) -> pd.DataFrame:
     """`svyby(~y, ~domain, subset(design, answered), svymean)` per province and per size class: one row per
     wave × domain kind × domain (every value on the wave's map) × item × choice, as in
     `marts.mart_weighted_domain_estimate`. A domain where fewer than `min_units` municipalities answered
@@ -378,31 +459,76 @@ def domain_estimates(frame: pd.DataFrame, sample: pd.DataFrame, items: pd.DataFr
                 for j, item in enumerate(wave_items.itertuples(index=False)):
                     n_answered = int(result.n_domain[j])
                     small = min_units > 0 and n_answered < min_units
-                    values = {"pct_unweighted": None, "pct_weighted": None, "se_weighted": None, "ci_lower": None,
-                              "ci_upper": None, "design_effect": None, "ci_method": None, "method": None}
+                    values = {
+                        "pct_unweighted": None,
+                        "pct_weighted": None,
+                        "se_weighted": None,
+                        "ci_lower": None,
+                        "ci_upper": None,
+                        "design_effect": None,
+                        "ci_method": None,
+                        "method": None,
+                    }
                     if not small and n_answered > 0:
                         n_chosen = int((chosen[:, j] * answered[:, j] * member[:, 0]).sum())
-                        values = {"pct_unweighted": pct_of_counts(n_chosen, n_answered),
-                                  **_estimate_values(design, result, j), "method": method}
-                    rows.append({"wave_id": wave_id, "domain_kind": kind, "domain": domain,
-                                 "question_id": item.question_id, "row_code": item.row_code,
-                                 "choice_code": item.choice_code, "n_answered": n_answered,
-                                 "population_n": population_n, "is_small_base": small, **values})
+                        values = {
+                            "pct_unweighted": pct_of_counts(n_chosen, n_answered),
+                            **_estimate_values(design, result, j),
+                            "method": method,
+                        }
+                    rows.append(
+                        {
+                            "wave_id": wave_id,
+                            "domain_kind": kind,
+                            "domain": domain,
+                            "question_id": item.question_id,
+                            "row_code": item.row_code,
+                            "choice_code": item.choice_code,
+                            "n_answered": n_answered,
+                            "population_n": population_n,
+                            "is_small_base": small,
+                            **values,
+                        }
+                    )
     return _typed(pd.DataFrame(rows, columns=DOMAIN_COLUMNS))
 
 
-CHANGE_COLUMNS = ["wave_id", "question_id", "row_code", "choice_code", "choice_label", "compared_wave_id",
-                  "compared_question_id", "compared_choice_codes", "n_answered", "compared_n_answered",
-                  "pct_weighted", "se_weighted", "compared_pct_weighted", "compared_se_weighted",
-                  "change_pct_points", "change_se", "change_ci_lower", "change_ci_upper", "change_excludes_zero",
-                  "method"]
-CHANGE_METHOD = ("difference of the two waves' raked estimates (each as in mart_weighted_estimate); the waves "
-                 "taken as independent samples: variance v(later) + v(earlier), 95 % Wald interval "
-                 "(± 1.96 se); the change is called real when the interval excludes 0")
+CHANGE_COLUMNS = [
+    "wave_id",
+    "question_id",
+    "row_code",
+    "choice_code",
+    "choice_label",
+    "compared_wave_id",
+    "compared_question_id",
+    "compared_choice_codes",
+    "n_answered",
+    "compared_n_answered",
+    "pct_weighted",
+    "se_weighted",
+    "compared_pct_weighted",
+    "compared_se_weighted",
+    "change_pct_points",
+    "change_se",
+    "change_ci_lower",
+    "change_ci_upper",
+    "change_excludes_zero",
+    "method",
+]
+CHANGE_METHOD = (
+    "difference of the two waves' raked estimates (each as in mart_weighted_estimate); the waves "
+    "taken as independent samples: variance v(later) + v(earlier), 95 % Wald interval "
+    "(± 1.96 se); the change is called real when the interval excludes 0"
+)
 
 
-def weighted_changes(frame: pd.DataFrame, sample: pd.DataFrame, trend: pd.DataFrame, answers: pd.DataFrame,
-                     margins: tuple[str, ...] = MARGINS) -> pd.DataFrame:
+def weighted_changes(
+    frame: pd.DataFrame,
+    sample: pd.DataFrame,
+    trend: pd.DataFrame,
+    answers: pd.DataFrame,
+    margins: tuple[str, ...] = MARGINS,
+) -> pd.DataFrame:
     """The weighted change of every municipality-level pair of `mart_question_trend` (`trend`: its rows,
     or int_question_trend's),
     as in `marts.mart_weighted_question_trend`. The earlier side is the share of the earlier wave's
@@ -413,15 +539,26 @@ def weighted_changes(frame: pd.DataFrame, sample: pd.DataFrame, trend: pd.DataFr
     rows = []
     for pair in trend.itertuples(index=False):
         later, earlier = designs.get(pair.wave_id), designs.get(pair.compared_wave_id)
-        codes = tuple(int(c) for c in str(pair.compared_choice_codes).split(",")) \
-            if not pd.isna(pair.compared_choice_codes) else ()
-        row = {"wave_id": pair.wave_id, "question_id": pair.question_id, "row_code": pair.row_code,
-               "choice_code": pair.choice_code, "choice_label": pair.choice_label,
-               "compared_wave_id": pair.compared_wave_id, "compared_question_id": pair.compared_question_id,
-               "compared_choice_codes": pair.compared_choice_codes}
+        codes = (
+            tuple(int(c) for c in str(pair.compared_choice_codes).split(","))
+            if not pd.isna(pair.compared_choice_codes)
+            else ()
+        )
+        row = {
+            "wave_id": pair.wave_id,
+            "question_id": pair.question_id,
+            "row_code": pair.row_code,
+            "choice_code": pair.choice_code,
+            "choice_label": pair.choice_label,
+            "compared_wave_id": pair.compared_wave_id,
+            "compared_question_id": pair.compared_question_id,
+            "compared_choice_codes": pair.compared_choice_codes,
+        }
         sides = []
-        for design, question_id, side_codes in ((later, pair.question_id, (_code(pair.choice_code),)),
-                                                (earlier, pair.compared_question_id, codes)):
+        for design, question_id, side_codes in (
+            (later, pair.question_id, (_code(pair.choice_code),)),
+            (earlier, pair.compared_question_id, codes),
+        ):
             if design is None:
                 sides.append(None)
                 continue
@@ -429,17 +566,26 @@ def weighted_changes(frame: pd.DataFrame, sample: pd.DataFrame, trend: pd.DataFr
             result = design.estimate(answered, chosen)
             sides.append((int(result.n_domain[0]), float(result.share[0]), float(result.variance[0])))
         (n2, p2, v2), (n1, p1, v1) = [side if side else (None, math.nan, math.nan) for side in sides]
-        row |= {"n_answered": n2, "compared_n_answered": n1, "pct_weighted": pct(p2),
-                "se_weighted": pct(math.sqrt(v2), 3) if v2 == v2 else None}
+        row |= {
+            "n_answered": n2,
+            "compared_n_answered": n1,
+            "pct_weighted": pct(p2),
+            "se_weighted": pct(math.sqrt(v2), 3) if v2 == v2 else None,
+        }
         if codes and not any(math.isnan(value) for value in (p1, p2, v1, v2)):
             change, se = p2 - p1, math.sqrt(v1 + v2)
             lower, upper = change - Z_95 * se, change + Z_95 * se
-            row |= {"compared_pct_weighted": pct(p1), "compared_se_weighted": pct(math.sqrt(v1), 3),
-                    "change_pct_points": pct(change), "change_se": pct(se, 3), "change_ci_lower": pct(lower),
-                    "change_ci_upper": pct(upper),
-                    # as shown: an interval printed as [0.0, 4.1] does not exclude 0
-                    "change_excludes_zero": bool(pct(lower) > 0 or pct(upper) < 0),
-                    "method": CHANGE_METHOD}
+            row |= {
+                "compared_pct_weighted": pct(p1),
+                "compared_se_weighted": pct(math.sqrt(v1), 3),
+                "change_pct_points": pct(change),
+                "change_se": pct(se, 3),
+                "change_ci_lower": pct(lower),
+                "change_ci_upper": pct(upper),
+                # as shown: an interval printed as [0.0, 4.1] does not exclude 0
+                "change_excludes_zero": bool(pct(lower) > 0 or pct(upper) < 0),
+                "method": CHANGE_METHOD,
+            }
         rows.append(row)
     result = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
     result["change_excludes_zero"] = result["change_excludes_zero"].astype("boolean")
@@ -449,30 +595,37 @@ def weighted_changes(frame: pd.DataFrame, sample: pd.DataFrame, trend: pd.DataFr
 # The models the Python marts are computed from, in the order their functions take them: the dbt Python
 # models (DuckDB) ref them by these names, and orchestration/assets/dbt.py (PostgreSQL, where dbt runs no
 # Python) reads them as (schema, model).
-ESTIMATE_INPUTS = ("int_wave_municipalities", "int_responding_municipalities", "int_estimation_items",
-                   "int_municipality_choice_answers")
+ESTIMATE_INPUTS = (
+    "int_wave_municipalities",
+    "int_responding_municipalities",
+    "int_estimation_items",
+    "int_municipality_choice_answers",
+)
 
 
 def _sorted_items(items: pd.DataFrame) -> pd.DataFrame:
     return items.sort_values(["wave_id", "question_position", "row_code", "choice_position"], na_position="first")
 
 
-def estimates_from_models(frame: pd.DataFrame, sample: pd.DataFrame, items: pd.DataFrame,
-                          answers: pd.DataFrame) -> pd.DataFrame:
+def estimates_from_models(
+    frame: pd.DataFrame, sample: pd.DataFrame, items: pd.DataFrame, answers: pd.DataFrame
+) -> pd.DataFrame:
     """`weighted_estimates` over the four models of ESTIMATE_INPUTS, items in the marts' order."""
     return weighted_estimates(frame, sample, _sorted_items(items), answers)
 
 
-def domain_estimates_from_models(frame: pd.DataFrame, sample: pd.DataFrame, items: pd.DataFrame,
-                                 answers: pd.DataFrame) -> pd.DataFrame:
+def domain_estimates_from_models(
+    frame: pd.DataFrame, sample: pd.DataFrame, items: pd.DataFrame, answers: pd.DataFrame
+) -> pd.DataFrame:
     """`domain_estimates` over ESTIMATE_INPUTS with the small-base rule's EXPORT_MIN_UNITS."""
     from orchestration.deliverables.small_bases import small_base_rule
 
     return domain_estimates(frame, sample, _sorted_items(items), answers, small_base_rule().min_units)
 
 
-def changes_from_models(frame: pd.DataFrame, sample: pd.DataFrame, items: pd.DataFrame, answers: pd.DataFrame,
-                        trend: pd.DataFrame) -> pd.DataFrame:
+def changes_from_models(
+    frame: pd.DataFrame, sample: pd.DataFrame, items: pd.DataFrame, answers: pd.DataFrame, trend: pd.DataFrame
+) -> pd.DataFrame:
     """`weighted_changes` over ESTIMATE_INPUTS and int_question_trend (the pairs of
     mart_question_trend; a mart reads no other mart), in mart_question_trend's order."""
     del items  # the pairs say what to estimate
@@ -483,8 +636,12 @@ def changes_from_models(frame: pd.DataFrame, sample: pd.DataFrame, items: pd.Dat
 # Python marts: model → (its inputs as (schema, model), the function computing it from their frames).
 PYTHON_MARTS = {
     "mart_weighted_estimate": (tuple(("intermediate", m) for m in ESTIMATE_INPUTS), estimates_from_models),
-    "mart_weighted_domain_estimate": (tuple(("intermediate", m) for m in ESTIMATE_INPUTS),
-                                      domain_estimates_from_models),
-    "mart_weighted_question_trend": (tuple(("intermediate", m) for m in ESTIMATE_INPUTS + ("int_question_trend",)),
-                                     changes_from_models),
+    "mart_weighted_domain_estimate": (
+        tuple(("intermediate", m) for m in ESTIMATE_INPUTS),
+        domain_estimates_from_models,
+    ),
+    "mart_weighted_question_trend": (
+        tuple(("intermediate", m) for m in ESTIMATE_INPUTS + ("int_question_trend",)),
+        changes_from_models,
+    ),
 }

@@ -24,9 +24,9 @@ import re
 import time
 import urllib.parse
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import requests
 import urllib3
@@ -85,14 +85,18 @@ def normalise_base_url(value: str | None) -> str:
     full `http://127.0.0.1:8000` → the URL the API paths are appended to."""
     text = (value or "").strip()
     if not text.rstrip("/"):
-        raise NotConfigured(f"{BASE_URL_VARIABLE} is not set: set it to your account's data center host, such as "
-                            "fra1.qualtrics.com (Qualtrics: Account settings › Qualtrics IDs › Datacenter ID)")
+        raise NotConfigured(
+            f"{BASE_URL_VARIABLE} is not set: set it to your account's data center host, such as "
+            "fra1.qualtrics.com (Qualtrics: Account settings › Qualtrics IDs › Datacenter ID)"
+        )
     if "://" not in text:
         text = "https://" + text
     parts = urllib.parse.urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.query:
-        raise NotConfigured(f"{BASE_URL_VARIABLE}={value!r} is not a data center host such as fra1.qualtrics.com "
-                            "or a URL such as https://fra1.qualtrics.com")
+        raise NotConfigured(
+            f"{BASE_URL_VARIABLE}={value!r} is not a data center host such as fra1.qualtrics.com "
+            "or a URL such as https://fra1.qualtrics.com"
+        )
     path = parts.path.rstrip("/")
     if path.lower().endswith("/api/v3"):
         path = path[: -len("/api/v3")]
@@ -110,9 +114,11 @@ class _DeadlineRetry(Retry):
         if wait is None:
             wait = self.get_backoff_time()
         if time.monotonic() + wait > self.deadline:
-            raise PullTimedOut(f"the pull would have to wait {wait:.0f} s more for Qualtrics (HTTP "
-                               f"{getattr(response, 'status', 'error')}), past its limit: nothing was changed; "
-                               "the next pull starts again from the stored continuation token")
+            raise PullTimedOut(
+                f"the pull would have to wait {wait:.0f} s more for Qualtrics (HTTP "
+                f"{getattr(response, 'status', 'error')}), past its limit: nothing was changed; "
+                "the next pull starts again from the stored continuation token"
+            )
         super().sleep(response)
 
 
@@ -130,13 +136,25 @@ class ExportOutcome:
 class QualtricsClient:
     """The calls of one pull, against one data center, under one deadline (counted from construction)."""
 
-    def __init__(self, base_url: str, api_token: str, *, deadline_seconds: float = DEADLINE_SECONDS,
-                 tries: int = TRIES, backoff_factor: float = 2.0, backoff_max: float = 60.0,
-                 poll_interval: float = 1.0, poll_interval_max: float = 10.0,
-                 timeout: tuple[float, float] = (10.0, 60.0), sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        base_url: str,
+        api_token: str,
+        *,
+        deadline_seconds: float = DEADLINE_SECONDS,
+        tries: int = TRIES,
+        backoff_factor: float = 2.0,
+        backoff_max: float = 60.0,
+        poll_interval: float = 1.0,
+        poll_interval_max: float = 10.0,
+        timeout: tuple[float, float] = (10.0, 60.0),
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         if not (api_token or "").strip():
-            raise NotConfigured(f"{API_TOKEN_VARIABLE} is not set: set it to the API token of a Qualtrics account "
-                                "that may export the survey (Account settings › Qualtrics IDs › API)")
+            raise NotConfigured(
+                f"{API_TOKEN_VARIABLE} is not set: set it to the API token of a Qualtrics account "
+                "that may export the survey (Account settings › Qualtrics IDs › API)"
+            )
         self.base_url = normalise_base_url(base_url)
         self._token = api_token.strip()
         self.tries = tries
@@ -148,10 +166,19 @@ class QualtricsClient:
         self._sleep = sleep
         retry_class = type("PullRetry", (_DeadlineRetry,), {"deadline": self._deadline})
         retry = retry_class(
-            total=tries - 1, connect=tries - 1, read=tries - 1, status=tries - 1, other=tries - 1, redirect=0,
+            total=tries - 1,
+            connect=tries - 1,
+            read=tries - 1,
+            status=tries - 1,
+            other=tries - 1,
+            redirect=0,
             allowed_methods=None,  # POST too: a repeated export request only starts a second export
-            status_forcelist=RETRIED_STATUSES, backoff_factor=backoff_factor, backoff_max=backoff_max,
-            raise_on_status=False, respect_retry_after_header=True, retry_after_max=int(deadline_seconds),
+            status_forcelist=RETRIED_STATUSES,
+            backoff_factor=backoff_factor,
+            backoff_max=backoff_max,
+            raise_on_status=False,
+            respect_retry_after_header=True,
+            retry_after_max=int(deadline_seconds),
         )
         self._session = requests.Session()
         self._session.mount("https://", HTTPAdapter(max_retries=retry))
@@ -162,7 +189,7 @@ class QualtricsClient:
     def close(self) -> None:
         self._session.close()
 
-    def __enter__(self) -> "QualtricsClient":
+    def __enter__(self) -> QualtricsClient:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -173,24 +200,36 @@ class QualtricsClient:
     def survey_definition(self, survey_id: str) -> dict:
         """The survey's QSF (`result` of survey-definitions with format=qsf)."""
         what = f"reading the definition of survey {survey_id}"
-        payload = self._json(self._request("GET", f"/survey-definitions/{_quote(survey_id)}", what,
-                                           params={"format": "qsf"}), what, survey_id)
+        payload = self._json(
+            self._request("GET", f"/survey-definitions/{_quote(survey_id)}", what, params={"format": "qsf"}),
+            what,
+            survey_id,
+        )
         result = payload.get("result")
         if not isinstance(result, dict) or "SurveyElements" not in result:
-            raise self._error(QualtricsError, f"Qualtrics' definition of survey {survey_id} is not a QSF (no "
-                                              "SurveyElements in `result`)")
+            raise self._error(
+                QualtricsError,
+                f"Qualtrics' definition of survey {survey_id} is not a QSF (no SurveyElements in `result`)",
+            )
         return result
 
-    def export_responses(self, survey_id: str, continuation_token: str | None, destination: Path,
-                         log: Callable[[str], None] = lambda message: None) -> ExportOutcome:
+    def export_responses(
+        self,
+        survey_id: str,
+        continuation_token: str | None,
+        destination: Path,
+        log: Callable[[str], None] = lambda message: None,
+    ) -> ExportOutcome:
         """Exports the responses since `continuation_token` (all of them without one) as a ZIP at
         `destination`; a refused token (expired after a week) is said in `log` and everything is exported."""
         restarted = False
         try:
             progress_id = self._start_export(survey_id, continuation_token)
         except ContinuationRefused as refused:
-            log(f"{refused}; exporting every response of survey {survey_id} again (the repeats are harmless: "
-                "the latest pull's row of a response is the one that counts)")
+            log(
+                f"{refused}; exporting every response of survey {survey_id} again (the repeats are harmless: "
+                "the latest pull's row of a response is the one that counts)"
+            )
             restarted = True
             progress_id = self._start_export(survey_id, None)
         file_id, token = self._wait_for_export(survey_id, progress_id)
@@ -206,8 +245,9 @@ class QualtricsClient:
         what = f"starting the export of survey {survey_id}"
         response = self._request("POST", f"/surveys/{_quote(survey_id)}/export-responses", what, json=body)
         if continuation_token and response.status_code == 400 and not _about_api_token(response):
-            raise ContinuationRefused(self._clean(f"Qualtrics refused the stored continuation token of survey "
-                                                  f"{survey_id}{_detail(response)}"))
+            raise ContinuationRefused(
+                self._clean(f"Qualtrics refused the stored continuation token of survey {survey_id}{_detail(response)}")
+            )
         result = self._json(response, what, survey_id).get("result") or {}
         progress_id = result.get("progressId")
         if not progress_id:
@@ -218,28 +258,40 @@ class QualtricsClient:
         interval = self._poll_interval
         what = f"following the export of survey {survey_id}"
         while True:
-            response = self._request("GET", f"/surveys/{_quote(survey_id)}/export-responses/{_quote(progress_id)}", what)
+            response = self._request(
+                "GET", f"/surveys/{_quote(survey_id)}/export-responses/{_quote(progress_id)}", what
+            )
             result = self._json(response, what, survey_id).get("result") or {}
             status = str(result.get("status", "")).strip()
             if status == "complete":
                 if not result.get("fileId"):
-                    raise self._error(QualtricsError, f"Qualtrics completed the export of survey {survey_id} "
-                                                      "without a fileId")
+                    raise self._error(
+                        QualtricsError, f"Qualtrics completed the export of survey {survey_id} without a fileId"
+                    )
                 token = result.get("continuationToken")
                 return str(result["fileId"]), (str(token) if token else None)
             if status == "failed":
-                raise self._error(ExportFailed, (
-                    f"Qualtrics' export of survey {survey_id} failed (progress {progress_id}{_detail(response)}): "
-                    "nothing was changed; pull again later, and if it keeps failing export the responses by hand "
-                    "(docs/QUALTRICS_API.md)"))
+                raise self._error(
+                    ExportFailed,
+                    (
+                        f"Qualtrics' export of survey {survey_id} failed (progress {progress_id}{_detail(response)}): "
+                        "nothing was changed; pull again later, and if it keeps failing export the responses by hand "
+                        "(docs/QUALTRICS_API.md)"
+                    ),
+                )
             if status not in ("inProgress", "queued", ""):
-                raise self._error(QualtricsError, f"Qualtrics' export of survey {survey_id} has the unknown status "
-                                                  f"{status!r}")
+                raise self._error(
+                    QualtricsError, f"Qualtrics' export of survey {survey_id} has the unknown status {status!r}"
+                )
             if time.monotonic() + interval > self._deadline:
-                raise self._error(PullTimedOut, (
-                    f"the export of survey {survey_id} was still at {result.get('percentComplete', '?')} % when the "
-                    f"pull's {self.deadline_seconds / 60:g} minutes were up: nothing was changed; the next pull "
-                    "starts again from the stored continuation token"))
+                raise self._error(
+                    PullTimedOut,
+                    (
+                        f"the export of survey {survey_id} was still at {result.get('percentComplete', '?')} % when the "
+                        f"pull's {self.deadline_seconds / 60:g} minutes were up: nothing was changed; the next pull "
+                        "starts again from the stored continuation token"
+                    ),
+                )
             self._sleep(interval)
             interval = min(interval * 1.5, self._poll_interval_max)
 
@@ -259,17 +311,30 @@ class QualtricsClient:
                     for chunk in response.iter_content(CHUNK_BYTES):
                         handle.write(chunk)
                         if time.monotonic() > self._deadline:
-                            raise self._error(PullTimedOut, (
-                                f"{what} took longer than the pull's {self.deadline_seconds / 60:g} minutes: nothing "
-                                "was changed; the next pull starts again from the stored continuation token"))
+                            raise self._error(
+                                PullTimedOut,
+                                (
+                                    f"{what} took longer than the pull's {self.deadline_seconds / 60:g} minutes: nothing "
+                                    "was changed; the next pull starts again from the stored continuation token"
+                                ),
+                            )
                 _check_zip(destination)
                 return
-            except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError,
-                    urllib3.exceptions.HTTPError, zipfile.BadZipFile, _BrokenFile) as error:
+            except (
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ConnectionError,
+                urllib3.exceptions.HTTPError,
+                zipfile.BadZipFile,
+                _BrokenFile,
+            ) as error:
                 if used >= self.tries:
-                    raise self._error(QualtricsUnavailable, (
-                        f"{what} broke off {used} times ({_reason(error)}): nothing was changed; the next pull starts "
-                        "again from the stored continuation token")) from None
+                    raise self._error(
+                        QualtricsUnavailable,
+                        (
+                            f"{what} broke off {used} times ({_reason(error)}): nothing was changed; the next pull starts "
+                            "again from the stored continuation token"
+                        ),
+                    ) from None
                 self._backoff(used, what)
             finally:
                 response.close()
@@ -279,21 +344,32 @@ class QualtricsClient:
     def _request(self, method: str, path: str, what: str, **kwargs) -> requests.Response:
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
-            raise self._error(PullTimedOut, (
-                f"the pull's {self.deadline_seconds / 60:g} minutes were up before {what}: nothing was changed; the "
-                "next pull starts again from the stored continuation token"))
+            raise self._error(
+                PullTimedOut,
+                (
+                    f"the pull's {self.deadline_seconds / 60:g} minutes were up before {what}: nothing was changed; the "
+                    "next pull starts again from the stored continuation token"
+                ),
+            )
         timeout = (min(self._timeout[0], remaining), min(self._timeout[1], remaining))
         try:
-            return self._session.request(method, self.base_url + "/API/v3" + path, timeout=timeout,
-                                         allow_redirects=False, **kwargs)
+            return self._session.request(
+                method, self.base_url + "/API/v3" + path, timeout=timeout, allow_redirects=False, **kwargs
+            )
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as error:
-            raise self._error(QualtricsUnavailable, (
-                f"cannot reach Qualtrics at {self.base_url} while {what}, after {self.tries} tries "
-                f"({_reason(error)}): check {BASE_URL_VARIABLE} (your data center, such as fra1.qualtrics.com) and "
-                "the network; nothing was changed")) from None
+            raise self._error(
+                QualtricsUnavailable,
+                (
+                    f"cannot reach Qualtrics at {self.base_url} while {what}, after {self.tries} tries "
+                    f"({_reason(error)}): check {BASE_URL_VARIABLE} (your data center, such as fra1.qualtrics.com) and "
+                    "the network; nothing was changed"
+                ),
+            ) from None
         except requests.exceptions.RequestException as error:
-            raise self._error(QualtricsUnavailable, f"the request to Qualtrics failed while {what} "
-                                                    f"({_reason(error)}); nothing was changed") from None
+            raise self._error(
+                QualtricsUnavailable,
+                f"the request to Qualtrics failed while {what} ({_reason(error)}); nothing was changed",
+            ) from None
 
     def _require_success(self, response: requests.Response, what: str, survey_id: str) -> None:
         status = response.status_code
@@ -301,23 +377,39 @@ class QualtricsClient:
             return
         detail = _detail(response)
         if status in (401, 403) or (status == 400 and _about_api_token(response)):
-            raise self._error(TokenRefused, (
-                f"Qualtrics refused the API token (HTTP {status}{detail}) while {what}: check {API_TOKEN_VARIABLE} "
-                f"(the token of an account that may export survey {survey_id}) and that {BASE_URL_VARIABLE} "
-                f"({self.base_url}) is that account's data center"))
+            raise self._error(
+                TokenRefused,
+                (
+                    f"Qualtrics refused the API token (HTTP {status}{detail}) while {what}: check {API_TOKEN_VARIABLE} "
+                    f"(the token of an account that may export survey {survey_id}) and that {BASE_URL_VARIABLE} "
+                    f"({self.base_url}) is that account's data center"
+                ),
+            )
         if status == 404:
-            raise self._error(SurveyNotFound, (
-                f"Qualtrics at {self.base_url} has no survey {survey_id} (HTTP 404{detail}) while {what}: check "
-                f"`qualtrics: {{survey_id: …}}` in the wave's codebook.yaml, and that {BASE_URL_VARIABLE} is the "
-                "data center of the account that owns the survey"))
+            raise self._error(
+                SurveyNotFound,
+                (
+                    f"Qualtrics at {self.base_url} has no survey {survey_id} (HTTP 404{detail}) while {what}: check "
+                    f"`qualtrics: {{survey_id: …}}` in the wave's codebook.yaml, and that {BASE_URL_VARIABLE} is the "
+                    "data center of the account that owns the survey"
+                ),
+            )
         if status in RETRIED_STATUSES:
-            raise self._error(QualtricsUnavailable, (
-                f"Qualtrics answered HTTP {status} {self.tries} times while {what}{detail}: nothing was changed; "
-                "the next pull starts again from the stored continuation token"))
+            raise self._error(
+                QualtricsUnavailable,
+                (
+                    f"Qualtrics answered HTTP {status} {self.tries} times while {what}{detail}: nothing was changed; "
+                    "the next pull starts again from the stored continuation token"
+                ),
+            )
         if 300 <= status < 400:
-            raise self._error(QualtricsError, (
-                f"Qualtrics at {self.base_url} redirects {what} to {response.headers.get('Location', '?')} (HTTP "
-                f"{status}): set {BASE_URL_VARIABLE} to the data center it names"))
+            raise self._error(
+                QualtricsError,
+                (
+                    f"Qualtrics at {self.base_url} redirects {what} to {response.headers.get('Location', '?')} (HTTP "
+                    f"{status}): set {BASE_URL_VARIABLE} to the data center it names"
+                ),
+            )
         raise self._error(QualtricsError, f"Qualtrics answered HTTP {status} while {what}{detail}")
 
     def _json(self, response: requests.Response, what: str, survey_id: str) -> dict:
@@ -325,8 +417,10 @@ class QualtricsClient:
         try:
             payload = response.json()
         except ValueError:
-            raise self._error(QualtricsError, f"Qualtrics' answer while {what} is not JSON (is {BASE_URL_VARIABLE}="
-                                              f"{self.base_url} the API's host?)") from None
+            raise self._error(
+                QualtricsError,
+                f"Qualtrics' answer while {what} is not JSON (is {BASE_URL_VARIABLE}={self.base_url} the API's host?)",
+            ) from None
         if not isinstance(payload, dict):
             raise self._error(QualtricsError, f"Qualtrics' answer while {what} is not a JSON object")
         return payload
@@ -334,8 +428,10 @@ class QualtricsClient:
     def _backoff(self, attempt: int, what: str) -> None:
         wait = min(self._backoff_factor * (2 ** (attempt - 1)), self._backoff_max)
         if time.monotonic() + wait > self._deadline:
-            raise self._error(PullTimedOut, f"{what} did not succeed within the pull's {self.deadline_seconds / 60:g} "
-                                            "minutes: nothing was changed")
+            raise self._error(
+                PullTimedOut,
+                f"{what} did not succeed within the pull's {self.deadline_seconds / 60:g} minutes: nothing was changed",
+            )
         self._sleep(wait)
 
     def redact(self, message: str) -> str:

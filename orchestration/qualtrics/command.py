@@ -41,13 +41,19 @@ def pull(wave_id: str | None = None) -> int:
         chosen = [wave for wave in waves if wave.wave_id == wave_id]
         if not chosen:
             known = ", ".join(wave.wave_id for wave in waves) or "none"
-            print(f"wave {wave_id} is not connected to a Qualtrics survey in {landing} (connected: {known}); add "
-                  f"`qualtrics: {{survey_id: SV_…}}` to the wave: block of waves/{wave_id}/codebook.yaml", file=sys.stderr)
+            print(
+                f"wave {wave_id} is not connected to a Qualtrics survey in {landing} (connected: {known}); add "
+                f"`qualtrics: {{survey_id: SV_…}}` to the wave: block of waves/{wave_id}/codebook.yaml",
+                file=sys.stderr,
+            )
             return 2
         waves = chosen
     if not waves:
-        print(f"no wave of {landing} is connected to a Qualtrics survey: add `qualtrics: {{survey_id: SV_…}}` to the "
-              "wave: block of its codebook.yaml (docs/QUALTRICS_API.md)", file=sys.stderr)
+        print(
+            f"no wave of {landing} is connected to a Qualtrics survey: add `qualtrics: {{survey_id: SV_…}}` to the "
+            "wave: block of its codebook.yaml (docs/QUALTRICS_API.md)",
+            file=sys.stderr,
+        )
         return 1 if problems else 2
     from orchestration.definitions import defs
 
@@ -57,9 +63,12 @@ def pull(wave_id: str | None = None) -> int:
     print(f"Pulling from Qualtrics ({os.environ.get(BASE_URL_VARIABLE, '').strip()}) into {landing} ...", flush=True)
     failed = bool(problems)
     for wave in waves:
-        result = job.execute_in_process(instance=instance, partition_key=wave.wave_id, raise_on_error=False,
-                                        run_config=QUIET)
-        materialized = [event for event in result.all_events if event.event_type == DagsterEventType.ASSET_MATERIALIZATION]
+        result = job.execute_in_process(
+            instance=instance, partition_key=wave.wave_id, raise_on_error=False, run_config=QUIET
+        )
+        materialized = [
+            event for event in result.all_events if event.event_type == DagsterEventType.ASSET_MATERIALIZATION
+        ]
         if result.success and materialized:
             metadata = materialized[-1].materialization.metadata
             print(f"  {metadata['summary'].value}")

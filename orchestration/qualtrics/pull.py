@@ -28,14 +28,18 @@ import fcntl
 import json
 import os
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import yaml
 
 from orchestration.qualtrics.client import (
-    API_TOKEN_VARIABLE, BASE_URL_VARIABLE, NotConfigured, QualtricsClient, QualtricsError,
+    API_TOKEN_VARIABLE,
+    BASE_URL_VARIABLE,
+    NotConfigured,
+    QualtricsClient,
+    QualtricsError,
 )
 from orchestration.survey.codebook import SURVEY_ID_PATTERN, first_alias
 from orchestration.survey.landing import CODEBOOK_NAME, QSF_NAME
@@ -85,17 +89,24 @@ class PullResult:
         if self.file is None:
             what = "no new or modified responses"
         else:
-            what = (f"{self.n_responses} response(s) ({self.n_responses - self.n_seen_before} new, "
-                    f"{self.n_seen_before} modified since an earlier pull) into waves/{self.wave_id}/{self.file.name}")
-        extras = [note for note in (
-            "first pull: every response" if self.first_pull else "",
-            "the stored continuation token was refused: everything exported again" if self.restarted else "",
-            f"{QSF_NAME} updated" if self.qsf_changed else "",
-        ) if note]
+            what = (
+                f"{self.n_responses} response(s) ({self.n_responses - self.n_seen_before} new, "
+                f"{self.n_seen_before} modified since an earlier pull) into waves/{self.wave_id}/{self.file.name}"
+            )
+        extras = [
+            note
+            for note in (
+                "first pull: every response" if self.first_pull else "",
+                "the stored continuation token was refused: everything exported again" if self.restarted else "",
+                f"{QSF_NAME} updated" if self.qsf_changed else "",
+            )
+            if note
+        ]
         return f"{self.wave_id} (survey {self.survey_id}): {what}" + (f"; {'; '.join(extras)}" if extras else "")
 
 
 # --- which waves are connected ------------------------------------------------------------------------------
+
 
 def wave_block(codebook_path: Path) -> dict:
     """The `wave:` mapping of a codebook.yaml (full or overlay), read without the rest of the file's rules."""
@@ -128,11 +139,15 @@ def connected_waves(landing_dir: Path) -> tuple[list[ConnectedWave], list[str]]:
             continue
         survey_id = str(raw.get("survey_id", "")).strip() if isinstance(raw, dict) else ""
         if not SURVEY_ID_PATTERN.match(survey_id):
-            problems.append(f"waves/{folder.name}/{CODEBOOK_NAME}: wave.qualtrics must be `{{survey_id: SV_…}}` "
-                            f"(found {raw!r})")
+            problems.append(
+                f"waves/{folder.name}/{CODEBOOK_NAME}: wave.qualtrics must be `{{survey_id: SV_…}}` (found {raw!r})"
+            )
             continue
-        waves.append(ConnectedWave(folder.name, folder, survey_id, _date(block.get("fieldwork_start")),
-                                   _date(block.get("fieldwork_end"))))
+        waves.append(
+            ConnectedWave(
+                folder.name, folder, survey_id, _date(block.get("fieldwork_start")), _date(block.get("fieldwork_end"))
+            )
+        )
     return waves, problems
 
 
@@ -150,9 +165,11 @@ def account_from_environment() -> tuple[str, str]:
     base_url, token = os.environ.get(BASE_URL_VARIABLE, "").strip(), os.environ.get(API_TOKEN_VARIABLE, "").strip()
     missing = [name for name, value in ((API_TOKEN_VARIABLE, token), (BASE_URL_VARIABLE, base_url)) if not value]
     if missing:
-        raise NotConfigured(f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: a pull needs "
-                            f"{API_TOKEN_VARIABLE} (your API token) and {BASE_URL_VARIABLE} (your data center, such as "
-                            "fra1.qualtrics.com); docs/QUALTRICS_API.md")
+        raise NotConfigured(
+            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: a pull needs "
+            f"{API_TOKEN_VARIABLE} (your API token) and {BASE_URL_VARIABLE} (your data center, such as "
+            "fra1.qualtrics.com); docs/QUALTRICS_API.md"
+        )
     return base_url, token
 
 
@@ -163,6 +180,7 @@ def local_today(now: dt.datetime | None = None) -> dt.date:
 
 
 # --- state ------------------------------------------------------------------------------------------------
+
 
 def read_state(folder: Path) -> dict:
     """`.qualtrics_state.json` of a wave folder ({} when there is none, or it cannot be read)."""
@@ -188,8 +206,14 @@ def pull_files(folder: Path) -> list[Path]:
 
 # --- the pull ---------------------------------------------------------------------------------------------
 
-def pull_wave(wave: ConnectedWave, client: QualtricsClient, *, now: Callable[[], dt.datetime] | None = None,
-              log: Callable[[str], None] = lambda message: None) -> PullResult:
+
+def pull_wave(
+    wave: ConnectedWave,
+    client: QualtricsClient,
+    *,
+    now: Callable[[], dt.datetime] | None = None,
+    log: Callable[[str], None] = lambda message: None,
+) -> PullResult:
     """One pull of `wave` (module docstring). Raises PullError, naming the wave, when anything fails; the
     folder is then as it was."""
     now = now or (lambda: dt.datetime.now(dt.UTC))
@@ -199,8 +223,10 @@ def pull_wave(wave: ConnectedWave, client: QualtricsClient, *, now: Callable[[],
     except QualtricsError as error:
         raise PullError(client.redact(f"wave {wave.wave_id} (survey {wave.survey_id}): {error}")) from None
     except OSError as error:
-        raise PullError(f"wave {wave.wave_id} (survey {wave.survey_id}): cannot write to {wave.folder} ({error}); "
-                        "nothing was changed") from None
+        raise PullError(
+            f"wave {wave.wave_id} (survey {wave.survey_id}): cannot write to {wave.folder} ({error}); "
+            "nothing was changed"
+        ) from None
 
 
 def _pull(wave: ConnectedWave, client: QualtricsClient, now, log) -> PullResult:
@@ -209,8 +235,10 @@ def _pull(wave: ConnectedWave, client: QualtricsClient, now, log) -> PullResult:
     state = read_state(folder)
     token = state.get("continuation_token") if state.get("survey_id") == wave.survey_id else None
     if state and state.get("survey_id") not in (None, wave.survey_id):
-        log(f"{wave.wave_id}: the stored continuation token is of survey {state.get('survey_id')}, not "
-            f"{wave.survey_id}: exporting every response of {wave.survey_id}")
+        log(
+            f"{wave.wave_id}: the stored continuation token is of survey {state.get('survey_id')}, not "
+            f"{wave.survey_id}: exporting every response of {wave.survey_id}"
+        )
     log(f"{wave.wave_id}: reading the definition of survey {wave.survey_id}")
     definition = client.survey_definition(wave.survey_id)
     temporary = f"{TEMP_PREFIX}{os.getpid()}"
@@ -218,7 +246,9 @@ def _pull(wave: ConnectedWave, client: QualtricsClient, now, log) -> PullResult:
     qsf_temp, state_temp = folder / f"{temporary}.qsf", folder / f"{temporary}.json"
     try:
         log(f"{wave.wave_id}: exporting the responses {'since the last pull' if token else '(all of them)'}")
-        outcome = client.export_responses(wave.survey_id, token, zip_path, log=lambda message: log(f"{wave.wave_id}: {message}"))
+        outcome = client.export_responses(
+            wave.survey_id, token, zip_path, log=lambda message: log(f"{wave.wave_id}: {message}")
+        )
         _unpack_csv(zip_path, csv_path, wave.survey_id)
         response_ids = _response_ids(csv_path)
         seen = set()
@@ -249,9 +279,15 @@ def _pull(wave: ConnectedWave, client: QualtricsClient, now, log) -> PullResult:
         for leftover in (zip_path, csv_path, qsf_temp, state_temp):
             leftover.unlink(missing_ok=True)
     result = PullResult(
-        wave_id=wave.wave_id, survey_id=wave.survey_id, pulled_at=pulled_at, file=target,
-        n_responses=len(response_ids), n_seen_before=len(seen & set(response_ids)), qsf_changed=qsf_changed,
-        restarted=outcome.restarted, first_pull=token is None,
+        wave_id=wave.wave_id,
+        survey_id=wave.survey_id,
+        pulled_at=pulled_at,
+        file=target,
+        n_responses=len(response_ids),
+        n_seen_before=len(seen & set(response_ids)),
+        qsf_changed=qsf_changed,
+        restarted=outcome.restarted,
+        first_pull=token is None,
     )
     if outcome.continuation_token is None:
         result.notes.append("Qualtrics gave no continuation token: the next pull exports everything again")
@@ -285,8 +321,10 @@ def _unpack_csv(zip_path: Path, csv_path: Path, survey_id: str) -> None:
         members = [info for info in archive.infolist() if not info.is_dir()]
         csvs = [info for info in members if info.filename.lower().endswith(".csv")]
         if len(csvs) != 1:
-            raise QualtricsError(f"the export of survey {survey_id} is a ZIP with {len(csvs)} CSV files "
-                                 f"({', '.join(info.filename for info in members) or 'none'}), not one")
+            raise QualtricsError(
+                f"the export of survey {survey_id} is a ZIP with {len(csvs)} CSV files "
+                f"({', '.join(info.filename for info in members) or 'none'}), not one"
+            )
         with archive.open(csvs[0]) as source, csv_path.open("wb") as target:
             while chunk := source.read(1 << 20):
                 target.write(chunk)
@@ -318,15 +356,19 @@ def _file_name(folder: Path, pulled_at: dt.datetime) -> str:
     earlier = pull_files(folder)
     if earlier:
         try:
-            last = dt.datetime.strptime(earlier[-1].stem.removeprefix(PULL_PREFIX), FILE_TIME_FORMAT).replace(tzinfo=dt.UTC)
+            last = dt.datetime.strptime(earlier[-1].stem.removeprefix(PULL_PREFIX), FILE_TIME_FORMAT).replace(
+                tzinfo=dt.UTC
+            )
         except ValueError:  # a hand-named qualtrics_*.csv: names still have to sort after it
             last = None
         if last is not None and moment <= last:
             moment = last + dt.timedelta(microseconds=1)
     name = f"{PULL_PREFIX}{moment.strftime(FILE_TIME_FORMAT)}.csv"
     if earlier and name <= earlier[-1].name:
-        raise QualtricsError(f"{earlier[-1].name} in {folder} sorts after a new pull's name {name}: rename or remove it "
-                             "(pull files sort in pull order)")
+        raise QualtricsError(
+            f"{earlier[-1].name} in {folder} sorts after a new pull's name {name}: rename or remove it "
+            "(pull files sort in pull order)"
+        )
     return name
 
 

@@ -10,28 +10,58 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 QUESTION_TYPES = ("single", "multi", "matrix_multi", "likert5", "text", "number")
 CHOICE_TYPES = ("single", "multi", "likert5")
 UNITS = ("municipality", "respondent")
 MUNICIPALITY_MAPS = ("2019-2024", "2025")
 # `includes_any` on a single question: its one code is among them (contract §5.1, display logic from a QSF).
-DISPLAY_OPERATORS = {"equals": ("single", "likert5"), "includes": ("multi",),
-                     "includes_any": ("multi", "single", "likert5")}
+DISPLAY_OPERATORS = {
+    "equals": ("single", "likert5"),
+    "includes": ("multi",),
+    "includes_any": ("multi", "single", "likert5"),
+}
 
-_WAVE_KEYS = {"id", "title", "fieldwork_start", "fieldwork_end", "municipality_map", "taskforce_reference_date",
-              "qualtrics"}
+_WAVE_KEYS = {
+    "id",
+    "title",
+    "fieldwork_start",
+    "fieldwork_end",
+    "municipality_map",
+    "taskforce_reference_date",
+    "qualtrics",
+}
 # `qualtrics: {survey_id: SV_…}` in the wave block connects the wave to its survey (contract §5.2).
 SURVEY_ID_PATTERN = re.compile(r"^SV_[A-Za-z0-9]+$")
 _QUESTION_KEYS = {
-    "id", "section", "type", "label", "required", "role", "unit", "choices", "rows", "columns",
-    "exclusive", "exclusive_columns", "other_text", "shown_if", "report_count", "any_of_report", "note",
-    "comparable_to", "display_logic",
+    "id",
+    "section",
+    "type",
+    "label",
+    "required",
+    "role",
+    "unit",
+    "choices",
+    "rows",
+    "columns",
+    "exclusive",
+    "exclusive_columns",
+    "other_text",
+    "shown_if",
+    "report_count",
+    "any_of_report",
+    "note",
+    "comparable_to",
+    "display_logic",
 }
 _COMPARABLE_KEYS = {"wave", "question", "recode"}
 # Contract §4: which question types may continue which (single and likert5 are interchangeable).
@@ -237,8 +267,10 @@ def first_alias(text: str, loader_class=yaml.SafeLoader) -> str | None:
     alias (the bundled ones have none), and a value written out is what an analyst reads anyway."""
     for event in yaml.parse(text, Loader=loader_class):
         if isinstance(event, yaml.AliasEvent):
-            return (f"line {event.start_mark.line + 1}: YAML aliases (*{event.anchor}) are not allowed in a codebook: "
-                    "write the value out")
+            return (
+                f"line {event.start_mark.line + 1}: YAML aliases (*{event.anchor}) are not allowed in a codebook: "
+                "write the value out"
+            )
     return None
 
 
@@ -253,8 +285,10 @@ def duplicate_keys(node: yaml.Node | None, where: str = "") -> list[str]:
             line = key.start_mark.line + 1
             if name in first_line:
                 what = "code" if where.endswith(("choices", "rows", "columns")) else "key"
-                problems.append(f"{where or 'top level'}: {what} `{key.value}` appears twice (lines {first_line[name]} "
-                                f"and {line}); every code and key must be unique")
+                problems.append(
+                    f"{where or 'top level'}: {what} `{key.value}` appears twice (lines {first_line[name]} "
+                    f"and {line}); every code and key must be unique"
+                )
             else:
                 first_line[name] = line
             label = f"{where} › {key.value}" if where else str(key.value)
@@ -343,13 +377,16 @@ def parse_qualtrics_block(raw: Any, problems: list[str]) -> str | None:
     if raw is None:
         return None
     if not isinstance(raw, dict) or set(raw) != {"survey_id"}:
-        problems.append("wave.qualtrics must be `{survey_id: SV_…}` (the survey's id, from Qualtrics' "
-                        "Account settings › Qualtrics IDs, or the survey's URL)")
+        problems.append(
+            "wave.qualtrics must be `{survey_id: SV_…}` (the survey's id, from Qualtrics' "
+            "Account settings › Qualtrics IDs, or the survey's URL)"
+        )
         return None
     survey_id = str(raw["survey_id"]).strip()
     if not SURVEY_ID_PATTERN.match(survey_id):
-        problems.append(f"wave.qualtrics.survey_id {survey_id!r} is not a Qualtrics survey id (SV_ followed by "
-                        "letters and digits)")
+        problems.append(
+            f"wave.qualtrics.survey_id {survey_id!r} is not a Qualtrics survey id (SV_ followed by letters and digits)"
+        )
         return None
     return survey_id
 
@@ -441,15 +478,17 @@ def _parse_question(raw: Any, position: int, seen: dict[str, int], problems: lis
     )
 
 
-def _parse_answers(raw: dict, question_type: str, where: str,
-                   problems: list[str]) -> tuple[list[Choice], list[MatrixRow]]:
+def _parse_answers(
+    raw: dict, question_type: str, where: str, problems: list[str]
+) -> tuple[list[Choice], list[MatrixRow]]:
     """A question's choices (a matrix's columns) and matrix rows; keys that do not fit its type are problems."""
     choices: list[Choice] = []
     rows: list[MatrixRow] = []
     if question_type in CHOICE_TYPES:
         options = _parse_options(raw.get("choices"), where, problems, "choice")
-        exclusive = set(_code_list(raw.get("exclusive", []), where, "exclusive",
-                                   {code for code, _ in options}, problems))
+        exclusive = set(
+            _code_list(raw.get("exclusive", []), where, "exclusive", {code for code, _ in options}, problems)
+        )
         if exclusive and question_type != "multi":
             problems.append(f"{where}: `exclusive` only applies to multi questions")
         for code, spec in options:
@@ -457,16 +496,27 @@ def _parse_answers(raw: dict, question_type: str, where: str,
             if choice_id is not None and not _code_value(choice_id):
                 problems.append(f"{where}: choice {code} has choice_id {choice_id!r}, which is not a whole number")
                 choice_id = None
-            choices.append(Choice(code, str(spec["label"]).strip(), spec.get("report"), None, code in exclusive,
-                                  choice_id if choice_id != code else None))
+            choices.append(
+                Choice(
+                    code,
+                    str(spec["label"]).strip(),
+                    spec.get("report"),
+                    None,
+                    code in exclusive,
+                    choice_id if choice_id != code else None,
+                )
+            )
         if question_type == "likert5" and sorted(c.code for c in choices) != [1, 2, 3, 4, 5]:
             problems.append(f"{where}: likert5 needs exactly the codes 1 to 5")
     elif question_type == "matrix_multi":
         for code, spec in _parse_options(raw.get("rows"), where, problems, "row"):
             rows.append(MatrixRow(code, str(spec["label"]).strip(), spec.get("report_prefix")))
         columns = _parse_options(raw.get("columns"), where, problems, "column")
-        exclusive = set(_code_list(raw.get("exclusive_columns", []), where, "exclusive_columns",
-                                   {code for code, _ in columns}, problems))
+        exclusive = set(
+            _code_list(
+                raw.get("exclusive_columns", []), where, "exclusive_columns", {code for code, _ in columns}, problems
+            )
+        )
         for code, spec in columns:
             choices.append(Choice(code, str(spec["label"]).strip(), None, spec.get("report_suffix"), code in exclusive))
     else:
@@ -476,8 +526,9 @@ def _parse_answers(raw: dict, question_type: str, where: str,
     return choices, rows
 
 
-def _parse_other_text(raw: dict, question_type: str, choices: list[Choice], where: str,
-                      problems: list[str]) -> tuple[int, ...]:
+def _parse_other_text(
+    raw: dict, question_type: str, choices: list[Choice], where: str, problems: list[str]
+) -> tuple[int, ...]:
     """The codes whose "other, namely" text has a column of its own."""
     other_text: tuple[int, ...] = ()
     if raw.get("other_text") is None or question_type not in CHOICE_TYPES:
@@ -498,8 +549,9 @@ def _parse_any_of_report(raw: dict, choices: list[Choice], where: str, problems:
     if not isinstance(spec, dict) or not spec.get("report"):
         problems.append(f"{where}: any_of_report needs `codes` and `report`")
         return None
-    codes = _code_list(spec.get("codes", []), where, "any_of_report.codes", {choice.code for choice in choices},
-                       problems)
+    codes = _code_list(
+        spec.get("codes", []), where, "any_of_report.codes", {choice.code for choice in choices}, problems
+    )
     return AnyOfReport(codes, str(spec["report"]))
 
 
@@ -542,7 +594,7 @@ class UnusableEarlierCodebook(Exception):
     reported on its own, once, so the questions continuing that wave are not checked against it."""
 
 
-def comparison_problems(codebook: Codebook, earlier_codebook: Callable[[str], "Codebook | None"]) -> list[str]:
+def comparison_problems(codebook: Codebook, earlier_codebook: Callable[[str], Codebook | None]) -> list[str]:
     """Every problem of the codebook's `comparable_to` entries, checked against the earlier waves'
     codebooks (contract §4): unknown wave (or the wave itself), unknown question, types that do not agree,
     recode keys that are not this question's codes, recode targets or unrecoded codes that the earlier
@@ -551,7 +603,7 @@ def comparison_problems(codebook: Codebook, earlier_codebook: Callable[[str], "C
     continuing that wave add no problem of their own (they could only repeat "unknown wave" per question)."""
 
     @functools.cache  # one load per earlier wave, not one per question
-    def earlier_of(wave_id: str) -> "Codebook | None | UnusableEarlierCodebook":
+    def earlier_of(wave_id: str) -> Codebook | None | UnusableEarlierCodebook:
         try:
             return earlier_codebook(wave_id)
         except UnusableEarlierCodebook as unusable:
@@ -570,16 +622,20 @@ def comparison_problems(codebook: Codebook, earlier_codebook: Callable[[str], "C
         if isinstance(earlier, UnusableEarlierCodebook):
             continue
         if earlier is None:
-            problems.append(f"{where}: unknown wave {comparison.wave} (not in the landing directory, "
-                            "and no codebook is bundled for it)")
+            problems.append(
+                f"{where}: unknown wave {comparison.wave} (not in the landing directory, "
+                "and no codebook is bundled for it)"
+            )
             continue
         if comparison.question not in earlier:
             problems.append(f"{where}: wave {comparison.wave} has no question {comparison.question}")
             continue
         target = earlier.question(comparison.question)
         if COMPARABLE_TYPE_GROUPS.get(target.type) != COMPARABLE_TYPE_GROUPS[question.type]:
-            problems.append(f"{where}: types do not agree ({question.type} here, {target.type} in "
-                            f"{comparison.wave}; single/likert5, multi and matrix_multi compare only among themselves)")
+            problems.append(
+                f"{where}: types do not agree ({question.type} here, {target.type} in "
+                f"{comparison.wave}; single/likert5, multi and matrix_multi compare only among themselves)"
+            )
             continue
         problems += _code_problems(question, target, where)
     return problems
@@ -592,13 +648,17 @@ def _code_problems(question: Question, target: Question, where: str) -> list[str
     problems: list[str] = []
     if question.type == "matrix_multi":
         if comparison.recode is not None:
-            problems.append(f"{where}: a matrix question compares row by row with the same codes; "
-                            "`recode` is not allowed")
-        for what, mine, theirs in (("rows", {row.code for row in question.rows}, {row.code for row in target.rows}),
-                                   ("columns", set(question.choice_codes), earlier_codes)):
+            problems.append(
+                f"{where}: a matrix question compares row by row with the same codes; `recode` is not allowed"
+            )
+        for what, mine, theirs in (
+            ("rows", {row.code for row in question.rows}, {row.code for row in target.rows}),
+            ("columns", set(question.choice_codes), earlier_codes),
+        ):
             if mine != theirs:
-                problems.append(f"{where}: matrix {what} differ ({_codes(mine)} here, {_codes(theirs)} in "
-                                f"{comparison.wave})")
+                problems.append(
+                    f"{where}: matrix {what} differ ({_codes(mine)} here, {_codes(theirs)} in {comparison.wave})"
+                )
         return problems
     recoded = dict(comparison.recode or ())
     for code in sorted(set(recoded) - set(question.choice_codes)):
@@ -606,12 +666,15 @@ def _code_problems(question: Question, target: Question, where: str) -> list[str
     for code, targets in sorted(recoded.items()):
         for value in targets:
             if value not in earlier_codes:
-                problems.append(f"{where}: recode target {value} (of code {code}) is not a code of "
-                                f"{comparison.wave} {comparison.question}")
+                problems.append(
+                    f"{where}: recode target {value} (of code {code}) is not a code of "
+                    f"{comparison.wave} {comparison.question}"
+                )
     for code in question.choice_codes:
         if code not in recoded and code not in earlier_codes:
-            problems.append(f"{where}: code {code} has no recode and {comparison.wave} "
-                            f"{comparison.question} has no code {code}")
+            problems.append(
+                f"{where}: code {code} has no recode and {comparison.wave} {comparison.question} has no code {code}"
+            )
     return problems
 
 
@@ -673,7 +736,7 @@ def _check_cross_references(questions: list[Question], problems: list[str]) -> N
             claim(question.any_of_report.report, f"{question.id} (any_of_report)")
 
 
-def codebook_frames(codebook: Codebook, *, source_file: str, file_sha256: str, loaded_at) -> dict[str, "pd.DataFrame"]:
+def codebook_frames(codebook: Codebook, *, source_file: str, file_sha256: str, loaded_at) -> dict[str, pd.DataFrame]:
     """The codebook as the raw tables dbt reads: waves, questions, choices (matrix columns too), rows, the
     comparisons per choice, and what a QSF holds that is not tabulated (`codebook_findings`). Every question,
     choice and row says where it came from (`item_source`: `codebook`, `qsf`, or `overlay` for an item of
@@ -688,55 +751,136 @@ def codebook_frames(codebook: Codebook, *, source_file: str, file_sha256: str, l
         if codebook.origin == "codebook":
             return "codebook"
         return "overlay" if item in codebook.overlaid else codebook.origin
-    waves = pd.DataFrame([{
-        "wave_id": wave.id, "title": wave.title, "fieldwork_start": wave.fieldwork_start,
-        "fieldwork_end": wave.fieldwork_end, "municipality_map": wave.municipality_map,
-        "taskforce_reference_date": wave.taskforce_reference_date, "source_file": source_file,
-        "file_sha256": file_sha256, "loaded_at": loaded_at,
-    }])
+
+    waves = pd.DataFrame(
+        [
+            {
+                "wave_id": wave.id,
+                "title": wave.title,
+                "fieldwork_start": wave.fieldwork_start,
+                "fieldwork_end": wave.fieldwork_end,
+                "municipality_map": wave.municipality_map,
+                "taskforce_reference_date": wave.taskforce_reference_date,
+                "source_file": source_file,
+                "file_sha256": file_sha256,
+                "loaded_at": loaded_at,
+            }
+        ]
+    )
     questions = pd.DataFrame([_question_record(wave.id, q, item_source(q.id)) for q in codebook.questions])
-    choices = pd.DataFrame([{
-        "wave_id": wave.id, "question_id": q.id, "choice_code": c.code, "label": c.label,
-        "report_figure_id": c.report, "report_suffix": c.report_suffix, "is_exclusive": c.exclusive,
-        "position": position, "has_other_text": c.code in q.other_text_codes,
-        "text_choice_id": q.text_column_id(c.code) if c.code in q.other_text_codes else None,
-        "item_source": item_source(q.id, "column" if q.type == "matrix_multi" else "choice", c.code),
-    } for q in codebook.questions for position, c in enumerate(q.choices, start=1)],
-        columns=["wave_id", "question_id", "choice_code", "label", "report_figure_id", "report_suffix",
-                 "is_exclusive", "position", "has_other_text", "text_choice_id", "item_source"])
-    rows = pd.DataFrame([{
-        "wave_id": wave.id, "question_id": q.id, "row_code": r.code, "label": r.label,
-        "report_prefix": r.report_prefix, "item_source": item_source(q.id, "row", r.code),
-    } for q in codebook.questions for r in q.rows],
-        columns=["wave_id", "question_id", "row_code", "label", "report_prefix", "item_source"])
+    choices = pd.DataFrame(
+        [
+            {
+                "wave_id": wave.id,
+                "question_id": q.id,
+                "choice_code": c.code,
+                "label": c.label,
+                "report_figure_id": c.report,
+                "report_suffix": c.report_suffix,
+                "is_exclusive": c.exclusive,
+                "position": position,
+                "has_other_text": c.code in q.other_text_codes,
+                "text_choice_id": q.text_column_id(c.code) if c.code in q.other_text_codes else None,
+                "item_source": item_source(q.id, "column" if q.type == "matrix_multi" else "choice", c.code),
+            }
+            for q in codebook.questions
+            for position, c in enumerate(q.choices, start=1)
+        ],
+        columns=[
+            "wave_id",
+            "question_id",
+            "choice_code",
+            "label",
+            "report_figure_id",
+            "report_suffix",
+            "is_exclusive",
+            "position",
+            "has_other_text",
+            "text_choice_id",
+            "item_source",
+        ],
+    )
+    rows = pd.DataFrame(
+        [
+            {
+                "wave_id": wave.id,
+                "question_id": q.id,
+                "row_code": r.code,
+                "label": r.label,
+                "report_prefix": r.report_prefix,
+                "item_source": item_source(q.id, "row", r.code),
+            }
+            for q in codebook.questions
+            for r in q.rows
+        ],
+        columns=["wave_id", "question_id", "row_code", "label", "report_prefix", "item_source"],
+    )
     # comparable_to resolved per choice (default recode: the same code), so dbt never re-derives it.
-    comparisons = pd.DataFrame([{
-        "wave_id": wave.id, "question_id": q.id, "choice_code": code,
-        "compared_wave_id": q.comparable_to.wave, "compared_question_id": q.comparable_to.question,
-        "compared_choice_code": compared,
-    } for q in codebook.questions if q.comparable_to is not None for code in q.choice_codes
-        for compared in (q.comparable_to.compared_codes(code) or (None,))],
-        columns=["wave_id", "question_id", "choice_code", "compared_wave_id", "compared_question_id",
-                 "compared_choice_code"])
-    findings = pd.DataFrame([{
-        "wave_id": wave.id, "source_file": source_file, "question_id": question_id, "finding_type": kind,
-        "finding": text,
-    } for question_id, kind, text in codebook.findings], columns=list(RAW_COLUMNS["codebook_findings"]))
+    comparisons = pd.DataFrame(
+        [
+            {
+                "wave_id": wave.id,
+                "question_id": q.id,
+                "choice_code": code,
+                "compared_wave_id": q.comparable_to.wave,
+                "compared_question_id": q.comparable_to.question,
+                "compared_choice_code": compared,
+            }
+            for q in codebook.questions
+            if q.comparable_to is not None
+            for code in q.choice_codes
+            for compared in (q.comparable_to.compared_codes(code) or (None,))
+        ],
+        columns=[
+            "wave_id",
+            "question_id",
+            "choice_code",
+            "compared_wave_id",
+            "compared_question_id",
+            "compared_choice_code",
+        ],
+    )
+    findings = pd.DataFrame(
+        [
+            {
+                "wave_id": wave.id,
+                "source_file": source_file,
+                "question_id": question_id,
+                "finding_type": kind,
+                "finding": text,
+            }
+            for question_id, kind, text in codebook.findings
+        ],
+        columns=list(RAW_COLUMNS["codebook_findings"]),
+    )
     # A wave without comparable_to leaves these columns all None (or the table empty): typed as listed anyway.
     questions["other_text_code"] = questions["other_text_code"].astype("Int64")
-    questions = questions.astype({column: "string" for column in ("comparable_wave_id", "comparable_question_id",
-                                                                  "display_logic_text")})
+    questions = questions.astype(
+        {column: "string" for column in ("comparable_wave_id", "comparable_question_id", "display_logic_text")}
+    )
     choices["text_choice_id"] = choices["text_choice_id"].astype("Int64")
-    return {"codebook_waves": waves, "codebook_questions": questions, "codebook_choices": choices,
-            "codebook_rows": rows, "codebook_comparisons": comparisons.astype(RAW_COLUMNS["codebook_comparisons"]),
-            "codebook_findings": findings.astype(RAW_COLUMNS["codebook_findings"])}
+    return {
+        "codebook_waves": waves,
+        "codebook_questions": questions,
+        "codebook_choices": choices,
+        "codebook_rows": rows,
+        "codebook_comparisons": comparisons.astype(RAW_COLUMNS["codebook_comparisons"]),
+        "codebook_findings": findings.astype(RAW_COLUMNS["codebook_findings"]),
+    }
 
 
 def _question_record(wave_id: str, q: Question, item_source: str) -> dict:
     """One row of `raw.codebook_questions`."""
     return {
-        "wave_id": wave_id, "question_id": q.id, "position": q.position, "section": q.section,
-        "question_type": q.type, "label": q.label, "unit": q.unit, "is_required": q.required, "role": q.role,
+        "wave_id": wave_id,
+        "question_id": q.id,
+        "position": q.position,
+        "section": q.section,
+        "question_type": q.type,
+        "label": q.label,
+        "unit": q.unit,
+        "is_required": q.required,
+        "role": q.role,
         "other_text_code": q.other_text,
         "shown_if_question_id": q.shown_if.question if q.shown_if else None,
         "shown_if_operator": q.shown_if.operator if q.shown_if else None,
@@ -747,5 +891,6 @@ def _question_record(wave_id: str, q: Question, item_source: str) -> dict:
         "note": q.note,
         "comparable_wave_id": q.comparable_to.wave if q.comparable_to else None,
         "comparable_question_id": q.comparable_to.question if q.comparable_to else None,
-        "display_logic_text": q.display_logic, "item_source": item_source,
+        "display_logic_text": q.display_logic,
+        "item_source": item_source,
     }

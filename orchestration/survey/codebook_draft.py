@@ -28,9 +28,27 @@ from orchestration.survey.qsf import QSF_NAME, SurveyDefinition, apply_overlay, 
 NEAR_TEXT = 0.9  # a question text this similar (after folding) is "nearly the same text"
 TAG_TEXT = 0.75  # with the same export tag, the texts need only be this similar
 NEAR_LABEL = 0.85
-KEY_ORDER = ("id", "section", "type", "label", "required", "role", "unit", "shown_if", "display_logic", "note",
-             "report_count", "any_of_report", "comparable_to", "choices", "rows", "columns", "exclusive",
-             "exclusive_columns", "other_text")
+KEY_ORDER = (
+    "id",
+    "section",
+    "type",
+    "label",
+    "required",
+    "role",
+    "unit",
+    "shown_if",
+    "display_logic",
+    "note",
+    "report_count",
+    "any_of_report",
+    "comparable_to",
+    "choices",
+    "rows",
+    "columns",
+    "exclusive",
+    "exclusive_columns",
+    "other_text",
+)
 
 
 def fold(text: Any) -> str:
@@ -79,7 +97,10 @@ def _options(question: dict, level: str) -> dict[int, str]:
 def match_labels(new: dict[int, str], old: dict[int, str]) -> tuple[dict[int, list[int]], list[str]] | None:
     """Each new code → the earlier codes it stands for, from the labels, with what was matched how; None when
     a new code's label accounts for no earlier label."""
-    new_f, old_f = {code: fold(label) for code, label in new.items()}, {code: fold(label) for code, label in old.items()}
+    new_f, old_f = (
+        {code: fold(label) for code, label in new.items()},
+        {code: fold(label) for code, label in old.items()},
+    )
     mapping: dict[int, list[int]] = {}
     claimed: set[int] = set()
     notes: list[str] = []
@@ -91,8 +112,14 @@ def match_labels(new: dict[int, str], old: dict[int, str]) -> tuple[dict[int, li
     for code, label in new_f.items():
         if code in mapping:
             continue
-        near = sorted(((difflib.SequenceMatcher(None, label, old_label).ratio(), old_code)
-                       for old_code, old_label in old_f.items() if old_code not in claimed), reverse=True)
+        near = sorted(
+            (
+                (difflib.SequenceMatcher(None, label, old_label).ratio(), old_code)
+                for old_code, old_label in old_f.items()
+                if old_code not in claimed
+            ),
+            reverse=True,
+        )
         if near and near[0][0] >= NEAR_LABEL and (len(near) == 1 or near[0][0] - near[1][0] >= 0.05):
             mapping[code] = [near[0][1]]
             claimed.add(near[0][1])
@@ -104,8 +131,11 @@ def match_labels(new: dict[int, str], old: dict[int, str]) -> tuple[dict[int, li
         if not words:
             return None
         # a broader new label standing for several earlier ones ("Positief" ← "Eerder positief", "Zeer positief")
-        broader = [old_code for old_code, old_label in old_f.items() if old_code not in claimed
-                   and _extends(old_label.split(), words)]
+        broader = [
+            old_code
+            for old_code, old_label in old_f.items()
+            if old_code not in claimed and _extends(old_label.split(), words)
+        ]
         # a narrower new label that splits one earlier label ("Ja, een grote impact" → "Ja")
         narrower = [old_code for old_code, old_label in old_f.items() if _extends(words, old_label.split())]
         if broader:
@@ -138,8 +168,9 @@ def propose(new: Questionnaire, earlier: Questionnaire) -> tuple[dict[str, Propo
         candidates = []
         same_tag = earlier_by_id.get(question["id"])
         if same_tag is not None and COMPARABLE_TYPE_GROUPS.get(same_tag.get("type")) != group:
-            declined[question["id"]] = (f"{earlier.wave_id} {same_tag['id']} has the same export tag but is a "
-                                        f"{same_tag.get('type')} question")
+            declined[question["id"]] = (
+                f"{earlier.wave_id} {same_tag['id']} has the same export tag but is a {same_tag.get('type')} question"
+            )
         for other in earlier.questions:
             if COMPARABLE_TYPE_GROUPS.get(other.get("type")) != group:
                 continue
@@ -148,8 +179,10 @@ def propose(new: Questionnaire, earlier: Questionnaire) -> tuple[dict[str, Propo
             same_text = fold(question.get("label")) == fold(other.get("label"))
             if not (same_text or text >= NEAR_TEXT or (tag and text >= TAG_TEXT)):
                 if tag:
-                    declined[question["id"]] = (f"{earlier.wave_id} {other['id']} has the same export tag but another "
-                                                f"text (similarity {text:.2f})")
+                    declined[question["id"]] = (
+                        f"{earlier.wave_id} {other['id']} has the same export tag but another "
+                        f"text (similarity {text:.2f})"
+                    )
                 continue
             matched = _compare_options(question, other)
             if isinstance(matched, str):
@@ -157,8 +190,12 @@ def propose(new: Questionnaire, earlier: Questionnaire) -> tuple[dict[str, Propo
                 continue
             recode, notes, counts = matched
             evidence = (["same export tag"] if tag else []) + [
-                "same text" if same_text else f"nearly the same text (similarity {text:.2f})"
-                if text >= NEAR_TEXT else f"similar text (similarity {text:.2f})"]
+                "same text"
+                if same_text
+                else f"nearly the same text (similarity {text:.2f})"
+                if text >= NEAR_TEXT
+                else f"similar text (similarity {text:.2f})"
+            ]
             evidence.append(counts + (": " + "; ".join(notes) if notes else ""))
             rank = (same_text, text >= NEAR_TEXT, tag, round(text, 2))
             candidates.append(Proposal(earlier.wave_id, other["id"], recode, evidence, rank))
@@ -166,9 +203,14 @@ def propose(new: Questionnaire, earlier: Questionnaire) -> tuple[dict[str, Propo
             continue
         candidates.sort(key=lambda proposal: proposal.rank, reverse=True)
         best = candidates[0]
-        if len(candidates) > 1 and candidates[1].rank[:3] == best.rank[:3] and best.rank[3] - candidates[1].rank[3] < 0.03:
-            declined[question["id"]] = (f"two equally good partners in {earlier.wave_id}: {best.question} and "
-                                        f"{candidates[1].question}")
+        if (
+            len(candidates) > 1
+            and candidates[1].rank[:3] == best.rank[:3]
+            and best.rank[3] - candidates[1].rank[3] < 0.03
+        ):
+            declined[question["id"]] = (
+                f"two equally good partners in {earlier.wave_id}: {best.question} and {candidates[1].question}"
+            )
             continue
         proposals[question["id"]] = best
         declined.pop(question["id"], None)
@@ -180,7 +222,7 @@ def propose(new: Questionnaire, earlier: Questionnaire) -> tuple[dict[str, Propo
         if len(question_ids) > 1:
             question_ids.sort(key=lambda question_id: proposals[question_id].rank, reverse=True)
             for question_id in question_ids[1:]:
-                declined[question_id] = (f"{earlier.wave_id} {target} is continued more plausibly by {question_ids[0]}")
+                declined[question_id] = f"{earlier.wave_id} {target} is continued more plausibly by {question_ids[0]}"
                 del proposals[question_id]
     return proposals, declined
 
@@ -192,7 +234,11 @@ def _compare_options(question: dict, other: dict) -> tuple[dict | None, list[str
         for level in ("rows", "columns"):
             mine, theirs = _options(question, level), _options(other, level)
             matched = match_labels(mine, theirs)
-            if matched is None or any(targets != [code] for code, targets in matched[0].items()) or set(mine) != set(theirs):
+            if (
+                matched is None
+                or any(targets != [code] for code, targets in matched[0].items())
+                or set(mine) != set(theirs)
+            ):
                 return f"matrix {level} differ (a matrix compares row by row with the same codes)"
             notes += matched[1]
             counts.append(f"{len(mine)} {level} matched")
@@ -210,10 +256,15 @@ def _compare_options(question: dict, other: dict) -> tuple[dict | None, list[str
         parts.append(f"{near} spelled nearly the same")
     if merged:
         parts.append(f"{merged} merged or split")
-    return (None if identity else {code: mapping[code] for code in sorted(mapping)}), notes, "labels: " + ", ".join(parts)
+    return (
+        (None if identity else {code: mapping[code] for code in sorted(mapping)}),
+        notes,
+        "labels: " + ", ".join(parts),
+    )
 
 
 # --- reading the two sides ---------------------------------------------------------------------------------
+
 
 def _definition_side(qsf_path: Path, *, overlay_required: bool = False) -> Questionnaire:
     definition = read_survey_definition(qsf_path)
@@ -241,11 +292,13 @@ def read_side(path: str | Path) -> Questionnaire:
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
         raise CodebookError(str(path), ["not a codebook: it has no `questions:` list"])
     wave = data.get("wave") if isinstance(data.get("wave"), dict) else {}
-    return Questionnaire(str(wave.get("id") or path.parent.name), [q for q in data["questions"] if isinstance(q, dict)],
-                         wave)
+    return Questionnaire(
+        str(wave.get("id") or path.parent.name), [q for q in data["questions"] if isinstance(q, dict)], wave
+    )
 
 
 # --- the printed codebook ----------------------------------------------------------------------------------
+
 
 def _scalar(value: Any) -> str:
     if isinstance(value, bool):
@@ -253,14 +306,28 @@ def _scalar(value: Any) -> str:
     if isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{_scalar(key)}: " + (json.dumps(item, ensure_ascii=False) if key == "label" else _scalar(item))
-                               for key, item in value.items()) + "}"
+        return (
+            "{"
+            + ", ".join(
+                f"{_scalar(key)}: " + (json.dumps(item, ensure_ascii=False) if key == "label" else _scalar(item))
+                for key, item in value.items()
+            )
+            + "}"
+        )
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_scalar(item) for item in value) + "]"
     text = str(value)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         return text  # a date, as YAML reads it
-    if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", text) and text.lower() not in ("true", "false", "null", "yes", "no", "on", "off"):
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", text) and text.lower() not in (
+        "true",
+        "false",
+        "null",
+        "yes",
+        "no",
+        "on",
+        "off",
+    ):
         return text
     return json.dumps(text, ensure_ascii=False)
 
@@ -269,36 +336,56 @@ def _comment(text: str, indent: str) -> list[str]:
     return [f"{indent}# {line}" for line in text.splitlines()]
 
 
-def render(new: Questionnaire, proposals: dict[str, Proposal] | None, declined: dict[str, str],
-           earlier: Questionnaire | None, source: str) -> str:
-    lines = [f"# Codebook of {source}, derived from Qualtrics' survey definition by `make codebook`",
-             "# (docs/ADD_A_WAVE.md). Review it before use: nothing here is applied by the warehouse."]
+def render(
+    new: Questionnaire,
+    proposals: dict[str, Proposal] | None,
+    declined: dict[str, str],
+    earlier: Questionnaire | None,
+    source: str,
+) -> str:
+    lines = [
+        f"# Codebook of {source}, derived from Qualtrics' survey definition by `make codebook`",
+        "# (docs/ADD_A_WAVE.md). Review it before use: nothing here is applied by the warehouse.",
+    ]
     if new.overlay_path:
-        lines.append(f"# The overlay {new.overlay_path} is applied (its wave block, roles, units, report keys, comparable_to).")
+        lines.append(
+            f"# The overlay {new.overlay_path} is applied (its wave block, roles, units, report keys, comparable_to)."
+        )
     if earlier is not None:
-        lines.append(f"# comparable_to proposals: against {earlier.wave_id} (each with its evidence; a question "
-                     "without one had no convincing partner).")
+        lines.append(
+            f"# comparable_to proposals: against {earlier.wave_id} (each with its evidence; a question "
+            "without one had no convincing partner)."
+        )
     findings = new.definition.findings if new.definition else ()
     if findings:
         lines.append("# What the survey definition holds that the warehouse does not tabulate (findings per wave):")
         lines += [f"#   {finding.kind}: {finding.text}" for finding in findings]
     lines += ["", "wave:"]
     wave = new.wave or {}
-    todo = {"id": "TODO  # lower-case letters, digits, _: the folder name under waves/",
-            "title": _scalar(new.definition.name) + "  # TODO: check" if new.definition and new.definition.name else "TODO",
-            "fieldwork_start": "TODO  # YYYY-MM-DD", "fieldwork_end": "TODO  # YYYY-MM-DD",
-            "municipality_map": "TODO  # 2019-2024 (300 municipalities) or 2025 (285)",
-            "taskforce_reference_date": "TODO  # YYYY-MM-DD, or remove the line"}
+    todo = {
+        "id": "TODO  # lower-case letters, digits, _: the folder name under waves/",
+        "title": _scalar(new.definition.name) + "  # TODO: check" if new.definition and new.definition.name else "TODO",
+        "fieldwork_start": "TODO  # YYYY-MM-DD",
+        "fieldwork_end": "TODO  # YYYY-MM-DD",
+        "municipality_map": "TODO  # 2019-2024 (300 municipalities) or 2025 (285)",
+        "taskforce_reference_date": "TODO  # YYYY-MM-DD, or remove the line",
+    }
     for key, placeholder in todo.items():
         value = wave.get(key)
-        lines.append(f"  {key}: {_scalar(value.isoformat() if hasattr(value, 'isoformat') else value)}"
-                     if value is not None else f"  {key}: {placeholder}")
+        lines.append(
+            f"  {key}: {_scalar(value.isoformat() if hasattr(value, 'isoformat') else value)}"
+            if value is not None
+            else f"  {key}: {placeholder}"
+        )
     lines += ["", "questions:"]
     has_municipality = any(question.get("role") == "municipality" for question in new.questions)
     for question in new.questions:
         lines.append("")
-        if not has_municipality and question.get("type") == "text" and question is next(
-                q for q in new.questions if q.get("type") == "text"):
+        if (
+            not has_municipality
+            and question.get("type") == "text"
+            and question is next(q for q in new.questions if q.get("type") == "text")
+        ):
             lines.append("  # TODO: add `role: municipality` to the question where respondents type their municipality")
         if question.get("type") == "single" and sorted(question.get("choices") or {}) == [1, 2, 3, 4, 5]:
             lines.append("  # TODO: `type: likert5` if these five codes are an ordered scale")
@@ -324,21 +411,28 @@ def render(new: Questionnaire, proposals: dict[str, Proposal] | None, declined: 
     return "\n".join(lines) + "\n"
 
 
-def _comparison_lines(question: dict, proposals: dict[str, Proposal] | None, declined: dict[str, str],
-                      earlier: Questionnaire | None) -> list[str]:
+def _comparison_lines(
+    question: dict, proposals: dict[str, Proposal] | None, declined: dict[str, str], earlier: Questionnaire | None
+) -> list[str]:
     given = question.get("comparable_to")
     proposal = (proposals or {}).get(question["id"])
     lines: list[str] = []
     if given is not None:
         if proposals is not None:
             if proposal is None:
-                lines.append(f"    # comparable_to from the overlay; the comparison with {earlier.wave_id} proposes none"
-                             + (f" ({declined[question['id']]})" if question["id"] in declined else ""))
+                lines.append(
+                    f"    # comparable_to from the overlay; the comparison with {earlier.wave_id} proposes none"
+                    + (f" ({declined[question['id']]})" if question["id"] in declined else "")
+                )
             elif proposal.as_entry() == given:
-                lines.append("    # comparable_to from the overlay; the comparison agrees: " + "; ".join(proposal.evidence))
+                lines.append(
+                    "    # comparable_to from the overlay; the comparison agrees: " + "; ".join(proposal.evidence)
+                )
             else:
-                lines.append(f"    # comparable_to from the overlay; the comparison proposes instead "
-                             f"{_scalar(proposal.as_entry())}: " + "; ".join(proposal.evidence))
+                lines.append(
+                    f"    # comparable_to from the overlay; the comparison proposes instead "
+                    f"{_scalar(proposal.as_entry())}: " + "; ".join(proposal.evidence)
+                )
         lines.append(f"    comparable_to: {_scalar(given)}")
     elif proposal is not None:
         lines.append("    # PROPOSED, review: " + "; ".join(proposal.evidence))

@@ -20,22 +20,29 @@ import hashlib
 import io
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO, Iterable, Iterator
+from typing import IO, BinaryIO
 
 import pandas as pd
 
-from orchestration.survey.landing import landing_part
 from orchestration.backends import frame, replace_tables, table_exists
+from orchestration.survey.landing import landing_part
 
 BLOCK = 1 << 20
 IN_MEMORY_LIMIT = 64 << 20  # a larger copy goes to a temporary file (TMPDIR), so memory stays bounded
 
 RAW_SCHEMA, LANDING_FILES = "raw", "landing_files"
 LANDING_FILES_COLUMNS = {
-    "kind": "string", "part": "string", "source_file": "string", "size_bytes": "int64", "mtime_ns": "int64",
-    "file_sha256": "string", "run_id": "string", "loaded_at": "datetime64[us, UTC]",
+    "kind": "string",
+    "part": "string",
+    "source_file": "string",
+    "size_bytes": "int64",
+    "mtime_ns": "int64",
+    "file_sha256": "string",
+    "run_id": "string",
+    "loaded_at": "datetime64[us, UTC]",
 }
 STILL_COPYING = "still being copied? wait until it is complete and run again"
 
@@ -98,8 +105,9 @@ def read_landing_file(path: str | Path) -> FileCopy:
                 spill.write(block)
         after = os.fstat(handle.fileno())
     if size != before.st_size or (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
-        raise LandingFileChanged(str(path), f"{before.st_size} bytes when opened, {size} read, "
-                                            f"{after.st_size} when the read ended")
+        raise LandingFileChanged(
+            str(path), f"{before.st_size} bytes when opened, {size} read, {after.st_size} when the read ended"
+        )
     if spill is not None:
         spill.flush()
     read = FileRead(Path(path), size, before.st_mtime_ns, digest.hexdigest())
@@ -117,15 +125,23 @@ def file_sha256(path: str | Path) -> str:
 
 # --- what the draft was loaded from ---------------------------------------------------------------------
 
+
 def reads_frame(reads: Iterable[tuple[str, FileRead]], *, kind: str, run_id: str, loaded_at) -> pd.DataFrame:
     """Rows of `raw.landing_files` for the (source_file, read) pairs of one loader (`kind`)."""
     reads = list(reads)
-    frame = pd.DataFrame({
-        "kind": [kind] * len(reads), "part": [landing_part(name) for name, _ in reads],
-        "source_file": [name for name, _ in reads], "size_bytes": [read.size for _, read in reads],
-        "mtime_ns": [read.mtime_ns for _, read in reads], "file_sha256": [read.sha256 for _, read in reads],
-        "run_id": [run_id] * len(reads), "loaded_at": [pd.Timestamp(loaded_at)] * len(reads),
-    }, columns=list(LANDING_FILES_COLUMNS))
+    frame = pd.DataFrame(
+        {
+            "kind": [kind] * len(reads),
+            "part": [landing_part(name) for name, _ in reads],
+            "source_file": [name for name, _ in reads],
+            "size_bytes": [read.size for _, read in reads],
+            "mtime_ns": [read.mtime_ns for _, read in reads],
+            "file_sha256": [read.sha256 for _, read in reads],
+            "run_id": [run_id] * len(reads),
+            "loaded_at": [pd.Timestamp(loaded_at)] * len(reads),
+        },
+        columns=list(LANDING_FILES_COLUMNS),
+    )
     return frame.astype(LANDING_FILES_COLUMNS)
 
 
@@ -152,7 +168,8 @@ def changes_since_read(landing_dir: str | Path, reads: pd.DataFrame) -> list[str
     then sha256 of its content), or is gone."""
     problems = []
     for name, size, mtime_ns, sha256 in reads[["source_file", "size_bytes", "mtime_ns", "file_sha256"]].itertuples(
-            index=False):
+        index=False
+    ):
         path = Path(landing_dir) / name
         try:
             stat = path.stat()

@@ -39,18 +39,24 @@ def read_taskforce_snapshot(path: str | Path | FileCopy, *, source_file: str, lo
     """Frame `taskforce_counts`: source_file, file_sha256, source_row, the five contract columns, loaded_at."""
     decoded, rows, values = _read_flat_file(path, TASKFORCE_COLUMNS)
     return typed_frame(
-        source_file=[source_file] * len(rows), file_sha256=[decoded.sha256] * len(rows), source_row=(rows, "int64"),
-        **{name: values[name] for name in TASKFORCE_COLUMNS}, loaded_at=loaded_at_column(loaded_at, len(rows)),
+        source_file=[source_file] * len(rows),
+        file_sha256=[decoded.sha256] * len(rows),
+        source_row=(rows, "int64"),
+        **{name: values[name] for name in TASKFORCE_COLUMNS},
+        loaded_at=loaded_at_column(loaded_at, len(rows)),
     )
 
 
-def read_municipality_overrides(path: str | Path | FileCopy, *, source_file: str,
-                                loaded_at: dt.datetime) -> pd.DataFrame:
+def read_municipality_overrides(
+    path: str | Path | FileCopy, *, source_file: str, loaded_at: dt.datetime
+) -> pd.DataFrame:
     """Frame `municipality_name_overrides`: source_file, source_row, raw_text, nis_code, loaded_at."""
     _, rows, values = _read_flat_file(path, OVERRIDE_COLUMNS)
     return typed_frame(
-        source_file=[source_file] * len(rows), source_row=(rows, "int64"),
-        **{name: values[name] for name in OVERRIDE_COLUMNS}, loaded_at=loaded_at_column(loaded_at, len(rows)),
+        source_file=[source_file] * len(rows),
+        source_row=(rows, "int64"),
+        **{name: values[name] for name in OVERRIDE_COLUMNS},
+        loaded_at=loaded_at_column(loaded_at, len(rows)),
     )
 
 
@@ -73,13 +79,16 @@ def read_open_answer_themes(path: str | Path | FileCopy, *, source_file: str, lo
                     decoded_source, row + 1, f"column pattern: {pattern!r} is not a valid regular expression ({error})"
                 ) from None
     return typed_frame(
-        source_file=[source_file] * len(rows), source_row=(rows, "int64"),
-        **{name: values[name] for name in THEME_COLUMNS}, loaded_at=loaded_at_column(loaded_at, len(rows)),
+        source_file=[source_file] * len(rows),
+        source_row=(rows, "int64"),
+        **{name: values[name] for name in THEME_COLUMNS},
+        loaded_at=loaded_at_column(loaded_at, len(rows)),
     )
 
 
-def _read_flat_file(path: str | Path | FileCopy,
-                    required: tuple[str, ...]) -> tuple[DecodedCsv, list[int], dict[str, list]]:
+def _read_flat_file(
+    path: str | Path | FileCopy, required: tuple[str, ...]
+) -> tuple[DecodedCsv, list[int], dict[str, list]]:
     """(how it is written, 1-based data row numbers, required column -> verbatim values) of one flat file."""
     decoded = decode_csv_file(path, FlatFileFormatError)
     records = iter_csv_records(decoded, FlatFileFormatError)
@@ -88,7 +97,8 @@ def _read_flat_file(path: str | Path | FileCopy,
     missing = [name for name in required if name not in names]
     if missing:
         raise FlatFileFormatError(
-            decoded.source, header_line,
+            decoded.source,
+            header_line,
             f"header lacks {', '.join(missing)} (needs {','.join(required)}; found {','.join(names)})",
         )
     doubled = sorted({name for name in required if names.count(name) > 1})
@@ -100,7 +110,7 @@ def _read_flat_file(path: str | Path | FileCopy,
     values: dict[str, list] = {name: [] for name in required}
     for row_number, (line, fields) in enumerate(records, start=1):
         # Trailing empty fields (an Excel habit) are harmless; anything else ragged is a broken file.
-        if len(fields) < len(names) or any(cell.strip() for cell in fields[len(names):]):
+        if len(fields) < len(names) or any(cell.strip() for cell in fields[len(names) :]):
             raise FlatFileFormatError(decoded.source, line, f"row has {len(fields)} fields, header has {len(names)}")
         row_numbers.append(row_number)
         for name, position in positions.items():

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping
 
 CODEBOOK_NAME = "codebook.yaml"
 QSF_NAME = "survey.qsf"  # Qualtrics' survey definition; with it, codebook.yaml is an overlay (contract §5.1)
@@ -63,8 +63,9 @@ def discover_landing(landing_dir: str | Path) -> LandingInventory:
     for wave_dir in _visible(root / "waves"):
         if wave_dir.is_dir():
             codebook, qsf = wave_dir / CODEBOOK_NAME, wave_dir / QSF_NAME
-            waves[wave_dir.name] = WaveFiles(codebook if codebook.is_file() else None, _csv_files(wave_dir),
-                                             qsf if qsf.is_file() else None)
+            waves[wave_dir.name] = WaveFiles(
+                codebook if codebook.is_file() else None, _csv_files(wave_dir), qsf if qsf.is_file() else None
+            )
     override, themes = root / OVERRIDE_FILE, root / THEMES_FILE
     return LandingInventory(
         landing_dir=root,
@@ -88,8 +89,10 @@ def require_waves(inventory: LandingInventory) -> None:
     root = inventory.landing_dir
     entries = _visible(root)
     if not entries:
-        raise LandingError(f"landing directory {root} is empty: no waves/<wave_id>/ folder to load "
-                           "(set WAREHOUSE_LANDING_DIR to the folder that holds waves/ and taskforce/)")
+        raise LandingError(
+            f"landing directory {root} is empty: no waves/<wave_id>/ folder to load "
+            "(set WAREHOUSE_LANDING_DIR to the folder that holds waves/ and taskforce/)"
+        )
     hint = ""
     if any((entry / CODEBOOK_NAME).is_file() for entry in entries if entry.is_dir()):
         hint = f"; it looks like the waves/ folder itself: point WAREHOUSE_LANDING_DIR at {root.parent}"
@@ -103,8 +106,11 @@ def unused_files(inventory: LandingInventory) -> list[Path]:
     .xlsx, or a CSV next to `waves/`): nothing reads them, so they are reported rather than ignored."""
     used = set(inventory.all_paths())
     return sorted(
-        path for path in inventory.landing_dir.rglob("*")
-        if path.is_file() and path not in used and not path.name.startswith((".", "~"))
+        path
+        for path in inventory.landing_dir.rglob("*")
+        if path.is_file()
+        and path not in used
+        and not path.name.startswith((".", "~"))
         and path.suffix.lower() not in (".md", ".txt")
     )
 
@@ -132,8 +138,10 @@ def part_fingerprints(files: Iterable[tuple[str, int, int]], parts: Iterable[str
         part = landing_part(name)
         if part is not None:
             grouped.setdefault(part, []).append((name, int(size), int(mtime_ns)))
-    return {part: hashlib.sha256(json.dumps(sorted(entries)).encode("utf-8")).hexdigest()
-            for part, entries in grouped.items()}
+    return {
+        part: hashlib.sha256(json.dumps(sorted(entries)).encode("utf-8")).hexdigest()
+        for part, entries in grouped.items()
+    }
 
 
 def landing_parts(landing_dir: str | Path) -> dict[str, str]:

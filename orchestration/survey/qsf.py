@@ -36,12 +36,18 @@ import hashlib
 import html
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from orchestration.survey.codebook import (
-    CodebookError, Codebook, _ID_PATTERN, _parse_question, parse_codebook, read_codebook_yaml,
+    _ID_PATTERN,
+    Codebook,
+    CodebookError,
+    _parse_question,
+    parse_codebook,
+    read_codebook_yaml,
 )
 from orchestration.survey.landing import QSF_NAME
 
@@ -56,27 +62,55 @@ TEXT_SELECTORS = {"SL", "ML", "ESTB"}
 NO_QUESTION_TYPES = {"DB", "Meta", "Timing"}
 # Names of the types and selectors a finding speaks of (Qualtrics' own words).
 TYPE_NAMES = {
-    "RO": "rank order", "Slider": "slider", "CS": "constant sum", "PGR": "pick, group and rank",
-    "SBS": "side by side", "DD": "drill down", "HotSpot": "hot spot", "HeatMap": "heat map",
-    "HL": "highlight", "FileUpload": "file upload", "Draw": "signature", "Captcha": "captcha",
-    "GAP": "gap analysis", "TreeSelect": "tree select", "Timing": "timing", "Meta": "meta info",
+    "RO": "rank order",
+    "Slider": "slider",
+    "CS": "constant sum",
+    "PGR": "pick, group and rank",
+    "SBS": "side by side",
+    "DD": "drill down",
+    "HotSpot": "hot spot",
+    "HeatMap": "heat map",
+    "HL": "highlight",
+    "FileUpload": "file upload",
+    "Draw": "signature",
+    "Captcha": "captcha",
+    "GAP": "gap analysis",
+    "TreeSelect": "tree select",
+    "Timing": "timing",
+    "Meta": "meta info",
 }
 SELECTOR_NAMES = {
-    ("MC", "NPS"): "net promoter score", ("MC", "GRB"): "graphic multiple choice",
-    ("TE", "FORM"): "text entry form", ("TE", "PW"): "password", ("Matrix", "MaxDiff"): "MaxDiff",
-    ("Matrix", "CS"): "constant sum matrix", ("Matrix", "RO"): "rank order matrix",
-    ("Matrix", "TE"): "text entry matrix", ("Matrix", "Bipolar"): "bipolar matrix",
+    ("MC", "NPS"): "net promoter score",
+    ("MC", "GRB"): "graphic multiple choice",
+    ("TE", "FORM"): "text entry form",
+    ("TE", "PW"): "password",
+    ("Matrix", "MaxDiff"): "MaxDiff",
+    ("Matrix", "CS"): "constant sum matrix",
+    ("Matrix", "RO"): "rank order matrix",
+    ("Matrix", "TE"): "text entry matrix",
+    ("Matrix", "Bipolar"): "bipolar matrix",
 }
 _TRUE = {"true", "1", "yes", "on"}
 _LOCATOR = re.compile(r"^q://(QID\d+)/SelectableChoice/(\d+)$")
 _TAG = re.compile(r"<[^>]*>")
 # Overlay keys per level (contract §5.1): only what a QSF cannot say.
-OVERLAY_QUESTION_KEYS = {"id", "role", "unit", "required", "note", "type", "comparable_to", "report_count",
-                         "any_of_report", "choices", "rows", "columns"}
+OVERLAY_QUESTION_KEYS = {
+    "id",
+    "role",
+    "unit",
+    "required",
+    "note",
+    "type",
+    "comparable_to",
+    "report_count",
+    "any_of_report",
+    "choices",
+    "rows",
+    "columns",
+}
 OVERLAY_LEVEL_KEYS = {"choices": "report", "rows": "report_prefix", "columns": "report_suffix"}
 # Keys of a full codebook that a QSF says: in an overlay they are refused unless they agree with the QSF.
-QSF_QUESTION_KEYS = {"label", "section", "exclusive", "exclusive_columns", "other_text", "shown_if",
-                     "display_logic"}
+QSF_QUESTION_KEYS = {"label", "section", "exclusive", "exclusive_columns", "other_text", "shown_if", "display_logic"}
 
 
 @dataclass(frozen=True)
@@ -102,8 +136,10 @@ class SurveyDefinition:
         return next((question for question in self.questions if question["id"] == question_id), None)
 
     def not_tabulated(self, question_id: str) -> Finding | None:
-        return next((finding for finding in self.findings
-                     if finding.question == question_id and finding.kind == NOT_TABULATED), None)
+        return next(
+            (finding for finding in self.findings if finding.question == question_id and finding.kind == NOT_TABULATED),
+            None,
+        )
 
 
 def clean_text(value: Any) -> str:
@@ -152,8 +188,13 @@ def read_json(path: str | Path, data: bytes | None = None) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8-sig") if data is None else data.decode("utf-8-sig"))
     except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise CodebookError(str(path), [f"cannot read the survey definition as JSON: {error} (export it again: "
-                                        "Tools → Import/Export → Export survey)"]) from error
+        raise CodebookError(
+            str(path),
+            [
+                f"cannot read the survey definition as JSON: {error} (export it again: "
+                "Tools → Import/Export → Export survey)"
+            ],
+        ) from error
 
 
 def read_survey_definition(path: str | Path, data: bytes | None = None) -> SurveyDefinition:
@@ -162,22 +203,43 @@ def read_survey_definition(path: str | Path, data: bytes | None = None) -> Surve
 
 def parse_survey_definition(document: Any, source: str = QSF_NAME) -> SurveyDefinition:
     """The questionnaire of a QSF document (see the module's docstring for how it is read)."""
-    if isinstance(document, dict) and isinstance(document.get("result"), dict) and "SurveyElements" in document["result"]:
+    if (
+        isinstance(document, dict)
+        and isinstance(document.get("result"), dict)
+        and "SurveyElements" in document["result"]
+    ):
         document = document["result"]  # as the survey-definitions API returns it
     if not isinstance(document, dict) or not isinstance(document.get("SurveyElements"), list):
-        raise CodebookError(source, ["not a Qualtrics survey definition: there is no `SurveyElements` list "
-                                     "(export the survey as .qsf: Tools → Import/Export → Export survey)"])
+        raise CodebookError(
+            source,
+            [
+                "not a Qualtrics survey definition: there is no `SurveyElements` list "
+                "(export the survey as .qsf: Tools → Import/Export → Export survey)"
+            ],
+        )
     elements = [element for element in document["SurveyElements"] if isinstance(element, dict)]
     entry = document.get("SurveyEntry") if isinstance(document.get("SurveyEntry"), dict) else {}
-    payloads = {str(element["Payload"].get("QuestionID") or element.get("PrimaryAttribute")): element["Payload"]
-                for element in elements if element.get("Element") == "SQ" and isinstance(element.get("Payload"), dict)}
-    blocks = [block for element in elements if element.get("Element") == "BL"
-              for block in keyed(element.get("Payload")).values() if isinstance(block, dict)]
+    payloads = {
+        str(element["Payload"].get("QuestionID") or element.get("PrimaryAttribute")): element["Payload"]
+        for element in elements
+        if element.get("Element") == "SQ" and isinstance(element.get("Payload"), dict)
+    }
+    blocks = [
+        block
+        for element in elements
+        if element.get("Element") == "BL"
+        for block in keyed(element.get("Payload")).values()
+        if isinstance(block, dict)
+    ]
     flow = next((element.get("Payload") for element in elements if element.get("Element") == "FL"), None)
     reader = _Reader(payloads)
     reader.read(blocks, flow)
-    return SurveyDefinition(source=source, name=clean_text(entry.get("SurveyName")),
-                            questions=tuple(reader.questions), findings=tuple(reader.findings))
+    return SurveyDefinition(
+        source=source,
+        name=clean_text(entry.get("SurveyName")),
+        questions=tuple(reader.questions),
+        findings=tuple(reader.findings),
+    )
 
 
 def _walk(node: Any) -> Iterator[str]:
@@ -226,17 +288,28 @@ class _Reader:
                 continue
             for qid in self.block_qids(block):
                 payload = self.payloads.get(qid)
-                if qid in placed or qid in trashed or payload is None or payload.get("QuestionType") in NO_QUESTION_TYPES:
+                if (
+                    qid in placed
+                    or qid in trashed
+                    or payload is None
+                    or payload.get("QuestionType") in NO_QUESTION_TYPES
+                ):
                     continue
                 placed.add(qid)
-                self.finding(self.name(qid), NOT_TABULATED,
-                             f"{self.name(qid)} ({qid}) is in block {clean_text(block.get('Description'))!r}, which the "
-                             "survey flow never shows: not tabulated (add the block to the survey flow, or move the "
-                             "question to the trash)")
+                self.finding(
+                    self.name(qid),
+                    NOT_TABULATED,
+                    f"{self.name(qid)} ({qid}) is in block {clean_text(block.get('Description'))!r}, which the "
+                    "survey flow never shows: not tabulated (add the block to the survey flow, or move the "
+                    "question to the trash)",
+                )
 
     def block_qids(self, block: dict) -> list[str]:
-        return [str(element.get("QuestionID")) for element in block.get("BlockElements") or []
-                if isinstance(element, dict) and element.get("Type") == "Question" and element.get("QuestionID")]
+        return [
+            str(element.get("QuestionID"))
+            for element in block.get("BlockElements") or []
+            if isinstance(element, dict) and element.get("Type") == "Question" and element.get("QuestionID")
+        ]
 
     def name(self, qid: str) -> str:
         tag = (self.payloads.get(qid) or {}).get("DataExportTag")
@@ -257,8 +330,12 @@ class _Reader:
     def read_question(self, qid: str, block: dict, tags: dict[str, int]) -> None:
         payload = self.payloads.get(qid)
         if payload is None:
-            self.finding(qid, NOT_TABULATED, f"block {clean_text(block.get('Description'))!r} names {qid}, "
-                                             "which the survey definition does not hold")
+            self.finding(
+                qid,
+                NOT_TABULATED,
+                f"block {clean_text(block.get('Description'))!r} names {qid}, "
+                "which the survey definition does not hold",
+            )
             return
         kind, selector = str(payload.get("QuestionType") or ""), str(payload.get("Selector") or "")
         if kind in NO_QUESTION_TYPES:
@@ -266,8 +343,11 @@ class _Reader:
         tag = self.name(qid)
 
         def skip(reason: str) -> None:
-            self.finding(tag, NOT_TABULATED, f"{tag} ({qid}) is not tabulated: {reason}; its export columns stay "
-                                             "in raw.export_cells")
+            self.finding(
+                tag,
+                NOT_TABULATED,
+                f"{tag} ({qid}) is not tabulated: {reason}; its export columns stay in raw.export_cells",
+            )
 
         reason = self.untabulated_reason(qid, tag, payload, block, tags)
         if reason:
@@ -290,8 +370,12 @@ class _Reader:
         if problems:
             return skip("; ".join(problem.split(": ", 1)[-1] for problem in problems))
         if logic:
-            self.finding(tag, LOGIC_NOT_READ, f"{tag} ({qid}) is shown on display logic the warehouse cannot read "
-                                              f"({logic}): it has no shown_if, so no answer is discarded on it")
+            self.finding(
+                tag,
+                LOGIC_NOT_READ,
+                f"{tag} ({qid}) is shown on display logic the warehouse cannot read "
+                f"({logic}): it has no shown_if, so no answer is discarded on it",
+            )
         self.findings += self.pending
         self.questions.append(question)
         self.by_qid[qid] = question
@@ -301,22 +385,31 @@ class _Reader:
         if tag == qid and not payload.get("DataExportTag"):
             return "has no export tag (DataExportTag)"
         if not _ID_PATTERN.match(tag):
-            return (f"export tag {tag!r} is not a letter followed by letters and digits, so its export columns "
-                    "cannot be told apart (`_` separates a tag from its codes); rename it in Qualtrics, e.g. "
-                    + re.sub(r"[^A-Za-z0-9]", "", tag or "Q"))
+            return (
+                f"export tag {tag!r} is not a letter followed by letters and digits, so its export columns "
+                "cannot be told apart (`_` separates a tag from its codes); rename it in Qualtrics, e.g. "
+                + re.sub(r"[^A-Za-z0-9]", "", tag or "Q")
+            )
         if tags.get(tag, 0) > 1:
-            return (f"export tag {tag} is used by {tags[tag]} questions, whose export columns cannot be told "
-                    "apart; give each its own tag in Qualtrics")
+            return (
+                f"export tag {tag} is used by {tags[tag]} questions, whose export columns cannot be told "
+                "apart; give each its own tag in Qualtrics"
+            )
         options = block.get("Options") if isinstance(block.get("Options"), dict) else {}
         if str(options.get("Looping") or "None") not in ("None", "false", ""):
-            return (f"its block {clean_text(block.get('Description'))!r} loops (loop and merge): one column per "
-                    "loop, which a codebook question cannot hold")
+            return (
+                f"its block {clean_text(block.get('Description'))!r} loops (loop and merge): one column per "
+                "loop, which a codebook question cannot hold"
+            )
         if payload.get("DynamicChoices"):
             dynamic = payload["DynamicChoices"]
             locator = (dynamic or {}).get("Locator", "") if isinstance(dynamic, dict) else ""
             source = re.search(r"QID\d+", str(locator))
-            return ("its choices are carried forward" + (f" from {self.name(source.group())}" if source else "")
-                    + ", so the QSF does not list them")
+            return (
+                "its choices are carried forward"
+                + (f" from {self.name(source.group())}" if source else "")
+                + ", so the QSF does not list them"
+            )
         return None
 
     def answers(self, kind: str, selector: str, payload: dict, question: dict, qid: str) -> str | None:
@@ -335,8 +428,11 @@ class _Reader:
         if kind == "Matrix" and not name:
             name = {"SingleAnswer": "single-answer matrix", "DL": "drop-down matrix"}.get(sub, "matrix")
         what = " ".join(part for part in (kind, selector, sub if kind == "Matrix" else "") if part)
-        return (f"a {name} question ({what}), a type the warehouse does not tabulate" if name else
-                f"its type {what} is not one the warehouse tabulates")
+        return (
+            f"a {name} question ({what}), a type the warehouse does not tabulate"
+            if name
+            else f"its type {what} is not one the warehouse tabulates"
+        )
 
     def choices(self, payload: dict, question: dict, qid: str) -> str | None:
         """`choices`, `exclusive` and `other_text` of an MC question, or why it cannot be tabulated."""
@@ -364,8 +460,10 @@ class _Reader:
         """Rows (choice ids) and columns (recoded answers) of a multiple-answer matrix."""
         export_tags = payload.get("ChoiceDataExportTags")
         if export_tags and keyed(export_tags) and any(keyed(export_tags).values()):
-            return ("its rows have their own export tags (ChoiceDataExportTags), so the export's columns are not "
-                    f"`{tag}_<row>`; remove the row export tags in Qualtrics")
+            return (
+                "its rows have their own export tags (ChoiceDataExportTags), so the export's columns are not "
+                f"`{tag}_<row>`; remove the row export tags in Qualtrics"
+            )
         rows, problem = _options(payload, "Choices", "ChoiceOrder", None)
         if problem:
             return problem
@@ -379,9 +477,14 @@ class _Reader:
             question["exclusive_columns"] = exclusive
         for _, row_code, spec in rows:
             if is_true(spec.get("TextEntry")):
-                self.pending.append(Finding(
-                    tag, TEXT_ENTRY_NOT_TABULATED, f"{tag} row {row_code} ({clean_text(spec.get('Display'))!r}) has a "
-                    "text entry: its text column stays in raw.export_cells and is not tabulated"))
+                self.pending.append(
+                    Finding(
+                        tag,
+                        TEXT_ENTRY_NOT_TABULATED,
+                        f"{tag} row {row_code} ({clean_text(spec.get('Display'))!r}) has a "
+                        "text entry: its text column stays in raw.export_cells and is not tabulated",
+                    )
+                )
         return None
 
     def display_logic(self, logic: Any, tag: str) -> tuple[dict | None, str | None]:
@@ -391,24 +494,36 @@ class _Reader:
         if not isinstance(logic, dict) or not logic:
             return None, None
         expressions: list[dict] = []
-        for _, group in sorted(((key, value) for key, value in logic.items() if str(key).isdigit()),
-                               key=lambda item: int(item[0])):
+        for _, group in sorted(
+            ((key, value) for key, value in logic.items() if str(key).isdigit()), key=lambda item: int(item[0])
+        ):
             if isinstance(group, dict):
-                expressions += [value for key, value in sorted(
-                    ((key, value) for key, value in group.items() if str(key).isdigit()), key=lambda item: int(item[0]))
-                    if isinstance(value, dict)]
+                expressions += [
+                    value
+                    for key, value in sorted(
+                        ((key, value) for key, value in group.items() if str(key).isdigit()),
+                        key=lambda item: int(item[0]),
+                    )
+                    if isinstance(value, dict)
+                ]
         if not expressions:
             return None, None
         text = " ".join(_expression_text(expression, position, self) for position, expression in enumerate(expressions))
-        conjunctions = {str(expression.get("Conjuction") or expression.get("Conjunction") or "").lower()
-                        for expression in expressions[1:]}
+        conjunctions = {
+            str(expression.get("Conjuction") or expression.get("Conjunction") or "").lower()
+            for expression in expressions[1:]
+        }
         if conjunctions - {"or"}:
             return None, text
         targets, choice_ids = set(), []
         for expression in expressions:
             match = _LOCATOR.match(str(expression.get("ChoiceLocator") or expression.get("LeftOperand") or ""))
-            if (expression.get("LogicType") != "Question" or expression.get("Operator") != "Selected" or not match
-                    or is_true(expression.get("QuestionIsInLoop") or "no")):
+            if (
+                expression.get("LogicType") != "Question"
+                or expression.get("Operator") != "Selected"
+                or not match
+                or is_true(expression.get("QuestionIsInLoop") or "no")
+            ):
                 return None, text
             targets.add(match.group(1))
             choice_ids.append(int(match.group(2)))
@@ -429,7 +544,9 @@ class _Reader:
 
 
 def _expression_text(expression: dict, position: int, reader: _Reader) -> str:
-    conjunction = "" if position == 0 else str(expression.get("Conjuction") or expression.get("Conjunction") or "And") + " "
+    conjunction = (
+        "" if position == 0 else str(expression.get("Conjuction") or expression.get("Conjunction") or "And") + " "
+    )
     description = clean_text(expression.get("Description"))
     if description:
         description = re.sub(r"^(If|And|Or)\s+", "", description)
@@ -446,7 +563,9 @@ def _settings(payload: dict) -> dict:
     return settings if isinstance(settings, dict) else {}
 
 
-def _options(payload: dict, key: str, order_key: str, recode_values: Any) -> tuple[list[tuple[int, int, dict]], str | None]:
+def _options(
+    payload: dict, key: str, order_key: str, recode_values: Any
+) -> tuple[list[tuple[int, int, dict]], str | None]:
     """(choice id, code, spec) in display order — `ChoiceOrder`/`AnswerOrder`, then any choice it leaves out —
     or why the options cannot be read: a choice id or recode value that is not a whole number, two choices
     with one code."""
@@ -468,8 +587,10 @@ def _options(payload: dict, key: str, order_key: str, recode_values: Any) -> tup
             if code is None:
                 return [], f"the recode value {recodes[choice_id]!r} of {what} {choice_id} is not a whole number"
         if code in seen:
-            return [], (f"{what}s {seen[code]} and {choice_id} have the same recode value {code}, which a codebook "
-                        "cannot tell apart (give each its own recode value in Qualtrics)")
+            return [], (
+                f"{what}s {seen[code]} and {choice_id} have the same recode value {code}, which a codebook "
+                "cannot tell apart (give each its own recode value in Qualtrics)"
+            )
         seen[code] = choice_id
         entries.append((number, code, options[choice_id]))
     return entries, None
@@ -503,8 +624,9 @@ def overlay_entries(data: Any, where: str, problems: list[str]) -> list[dict]:
     return entries
 
 
-def apply_overlay(definition: SurveyDefinition, overlay: Any, overlay_source: str, *,
-                  wave_required: bool = True) -> tuple[dict, frozenset[tuple], list[str]]:
+def apply_overlay(
+    definition: SurveyDefinition, overlay: Any, overlay_source: str, *, wave_required: bool = True
+) -> tuple[dict, frozenset[tuple], list[str]]:
     """The full codebook data of the QSF with the overlay laid over it, the items the overlay added to, and
     every overlay problem (each naming the overlay file, the question and the fix)."""
     problems: list[str] = []
@@ -519,11 +641,15 @@ def apply_overlay(definition: SurveyDefinition, overlay: Any, overlay_source: st
     wave = overlay.get("wave")
     if wave_required:
         if not isinstance(wave, dict):
-            problems.append(f"{where}: `wave:` is missing; add the wave block (id, title, fieldwork_start, "
-                            "fieldwork_end, municipality_map, taskforce_reference_date): a QSF does not say them")
+            problems.append(
+                f"{where}: `wave:` is missing; add the wave block (id, title, fieldwork_start, "
+                "fieldwork_end, municipality_map, taskforce_reference_date): a QSF does not say them"
+            )
         elif "municipality_map" not in wave:
-            problems.append(f"{where}: wave: add `municipality_map: 2019-2024` or `municipality_map: 2025` (the map "
-                            "the wave's municipalities are on); a QSF does not say it")
+            problems.append(
+                f"{where}: wave: add `municipality_map: 2019-2024` or `municipality_map: 2025` (the map "
+                "the wave's municipalities are on); a QSF does not say it"
+            )
     questions = {question["id"]: dict(question) for question in definition.questions}
     overlaid: set[tuple] = set()
     for entry in overlay_entries(overlay, where, problems):
@@ -533,20 +659,25 @@ def apply_overlay(definition: SurveyDefinition, overlay: Any, overlay_source: st
         if question is None:
             skipped = definition.not_tabulated(question_id)
             if skipped:
-                problems.append(f"{place}: the QSF holds it but it is not tabulated ({skipped.text}); remove it from "
-                                "the overlay")
+                problems.append(
+                    f"{place}: the QSF holds it but it is not tabulated ({skipped.text}); remove it from the overlay"
+                )
             else:
                 known = ", ".join(question["id"] for question in definition.questions)
-                problems.append(f"{place} is not a question of {Path(definition.source).name} (its questions: {known}); "
-                                "use the question's export tag, or remove the entry")
+                problems.append(
+                    f"{place} is not a question of {Path(definition.source).name} (its questions: {known}); "
+                    "use the question's export tag, or remove the entry"
+                )
             continue
         problems += _lay_over(question, entry, place, overlaid)
     data_questions = list(questions.values())
     if wave_required and not any(question.get("role") == "municipality" for question in data_questions):
         text_ids = [question["id"] for question in data_questions if question["type"] == "text"]
         hint = f" (the question where respondents type their municipality, e.g. {text_ids[0]})" if text_ids else ""
-        problems.append(f"{where}: no question has `role: municipality`; add under questions: "
-                        f"`- {{id: {text_ids[0] if text_ids else 'Q1'}, role: municipality}}`{hint}")
+        problems.append(
+            f"{where}: no question has `role: municipality`; add under questions: "
+            f"`- {{id: {text_ids[0] if text_ids else 'Q1'}, role: municipality}}`{hint}"
+        )
     data = {"wave": wave if isinstance(wave, dict) else {}, "questions": data_questions}
     return data, frozenset(overlaid), problems
 
@@ -567,14 +698,20 @@ def _overlay_key_problems(question: dict, entry: dict, place: str) -> list[str]:
         if key in QSF_QUESTION_KEYS:
             if entry[key] != question.get(key):
                 said = question.get(key)
-                problems.append(f"{place}: `{key}` contradicts the QSF ({'it says ' + repr(said) if said is not None else 'it has none'}); "
-                                f"remove `{key}` from the overlay: the QSF says it")
+                problems.append(
+                    f"{place}: `{key}` contradicts the QSF ({'it says ' + repr(said) if said is not None else 'it has none'}); "
+                    f"remove `{key}` from the overlay: the QSF says it"
+                )
         elif key == "report":
-            problems.append(f"{place}: `report` belongs to a choice: `choices: {{<code>: {{report: …}}}}` (or "
-                            "`report_count` for a text question)")
+            problems.append(
+                f"{place}: `report` belongs to a choice: `choices: {{<code>: {{report: …}}}}` (or "
+                "`report_count` for a text question)"
+            )
         else:
-            problems.append(f"{place}: unknown key `{key}` (an overlay question may have: "
-                            f"{', '.join(sorted(OVERLAY_QUESTION_KEYS - {'id'}))})")
+            problems.append(
+                f"{place}: unknown key `{key}` (an overlay question may have: "
+                f"{', '.join(sorted(OVERLAY_QUESTION_KEYS - {'id'}))})"
+            )
     return problems
 
 
@@ -590,14 +727,18 @@ def _lay_over_question_keys(question: dict, entry: dict, place: str, overlaid: s
         if entry["type"] == "likert5" and question["type"] == "single":
             codes = sorted(question["choices"])
             if codes != [1, 2, 3, 4, 5]:
-                problems.append(f"{place}: `type: likert5` needs the codes 1 to 5, but the QSF gives "
-                                f"{', '.join(map(str, codes))}; fix the recode values in Qualtrics or remove the type")
+                problems.append(
+                    f"{place}: `type: likert5` needs the codes 1 to 5, but the QSF gives "
+                    f"{', '.join(map(str, codes))}; fix the recode values in Qualtrics or remove the type"
+                )
             else:
                 question["type"] = "likert5"
                 question_keys = True
         else:
-            problems.append(f"{place}: `type: {entry['type']}` contradicts the QSF ({question['type']}); an overlay "
-                            "may only say `type: likert5`, for a single question on a 1–5 scale")
+            problems.append(
+                f"{place}: `type: {entry['type']}` contradicts the QSF ({question['type']}); an overlay "
+                "may only say `type: likert5`, for a single question on a 1–5 scale"
+            )
     if question_keys:
         overlaid.add((question["id"],))
     return problems
@@ -606,13 +747,18 @@ def _lay_over_question_keys(question: dict, entry: dict, place: str, overlaid: s
 def _lay_over_items(question: dict, entry: dict, place: str, overlaid: set[tuple]) -> list[str]:
     """Report keys on choices, matrix rows and columns (`report`, `report_prefix`, `report_suffix`)."""
     problems: list[str] = []
-    levels = {"choices", "rows", "columns"} - ({"choices"} if question["type"] == "matrix_multi" else {"rows", "columns"})
+    levels = {"choices", "rows", "columns"} - (
+        {"choices"} if question["type"] == "matrix_multi" else {"rows", "columns"}
+    )
     for level in ("choices", "rows", "columns"):
         if level not in entry:
             continue
         if level not in levels:
-            fix = "use `rows:` and `columns:`" if question["type"] == "matrix_multi" else (
-                "use `choices:`" if question.get("choices") else f"a {question['type']} question has none")
+            fix = (
+                "use `rows:` and `columns:`"
+                if question["type"] == "matrix_multi"
+                else ("use `choices:`" if question.get("choices") else f"a {question['type']} question has none")
+            )
             problems.append(f"{place}: `{level}` does not apply to a {question['type']} question ({fix})")
             continue
         given = entry[level]
@@ -623,8 +769,10 @@ def _lay_over_items(question: dict, entry: dict, place: str, overlaid: set[tuple
         item = {"choices": "choice", "rows": "row", "columns": "column"}[level]
         for code, spec in given.items():
             if code not in known:
-                problems.append(f"{place}: {item} {code!r} is not a {item} of {question['id']} in the QSF (its codes: "
-                                f"{', '.join(map(str, known))}); use a code the QSF gives (its recode value)")
+                problems.append(
+                    f"{place}: {item} {code!r} is not a {item} of {question['id']} in the QSF (its codes: "
+                    f"{', '.join(map(str, known))}); use a code the QSF gives (its recode value)"
+                )
                 continue
             if not isinstance(spec, dict):
                 problems.append(f"{place}: {item} {code} must be a mapping such as {{{OVERLAY_LEVEL_KEYS[level]}: …}}")
@@ -636,16 +784,26 @@ def _lay_over_items(question: dict, entry: dict, place: str, overlaid: set[tuple
                 elif key == "label" and clean_text(value) == known[code]["label"]:
                     continue
                 elif key == "label":
-                    problems.append(f"{place}: {item} {code}: label {value!r} contradicts the QSF "
-                                    f"({known[code]['label']!r}); remove the label: the QSF says it")
+                    problems.append(
+                        f"{place}: {item} {code}: label {value!r} contradicts the QSF "
+                        f"({known[code]['label']!r}); remove the label: the QSF says it"
+                    )
                 else:
-                    problems.append(f"{place}: {item} {code}: unknown key `{key}` (an overlay {item} may only have "
-                                    f"`{OVERLAY_LEVEL_KEYS[level]}`)")
+                    problems.append(
+                        f"{place}: {item} {code}: unknown key `{key}` (an overlay {item} may only have "
+                        f"`{OVERLAY_LEVEL_KEYS[level]}`)"
+                    )
     return problems
 
 
-def load_qsf_codebook(qsf_path: str | Path, overlay_path: str | Path | None, *, source: str | None = None,
-                      qsf_data: bytes | None = None, overlay_data: bytes | None = None) -> Codebook:
+def load_qsf_codebook(
+    qsf_path: str | Path,
+    overlay_path: str | Path | None,
+    *,
+    source: str | None = None,
+    qsf_data: bytes | None = None,
+    overlay_data: bytes | None = None,
+) -> Codebook:
     """The wave's codebook from its survey.qsf and overlay codebook.yaml (contract §5.1), read from the files
     or from their bytes as a loader read them; `CodebookError` lists every problem of the pair, each with its
     file, question and fix."""
@@ -653,20 +811,29 @@ def load_qsf_codebook(qsf_path: str | Path, overlay_path: str | Path | None, *, 
     definition = read_survey_definition(qsf_path, qsf_data)
     if overlay_path is None or (overlay_data is None and not Path(overlay_path).is_file()):
         overlay_name = str(Path(qsf_path).with_name("codebook.yaml"))
-        raise CodebookError(overlay_name, [
-            f"{overlay_name} is missing: a wave folder with {QSF_NAME} needs an overlay codebook.yaml beside it with "
-            "the `wave:` block (id, title, fieldwork dates, municipality_map, taskforce_reference_date) and "
-            "`questions:` naming the municipality question (`- {id: Q1, role: municipality}`); "
-            "`make codebook QSF=…` prints a starting point"])
+        raise CodebookError(
+            overlay_name,
+            [
+                f"{overlay_name} is missing: a wave folder with {QSF_NAME} needs an overlay codebook.yaml beside it with "
+                "the `wave:` block (id, title, fieldwork dates, municipality_map, taskforce_reference_date) and "
+                "`questions:` naming the municipality question (`- {id: Q1, role: municipality}`); "
+                "`make codebook QSF=…` prints a starting point"
+            ],
+        )
     overlay = read_overlay(overlay_path, overlay_data)
     data, overlaid, problems = apply_overlay(definition, overlay, str(overlay_path))
     name = source or f"{overlay_path} (overlay of {qsf_path.name})"
     if problems:
         raise CodebookError(name, problems)
     codebook = parse_codebook(data, source=name)
-    return Codebook(wave=codebook.wave, questions=codebook.questions, source=name, origin="qsf",
-                    overlaid=overlaid,
-                    findings=tuple((finding.question, finding.kind, finding.text) for finding in definition.findings))
+    return Codebook(
+        wave=codebook.wave,
+        questions=codebook.questions,
+        source=name,
+        origin="qsf",
+        overlaid=overlaid,
+        findings=tuple((finding.question, finding.kind, finding.text) for finding in definition.findings),
+    )
 
 
 def definition_sha256(paths: Iterable[Path]) -> str:

@@ -42,10 +42,10 @@ import io
 import json
 import re
 import zoneinfo
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import chain, islice
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import pandas as pd
 
@@ -131,6 +131,7 @@ class ParsedExport:
 
 # --- shared with flat_files: decoding, sniffing, records ------------------------------------------------
 
+
 def decode_csv_file(source: str | Path | FileCopy, error: type[CsvFileError] = CsvFileError) -> DecodedCsv:
     """Decide a file's encoding from the whole file and its separator from the first line; raise `error`
     for an empty or undecodable file. `source` is a path (read here, once) or a file already read."""
@@ -141,8 +142,12 @@ def decode_csv_file(source: str | Path | FileCopy, error: type[CsvFileError] = C
     if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding, scan = "utf-16", _scan(copy, "utf-16")
         if scan.bad:
-            raise error(name, None, f"byte offset {scan.bad[0][0]}: not UTF-16, although the file starts with "
-                                    "a UTF-16 byte order mark: not a text export")
+            raise error(
+                name,
+                None,
+                f"byte offset {scan.bad[0][0]}: not UTF-16, although the file starts with "
+                "a UTF-16 byte order mark: not a text export",
+            )
     else:
         bom = start.startswith(codecs.BOM_UTF8)
         scan = _scan(copy, "utf-8", len(codecs.BOM_UTF8) if bom else 0)
@@ -188,7 +193,7 @@ def _scan(copy: FileCopy, encoding: str, start: int = 0) -> _Scan:
             n_bad += len(escaped)
             wide += len(text) - len(text.encode("ascii", "ignore")) - len(escaped)
             for match in _ESCAPED.finditer(text) if escaped and len(bad) < _REPORTED_BYTES else ():
-                offset = begin + len(text[:match.start()].encode("utf-8", "surrogateescape"))
+                offset = begin + len(text[: match.start()].encode("utf-8", "surrogateescape"))
                 bad.append((offset, ord(match.group()) - 0xDC00))
                 if len(bad) == _REPORTED_BYTES:
                     break
@@ -203,15 +208,22 @@ def _not_utf8(copy: FileCopy, scan: _Scan, bom: bool, error: type[CsvFileError])
     Refused rather than read another way (the file's other text would turn to mojibake) or with the byte
     replaced (the cell would silently hold other text than the respondent's)."""
     start = len(codecs.BOM_UTF8) if bom else 0
-    places = [(*place, offset, byte)
-              for place, (offset, byte) in zip(_line_columns(copy, "utf-8", start, [o for o, _ in scan.bad]), scan.bad)]
+    places = [
+        (*place, offset, byte)
+        for place, (offset, byte) in zip(_line_columns(copy, "utf-8", start, [o for o, _ in scan.bad]), scan.bad)
+    ]
     (line, column, offset, byte), others = places[0], places[1:]
     why = "it starts with a UTF-8 byte order mark" if bom else f"{scan.wide} characters beyond ASCII in it are"
-    problem = (f"byte 0x{byte:02x} (byte offset {offset}) is not UTF-8, but the file is UTF-8 ({why}). The file is "
-               "refused rather than read garbled: correct that character (an edit saved in another encoding?) or "
-               "export the file again, then run again")
+    problem = (
+        f"byte 0x{byte:02x} (byte offset {offset}) is not UTF-8, but the file is UTF-8 ({why}). The file is "
+        "refused rather than read garbled: correct that character (an edit saved in another encoding?) or "
+        "export the file again, then run again"
+    )
     if scan.n_bad > 1:
-        listed = "; ".join(f"line {l}, column {c} (byte offset {o}): 0x{b:02x}" for l, c, o, b in others)
+        listed = "; ".join(
+            f"line {line}, column {column} (byte offset {offset}): 0x{byte:02x}"
+            for line, column, offset, byte in others
+        )
         problem += f". {scan.n_bad} such bytes in all" + (f", the next: {listed}" if listed else "")
     return error(str(copy.read.path), line, problem, column)
 
@@ -225,8 +237,13 @@ def _check_cp1252(copy: FileCopy, error: type[CsvFileError]) -> None:
             if found:
                 at = offset + found.start()
                 ((line, column),) = _line_columns(copy, "cp1252", 0, [at])
-                raise error(str(copy.read.path), line, f"byte 0x{block[found.start()]:02x} (byte offset {at}) is "
-                                                       "neither UTF-8 nor Windows-1252: not a text export", column)
+                raise error(
+                    str(copy.read.path),
+                    line,
+                    f"byte 0x{block[found.start()]:02x} (byte offset {at}) is "
+                    "neither UTF-8 nor Windows-1252: not a text export",
+                    column,
+                )
             offset += len(block)
 
 
@@ -241,7 +258,7 @@ def _line_columns(copy: FileCopy, encoding: str, start: int, offsets: list[int])
         for number, line in enumerate(text, start=1):
             data = line.encode(encoding, "surrogateescape")
             while target is not None and target < offset + len(data):
-                places.append((number, len(data[:target - offset].decode(encoding, "surrogateescape")) + 1))
+                places.append((number, len(data[: target - offset].decode(encoding, "surrogateescape")) + 1))
                 target = next(wanted, None)
             if target is None:
                 break
@@ -298,6 +315,7 @@ def iter_csv_records(decoded: DecodedCsv, error: type[CsvFileError] = CsvFileErr
 
 # --- exports --------------------------------------------------------------------------------------------
 
+
 def read_export(path: str | Path | FileCopy) -> ParsedExport:
     """Parse one export file (any accepted layout); raise `ExportFormatError` if it is none of them."""
     parsed = stream_export(path)
@@ -329,7 +347,7 @@ def stream_export(path: str | Path | FileCopy) -> ParsedExport:
         raise ExportFormatError(
             decoded.source,
             line,
-            "not a Qualtrics export: expected row 3 to hold {\"ImportId\": ...} per column, "
+            'not a Qualtrics export: expected row 3 to hold {"ImportId": ...} per column, '
             "or (legacy export) row 2 to start with ResponseID",
         )
     _check_names(decoded.source, header[0][0], columns)
@@ -369,8 +387,11 @@ def _qualtrics_columns(source: str, header: list[tuple[int, list[str]]]) -> list
                 )
         columns.append(
             HeaderColumn(
-                position, name.strip(), label,
-                _optional_text(spec.get("ImportId")), _optional_text(spec.get("timeZone")),
+                position,
+                name.strip(),
+                label,
+                _optional_text(spec.get("ImportId")),
+                _optional_text(spec.get("timeZone")),
                 _optional_text(spec.get("choiceId")),
             )
         )
@@ -386,11 +407,15 @@ def _check_time_zones(source: str, line: int, columns: list[HeaderColumn]) -> No
         if column.time_zone is not None and not is_time_zone(column.time_zone):
             unknown.setdefault(column.time_zone, []).append(f"{column.position} ({column.name})")
     if unknown:
-        raise ExportFormatError(source, line, "; ".join(
-            f"time zone {zone!r} of column{'s' if len(where) > 1 else ''} {', '.join(where)} is not a time zone "
-            "(an IANA name such as Europe/Brussels, or Z for UTC)"
-            for zone, where in unknown.items()
-        ))
+        raise ExportFormatError(
+            source,
+            line,
+            "; ".join(
+                f"time zone {zone!r} of column{'s' if len(where) > 1 else ''} {', '.join(where)} is not a time zone "
+                "(an IANA name such as Europe/Brussels, or Z for UTC)"
+                for zone, where in unknown.items()
+            ),
+        )
 
 
 def is_time_zone(name: str) -> bool:
@@ -450,8 +475,10 @@ def export_frames(
     chunks: dict[str, list[pd.DataFrame]] = {}
     for name, frame in export_frame_chunks(parsed, wave_id=wave_id, source_file=source_file, loaded_at=loaded_at):
         chunks.setdefault(name, []).append(frame)
-    return {name: pd.concat(chunks[name], ignore_index=True) if len(chunks[name]) > 1 else chunks[name][0]
-            for name in ("export_files", "export_columns", "export_rows", "export_cells")}
+    return {
+        name: pd.concat(chunks[name], ignore_index=True) if len(chunks[name]) > 1 else chunks[name][0]
+        for name in ("export_files", "export_columns", "export_rows", "export_cells")
+    }
 
 
 def export_frame_chunks(
@@ -462,12 +489,18 @@ def export_frame_chunks(
     it needs the row count."""
     decoded, columns = parsed.file, parsed.columns
     width = len(columns)
-    yield "export_columns", typed_frame(
-        wave_id=[wave_id] * width, source_file=[source_file] * width,
-        column_position=([column.position for column in columns], "int64"),
-        column_name=[column.name for column in columns], column_label=[column.label for column in columns],
-        import_id=[column.import_id for column in columns], time_zone=[column.time_zone for column in columns],
-        choice_id=[column.choice_id for column in columns],
+    yield (
+        "export_columns",
+        typed_frame(
+            wave_id=[wave_id] * width,
+            source_file=[source_file] * width,
+            column_position=([column.position for column in columns], "int64"),
+            column_name=[column.name for column in columns],
+            column_label=[column.label for column in columns],
+            import_id=[column.import_id for column in columns],
+            time_zone=[column.time_zone for column in columns],
+            choice_id=[column.choice_id for column in columns],
+        ),
     )
     names = parsed.column_names  # grows by `_extra_<n>` for the widest ragged row so far
     rows_iter, n_rows, first = iter(parsed.rows), 0, True
@@ -478,22 +511,37 @@ def export_frame_chunks(
         first = False
         n_rows += len(rows)
         n_fields = [len(row.fields) for row in rows]
-        yield "export_rows", typed_frame(
-            wave_id=[wave_id] * len(rows), source_file=[source_file] * len(rows),
-            file_sha256=[decoded.sha256] * len(rows),
-            source_row=([row.source_row for row in rows], "int64"),
-            source_line=([row.source_line for row in rows], "int64"),
-            n_fields=(n_fields, "int64"),
-            row_issue=[None if count == width else f"row has {count} fields, header has {width}" for count in n_fields],
-            loaded_at=loaded_at_column(loaded_at, len(rows)),
+        yield (
+            "export_rows",
+            typed_frame(
+                wave_id=[wave_id] * len(rows),
+                source_file=[source_file] * len(rows),
+                file_sha256=[decoded.sha256] * len(rows),
+                source_row=([row.source_row for row in rows], "int64"),
+                source_line=([row.source_line for row in rows], "int64"),
+                n_fields=(n_fields, "int64"),
+                row_issue=[
+                    None if count == width else f"row has {count} fields, header has {width}" for count in n_fields
+                ],
+                loaded_at=loaded_at_column(loaded_at, len(rows)),
+            ),
         )
         yield "export_cells", _cells_frame(rows, names, width, wave_id, source_file)
         if len(rows) < chunk_rows:
             break
-    yield "export_files", typed_frame(
-        wave_id=[wave_id], source_file=[source_file], file_sha256=[decoded.sha256],
-        header_format=[parsed.header_format], delimiter=[decoded.delimiter], encoding=[decoded.encoding],
-        n_columns=([width], "int64"), n_rows=([n_rows], "int64"), loaded_at=loaded_at_column(loaded_at, 1),
+    yield (
+        "export_files",
+        typed_frame(
+            wave_id=[wave_id],
+            source_file=[source_file],
+            file_sha256=[decoded.sha256],
+            header_format=[parsed.header_format],
+            delimiter=[decoded.delimiter],
+            encoding=[decoded.encoding],
+            n_columns=([width], "int64"),
+            n_rows=([n_rows], "int64"),
+            loaded_at=loaded_at_column(loaded_at, 1),
+        ),
     )
 
 
@@ -513,9 +561,12 @@ def _cells_frame(rows: Iterable[DataRow], names: list[str], width: int, wave_id:
                 values.append(value)
     count = len(values)
     return typed_frame(
-        wave_id=[wave_id] * count, source_file=[source_file] * count,
-        source_row=(row_numbers, "int64"), column_position=(positions, "int64"),
-        column_name=[names[position - 1] for position in positions], cell_value=values,
+        wave_id=[wave_id] * count,
+        source_file=[source_file] * count,
+        source_row=(row_numbers, "int64"),
+        column_position=(positions, "int64"),
+        column_name=[names[position - 1] for position in positions],
+        cell_value=values,
     )
 
 

@@ -30,7 +30,11 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def postgres_server() -> dict[str, str]:
     """The libpq settings of the reachable server (the `needs_postgres` marker made sure there is one)."""
-    return {name: os.environ[name] for name in ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE") if name in os.environ}
+    return {
+        name: os.environ[name]
+        for name in ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE")
+        if name in os.environ
+    }
 
 
 @pytest.fixture

@@ -37,10 +37,19 @@ CASES = {
     "contains_ci_no": ("{{ regexp_contains_ci(\"'gemeente'\", \"'ocmw'\") }}", False),
     "strip_accents": ("{{ strip_accents(\"'Rhode-Saint-Genèse Ê ï ç'\") }}", "Rhode-Saint-Genese E i c"),
     "edit_distance": ("{{ edit_distance(\"'sintniklaas'\", \"'sintnicklaas'\") }}", 1),
-    "strptime_iso": ("{{ try_strptime(\"'2023-03-05 14:07:09'\", '%Y-%m-%d %H:%M:%S') }}", dt.datetime(2023, 3, 5, 14, 7, 9)),
-    "strptime_t_z": ("{{ try_strptime(\"'2023-03-05T14:07:09Z'\", '%Y-%m-%dT%H:%M:%SZ') }}", dt.datetime(2023, 3, 5, 14, 7, 9)),
+    "strptime_iso": (
+        "{{ try_strptime(\"'2023-03-05 14:07:09'\", '%Y-%m-%d %H:%M:%S') }}",
+        dt.datetime(2023, 3, 5, 14, 7, 9),
+    ),
+    "strptime_t_z": (
+        "{{ try_strptime(\"'2023-03-05T14:07:09Z'\", '%Y-%m-%dT%H:%M:%SZ') }}",
+        dt.datetime(2023, 3, 5, 14, 7, 9),
+    ),
     "strptime_day_first": ("{{ try_strptime(\"'5/3/2023 9:07'\", '%d/%m/%Y %H:%M') }}", dt.datetime(2023, 3, 5, 9, 7)),
-    "strptime_dst_gap": ("{{ try_strptime(\"'26-03-2023 02:30'\", '%d-%m-%Y %H:%M') }}", dt.datetime(2023, 3, 26, 2, 30)),
+    "strptime_dst_gap": (
+        "{{ try_strptime(\"'26-03-2023 02:30'\", '%d-%m-%Y %H:%M') }}",
+        dt.datetime(2023, 3, 26, 2, 30),
+    ),
     "strptime_impossible": ("{{ try_strptime(\"'30/02/2023'\", '%d/%m/%Y') }}", None),
     "strptime_wrong_shape": ("{{ try_strptime(\"'2023-03-05'\", '%d/%m/%Y') }}", None),
     "arrays_overlap": ("{{ arrays_overlap('array[1, 2]', 'array[2, 3]') }}", True),
@@ -54,17 +63,28 @@ CASES = {
     "empty_array": ("cardinality({{ empty_array('integer') }})", 0),
     "contains_all": ("{{ array_contains_all('array[1, 2, 3]', 'array[3, 1]') }}", True),
     "contains_all_no": ("{{ array_contains_all('array[1, 2]', 'array[2, 4]') }}", False),
-    "intersect": ("array_to_string({{ array_intersect('array[3, 1, 2]', 'array[2, 3, 5]') }}, ',') in ('2,3', '3,2')",
-                  True),
+    "intersect": (
+        "array_to_string({{ array_intersect('array[3, 1, 2]', 'array[2, 3, 5]') }}, ',') in ('2,3', '3,2')",
+        True,
+    ),
     "any_value": ("(select any_value(x) from (values (null), (7), (7)) as t (x))", 7),
-    "day_series": ("(select count(distinct cast(day as date)) from (select {{ day_series(\"date '2025-03-29'\", "
-                   "\"date '2025-04-01'\") }} as day) as days)", 4),
-    "day_series_empty": ("(select count(*) from (select {{ day_series(\"date '2025-04-02'\", \"date '2025-04-01'\") }} "
-                         "as day) as days)", 0),
-    "name_masked": ("regexp_replace('Dag jan, Jan.', {{ name_word_pattern(\"'Jan'\") }}, '\\1[naam]\\2', 'g')",
-                    "Dag [naam], [naam]."),
-    "name_literal": ("regexp_replace('a.b axb', {{ name_word_pattern(\"'a.b'\") }}, '\\1[naam]\\2', 'g')",
-                     "[naam] axb"),
+    "day_series": (
+        "(select count(distinct cast(day as date)) from (select {{ day_series(\"date '2025-03-29'\", "
+        "\"date '2025-04-01'\") }} as day) as days)",
+        4,
+    ),
+    "day_series_empty": (
+        "(select count(*) from (select {{ day_series(\"date '2025-04-02'\", \"date '2025-04-01'\") }} as day) as days)",
+        0,
+    ),
+    "name_masked": (
+        "regexp_replace('Dag jan, Jan.', {{ name_word_pattern(\"'Jan'\") }}, '\\1[naam]\\2', 'g')",
+        "Dag [naam], [naam].",
+    ),
+    "name_literal": (
+        "regexp_replace('a.b axb', {{ name_word_pattern(\"'a.b'\") }}, '\\1[naam]\\2', 'g')",
+        "[naam] axb",
+    ),
 }
 # The profile outputs of the two targets (profiles.yml): `dev` is the DuckDB file.
 OUTPUTS = {"duckdb": "dev", "postgres": "postgres"}
@@ -73,13 +93,30 @@ OUTPUTS = {"duckdb": "dev", "postgres": "postgres"}
 def _show(target: str, duckdb_path: Path) -> dict:
     sql = "select " + ",\n".join(f"{expression} as {name}" for name, (expression, _) in CASES.items())
     command = [
-        str(Path(sys.prefix) / "bin" / "dbt"), "--quiet", "show", "--profiles-dir", ".", "--target", OUTPUTS[target],
-        "--inline", sql, "--output", "json", "--target-path", f"target/cross_db_{target}",
+        str(Path(sys.prefix) / "bin" / "dbt"),
+        "--quiet",
+        "show",
+        "--profiles-dir",
+        ".",
+        "--target",
+        OUTPUTS[target],
+        "--inline",
+        sql,
+        "--output",
+        "json",
+        "--target-path",
+        f"target/cross_db_{target}",
     ]
-    done = subprocess.run(command, cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "DBT_DUCKDB_PATH": str(duckdb_path)})
+    done = subprocess.run(
+        command,
+        cwd=DBT_PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "DBT_DUCKDB_PATH": str(duckdb_path)},
+    )
     assert done.returncode == 0, done.stdout + done.stderr
-    return json.loads(done.stdout[done.stdout.index("{"):])["show"][0]
+    return json.loads(done.stdout[done.stdout.index("{") :])["show"][0]
 
 
 def _normalise(value):
@@ -96,9 +133,23 @@ def _normalise(value):
 def results(postgres_server, tmp_path_factory) -> dict[str, dict]:
     duckdb_path = tmp_path_factory.mktemp("cross_db") / "macros.duckdb"
     setup = subprocess.run(
-        [str(Path(sys.prefix) / "bin" / "dbt"), "--quiet", "compile", "--profiles-dir", ".", "--target", "postgres",
-         "--inline", "{{ cross_db_setup() }}", "--target-path", "target/cross_db_postgres"],
-        cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=300,
+        [
+            str(Path(sys.prefix) / "bin" / "dbt"),
+            "--quiet",
+            "compile",
+            "--profiles-dir",
+            ".",
+            "--target",
+            "postgres",
+            "--inline",
+            "{{ cross_db_setup() }}",
+            "--target-path",
+            "target/cross_db_postgres",
+        ],
+        cwd=DBT_PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert setup.returncode == 0, setup.stdout + setup.stderr
     with postgres_io.connect(autocommit=True) as connection, connection.cursor() as cursor:

@@ -32,7 +32,11 @@ def scratch_database(admin):
 @pytest.fixture
 def analyst_login(admin, scratch_database):
     """A login role made by the documented command's function, member of a fresh analysts' group."""
-    group, login, password = f"analysts_{secrets.token_hex(4)}", f"analyst_{secrets.token_hex(4)}", secrets.token_hex(12)
+    group, login, password = (
+        f"analysts_{secrets.token_hex(4)}",
+        f"analyst_{secrets.token_hex(4)}",
+        secrets.token_hex(12),
+    )
     with postgres_io.connect(autocommit=True, dbname=scratch_database) as connection:
         postgres_io.create_analyst_role(connection, role=group, login=login, password=password)
     yield {"dbname": scratch_database, "user": login, "password": password}

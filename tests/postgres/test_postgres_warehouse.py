@@ -18,15 +18,17 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from orchestration.backends import postgres_io
+from orchestration.backends.publishing import PublishError
 from orchestration.definitions import ALL_ASSETS
 from orchestration.resources import WarehouseResource, dbt_resource
-from orchestration.backends.publishing import PublishError
 from synthetic import build_wave2_sample, write_landing
 
 
 def build_on_postgres(landing, tmp_path):
     resources = {
-        "warehouse": WarehouseResource(db_path=str(tmp_path / "unused.duckdb"), landing_dir=str(landing), target="postgres"),
+        "warehouse": WarehouseResource(
+            db_path=str(tmp_path / "unused.duckdb"), landing_dir=str(landing), target="postgres"
+        ),
         "dbt": dbt_resource(target="postgres"),
     }
     return materialize(ALL_ASSETS, resources=resources, instance=DagsterInstance.ephemeral(), raise_on_error=False)
@@ -71,25 +73,35 @@ def pg(postgres_build):
 
 def normalised(rows):
     """Rows comparable across the two databases: numerics as rounded floats, then sorted."""
+
     def value(v):
         if isinstance(v, (int, float, decimal.Decimal)) and not isinstance(v, bool):
             return round(float(v), 9)
         if isinstance(v, dt.datetime) and v.tzinfo is not None:
             return v.astimezone(dt.UTC).replace(tzinfo=None)
         return v
+
     return sorted((tuple(value(v) for v in row) for row in rows), key=repr)
 
 
 def columns(connection, table: str) -> list[str]:
     """Column names of marts.<table> in order (the name comes from information_schema, not from input)."""
-    return [name for (name,) in connection.execute(
-        "select column_name from information_schema.columns"
-        f" where table_schema = 'marts' and table_name = '{table}' order by ordinal_position").fetchall()]
+    return [
+        name
+        for (name,) in connection.execute(
+            "select column_name from information_schema.columns"
+            f" where table_schema = 'marts' and table_name = '{table}' order by ordinal_position"
+        ).fetchall()
+    ]
 
 
 def duckdb_marts(warehouse) -> list[str]:
-    return [name for (name,) in warehouse.execute(
-        "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
+    return [
+        name
+        for (name,) in warehouse.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+        ).fetchall()
+    ]
 
 
 def test_every_mart_is_published_with_the_contract_columns(pg, warehouse):
@@ -110,7 +122,8 @@ def test_every_w1_2023_figure_is_the_same_on_postgres(pg, warehouse):
     assert normalised(pg.execute(sql).fetchall()) == normalised(warehouse.execute(sql).fetchall())
     not_matching = pg.execute(
         "select figure_id from marts.mart_report_figures where not matches_report "
-        "and kind not in ('inconsistency', 'population_dependent')").fetchall()
+        "and kind not in ('inconsistency', 'population_dependent')"
+    ).fetchall()
     assert not_matching == []
 
 
