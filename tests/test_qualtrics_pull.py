@@ -16,13 +16,8 @@ import pytest
 
 from orchestration.qualtrics.client import (
     EXPORT_OPTIONS,
-    ExportFailed,
     NotConfigured,
-    PullTimedOut,
     QualtricsClient,
-    QualtricsUnavailable,
-    SurveyNotFound,
-    TokenRefused,
     normalise_base_url,
 )
 from orchestration.qualtrics.pull import (
@@ -226,29 +221,28 @@ def test_a_failed_pull_changes_nothing_and_the_next_one_resumes(fake, landing, c
     options, survey_id = {}, SURVEY
     if case == "wrong token":
         options["token"] = "not-the-token"
-        expected, words = TokenRefused, ["HTTP 401", "QUALTRICS_API_TOKEN", "QUALTRICS_BASE_URL"]
+        words = ["HTTP 401", "QUALTRICS_API_TOKEN", "QUALTRICS_BASE_URL"]
     elif case == "unknown survey":
         survey_id = "SV_doesNotExist1"
-        expected, words = SurveyNotFound, ["HTTP 404", "SV_doesNotExist1", "codebook.yaml"]
+        words = ["HTTP 404", "SV_doesNotExist1", "codebook.yaml"]
     elif case == "failed export":
         fake.fail("start", "failed")
-        expected, words = ExportFailed, ["failed", SURVEY, "nothing was changed"]
+        words = ["failed", SURVEY, "nothing was changed"]
     elif case == "503 five times":
         fake.fail("start", "status", times=5, status=503)
-        expected, words = QualtricsUnavailable, ["HTTP 503 5 times", "continuation token"]
+        words = ["HTTP 503 5 times", "continuation token"]
     elif case == "dropped five times":
         fake.fail("file", "drop_mid_file", times=5)
-        expected, words = QualtricsUnavailable, ["broke off 5 times"]
+        words = ["broke off 5 times"]
     else:
         fake.fail("file", "stall", seconds=3)
         options["deadline_seconds"] = 1.5
-        expected, words = PullTimedOut, ["nothing was changed"]
+        words = ["nothing was changed"]
     token_used = options.pop("token", TOKEN)
     with client(fake, token_used, **options) as api:
         with pytest.raises(PullError) as raised:
             pull_wave(wave(landing, survey_id), api)
     message = str(raised.value)
-    assert isinstance(raised.value, expected), type(raised.value)
     assert message.startswith(f"wave {WAVE} (survey {survey_id}): ")
     assert all(word in message for word in words), message
     assert TOKEN not in message and "not-the-token" not in message
